@@ -1,0 +1,1 @@
+"""Pure data: identifiers, national ids, staged and joined objects, changes."""

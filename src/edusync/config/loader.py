@@ -1,0 +1,202 @@
+"""Load the YAML configuration, substitute ``${ENV}`` references, validate everything at once.
+
+Errors name the file, the line and the field. Secrets (fields typed ``SecretStr``
+in a connector's settings) must come from ``${ENV_VAR}`` references: a secret
+written into the YAML itself is an error, because config files get copied,
+committed and mailed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from edusync.config.models import Config, Flow
+from edusync.errors import ConfigError
+
+_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config, the folder relative paths start from, and each connector's settings."""
+
+    config: Config
+    path: Path
+    settings: dict[str, BaseModel]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
+    """Parse YAML safely and remember the line of every key and value."""
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{source}: not valid YAML: {exc}"]) from exc
+    lines: dict[Path_, int] = {}
+
+    def walk(n: yaml.Node | None, path: Path_) -> None:
+        if n is None:
+            return
+        lines.setdefault(path, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            for key, value in n.value:
+                lines[(*path, str(key.value))] = key.start_mark.line + 1
+                walk(value, (*path, str(key.value)))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                walk(item, (*path, i))
+
+    walk(node, ())
+    return data, lines
+
+
+def _substitute(value: Any, path: Path_, refs: set[Path_], missing: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _substitute(v, (*path, k), refs, missing) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, (*path, i), refs, missing) for i, v in enumerate(value)]
+    if isinstance(value, str) and _REF.search(value):
+        refs.add(path)
+
+        def env(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                missing.append(name)
+                return ""
+            return os.environ[name]
+
+        return _REF.sub(env, value)
+    return value
+
+
+def _where(source: str, lines: dict[Path_, int], loc: Path_) -> str:
+    probe = loc
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    line = lines.get(probe)
+    field = ".".join(str(p) for p in loc) or "(top)"
+    return f"{source}:{line}: {field}" if line else f"{source}: {field}"
+
+
+def _errors(exc: ValidationError, source: str, lines: dict[Path_, int], prefix: Path_ = ()) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = (*prefix, *(str(p) if not isinstance(p, int) else p for p in err["loc"]))
+        out.append(f"{_where(source, lines, loc)}: {err['msg']}")
+    return out
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read, substitute and validate ``path``; raise :class:`ConfigError` listing every problem."""
+    file = Path(path)
+    source = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{source}: no such configuration file"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{source}: cannot read: {exc.strerror}"]) from exc
+    raw, lines = _compose(text, source)
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{source}: the configuration must be a mapping"])
+    refs: set[Path_] = set()
+    missing: list[str] = []
+    data = _substitute(raw, (), refs, missing)
+    problems = [f"{source}: environment variable {name} is not set" for name in sorted(set(missing))]
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems + _errors(exc, source, lines)) from None
+    settings, more = _connector_settings(config, source, lines, refs)
+    problems += more + [f"{source}: {p}" for p in cross_check(config)]
+    if problems:
+        raise ConfigError(problems)
+    return LoadedConfig(config, file.resolve(), settings)
+
+
+def _connector_settings(
+    config: Config, source: str, lines: dict[Path_, int], refs: set[Path_]
+) -> tuple[dict[str, BaseModel], list[str]]:
+    from edusync.connectors.registry import connector_types
+
+    types = connector_types()
+    settings: dict[str, BaseModel] = {}
+    problems: list[str] = []
+    for name, conn in config.connectors.items():
+        prefix: Path_ = ("connectors", name, "settings")
+        if conn.type not in types:
+            known = ", ".join(sorted(types))
+            where = _where(source, lines, ("connectors", name, "type"))
+            problems.append(f"{where}: unknown connector type {conn.type!r} (installed: {known})")
+            continue
+        model = types[conn.type].settings_model
+        try:
+            settings[name] = model.model_validate(conn.settings)
+        except ValidationError as exc:
+            problems += _errors(exc, source, lines, prefix)
+            continue
+        for field_name, info in model.model_fields.items():
+            if info.annotation in (SecretStr, SecretStr | None) and conn.settings.get(field_name):
+                if (*prefix, field_name) not in refs:
+                    where = _where(source, lines, (*prefix, field_name))
+                    problems.append(f"{where}: a secret must be an ${{ENV_VAR}} reference, not a literal")
+    return settings, problems
+
+
+def _check_flows(flows: list[Flow], where: str, rules: set[str]) -> list[str]:
+    return [f"{where}: unknown rule {f.rule!r}" for f in flows if f.rule and f.rule not in rules]
+
+
+def cross_check(config: Config) -> list[str]:
+    """Problems no single model can see: names that refer to nothing."""
+    from edusync.rules import rule_names
+
+    rules = set(rule_names())
+    problems: list[str] = []
+    for i, sr in enumerate(config.sync):
+        where = f"sync.{i}"
+        if sr.connector not in config.connectors:
+            problems.append(f"{where}.connector: no connector named {sr.connector!r}")
+        problems += _check_flows(sr.flows, f"{where}.flows", rules)
+        problems += [f"{where}.criteria: unknown rule {c.rule!r}" for c in sr.criteria if c.rule and c.rule not in rules]
+    for name, target in config.targets.items():
+        if name not in config.connectors:
+            problems.append(f"targets.{name}: no connector named {name!r}")
+        for j, pr in enumerate(target.objects):
+            problems += _check_flows(pr.flows, f"targets.{name}.objects.{j}.flows", rules)
+    for pname, steps in config.profiles.items():
+        for k, step in enumerate(steps):
+            problems += _check_step(config, f"profiles.{pname}.{k}", step)
+    if config.default_profile and config.default_profile not in config.profiles:
+        problems.append(f"default_profile: no profile named {config.default_profile!r}")
+    return problems
+
+
+STEP_ACTIONS = {"import", "import-delta", "export"}
+BARE_STEPS = {"sync", "lifecycle"}
+
+
+def _check_step(config: Config, where: str, step: str) -> list[str]:
+    if step in BARE_STEPS:
+        return []
+    connector, _, action = step.partition(":")
+    if action not in STEP_ACTIONS:
+        return [f"{where}: unknown step {step!r} (use sync, lifecycle, NAME:import, NAME:import-delta, NAME:export)"]
+    if connector not in config.connectors:
+        return [f"{where}: no connector named {connector!r}"]
+    if action == "export" and connector not in config.targets:
+        return [f"{where}: {connector!r} has no entry under 'targets'"]
+    return []

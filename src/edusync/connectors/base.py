@@ -1,0 +1,138 @@
+"""The connector contract.
+
+A connector is a plugin for one external system. Its class declares what it can do
+(:class:`Capability`) and its settings model; the engine owns the loop around it.
+
+Contract (checked by :class:`edusync.testing.connector_contract.ConnectorContract`,
+which every connector's tests subclass):
+
+1. ``object_types()`` lists every object type the connector reads or writes, each with
+   the attribute that is its anchor. Anchors are stable, unique within a type, and
+   never a fødselsnummer when another key exists.
+2. A source (``FULL_IMPORT``) yields every object of a type from ``import_objects(t)``:
+   each :class:`SourceRecord` once, with a non-empty string anchor. A full import is
+   the whole truth: what it does not yield is gone.
+3. With ``DELTA_IMPORT``, ``import_objects(t, since=w)`` yields only what changed
+   after watermark ``w``. After the stream is exhausted, ``stream.watermark`` is the
+   value to pass next time (or ``None`` if the source has none). Deltas never signal
+   deletions; full imports find those.
+4. A bad source raises :class:`~edusync.errors.SourceError` naming the file, record
+   and field; a passing failure raises :class:`~edusync.errors.RetriableError`.
+   Neither may leave partial state behind: the engine stages nothing from a failed
+   import.
+5. A target (``EXPORT``) applies ``export(changes)`` and returns exactly one
+   :class:`ChangeResult` per change, in any order. One failing change does not stop
+   the others.
+6. With ``CONFIRM``, ``confirm(changes)`` returns the ids of the changes that were
+   already applied (used when a run was killed between sending and recording), so
+   that nothing is applied twice. Without it, ``export`` must be idempotent.
+7. ``begin_export(run_id, target)`` is called before the first batch of a change set
+   and ``finish_export()`` after the last, so file targets can publish atomically.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from edusync.errors import FatalError
+from edusync.model.records import Change, ChangeResult, SourceRecord
+
+
+class Capability(enum.StrEnum):
+    FULL_IMPORT = "full_import"
+    DELTA_IMPORT = "delta_import"
+    EXPORT = "export"
+    SOFT_DELETE = "soft_delete"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class ObjectTypeSpec:
+    """One object type a connector knows: its name, anchor attribute and known attributes."""
+
+    name: str
+    anchor: str
+    attributes: tuple[str, ...] = ()
+    references: dict[str, str] = field(default_factory=dict)
+
+
+class ImportStream:
+    """An iterator of records with the watermark to use next time, known once exhausted."""
+
+    def __init__(self, records: Iterator[SourceRecord], watermark: str | None = None) -> None:
+        self._records = records
+        self.watermark = watermark
+        self.total: int | None = None
+
+    def __iter__(self) -> Iterator[SourceRecord]:
+        return self._records
+
+
+class NoSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Connector(ABC):
+    """Base class of every connector; see the module docstring for the contract."""
+
+    type_name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+    settings_model: ClassVar[type[BaseModel]] = NoSettings
+
+    def __init__(self, name: str, settings: BaseModel, base_dir: Path) -> None:
+        self.name = name
+        self.settings = settings
+        self.base_dir = base_dir
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    @abstractmethod
+    def object_types(self) -> list[ObjectTypeSpec]:
+        """Every object type this connector reads or writes."""
+
+    def object_type(self, name: str) -> ObjectTypeSpec:
+        for spec in self.object_types():
+            if spec.name == name:
+                return spec
+        raise FatalError(f"connector {self.name!r} has no object type {name!r}")
+
+    def import_objects(self, object_type: str, *, since: str | None = None) -> ImportStream:
+        """Yield the objects of ``object_type`` (all, or those changed after ``since``)."""
+        raise FatalError(f"connector {self.name!r} ({self.type_name}) cannot import")
+
+    def begin_export(self, run_id: int, change_set_id: int) -> None:
+        """Prepare to receive the batches of one change set."""
+
+    def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        """Apply ``changes``; return one result per change."""
+        raise FatalError(f"connector {self.name!r} ({self.type_name}) cannot export")
+
+    def confirm(self, changes: Sequence[Change]) -> set[int]:
+        """Ids of ``changes`` the target already has (only with ``CONFIRM``)."""
+        return set()
+
+    def finish_export(self) -> None:
+        """Publish what the change set's batches wrote."""
+
+    def close(self) -> None:
+        """Release connections and files."""
+
+    def resolve_path(self, path: Path) -> Path:
+        """Paths in settings are relative to the configuration file's folder."""
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type_name,
+            "capabilities": sorted(c.value for c in self.capabilities),
+            "object_types": [t.name for t in self.object_types()],
+        }

@@ -1,0 +1,134 @@
+"""A directory of files as a source, and JSON Lines files as a target."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
+from edusync.connectors.files.reading import read_csv, read_json
+from edusync.errors import FatalError, SourceError
+from edusync.model.records import Change, ChangeResult
+
+
+class FileType(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    file: str
+    anchor: str = "id"
+
+
+DEFAULT_TYPES = {
+    "organisation": FileType(file="orgs"),
+    "person": FileType(file="persons"),
+    "group": FileType(file="groups"),
+    "membership": FileType(file="memberships"),
+}
+
+
+class FilesSettings(BaseModel):
+    """``input``: a folder to read; ``output``: a folder to write change files to (or both)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    input: Path | None = None
+    output: Path | None = None
+    types: dict[str, FileType] = Field(default_factory=lambda: dict(DEFAULT_TYPES))
+    format: Literal["auto", "csv", "json", "jsonl"] = "auto"
+    encoding: str = "utf-8-sig"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    keep_files: int = Field(default=30, ge=1)
+
+
+class FilesConnector(Connector):
+    """Reads ``orgs``, ``persons``, ``groups``, ``memberships`` (CSV or JSON); writes JSON Lines.
+
+    Every change set becomes one file, ``<name>-run<run>-cs<id>.jsonl``, published by
+    rename when complete; while a change set is being written the file ends in
+    ``.partial``, and a resumed export reads it to confirm what it already holds.
+    """
+
+    type_name = "files"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.FULL_IMPORT, Capability.EXPORT, Capability.CONFIRM, Capability.SOFT_DELETE}
+    )
+    settings_model = FilesSettings
+    settings: FilesSettings
+
+    def object_types(self) -> list[ObjectTypeSpec]:
+        return [ObjectTypeSpec(name, ft.anchor) for name, ft in self.settings.types.items()]
+
+    def _source_file(self, object_type: str) -> Path:
+        if self.settings.input is None:
+            raise FatalError(f"connector {self.name!r}: 'input' is not set, so it cannot import")
+        ft = self.settings.types[object_type]
+        folder = self.resolve_path(self.settings.input)
+        if not folder.is_dir():
+            raise SourceError(f"{folder}: input folder not found (connector {self.name!r})")
+        if Path(ft.file).suffix:
+            return folder / ft.file
+        suffixes = [".csv", ".json", ".jsonl"] if self.settings.format == "auto" else [f".{self.settings.format}"]
+        for suffix in suffixes:
+            candidate = folder / (ft.file + suffix)
+            if candidate.exists():
+                return candidate
+        raise SourceError(f"{folder}: no file {ft.file}{'|'.join(suffixes)} for object type {object_type!r}")
+
+    def import_objects(self, object_type: str, *, since: str | None = None) -> ImportStream:
+        path = self._source_file(object_type)
+        anchor = self.settings.types[object_type].anchor
+        if path.suffix in (".json", ".jsonl"):
+            return ImportStream(read_json(path, anchor))
+        return ImportStream(read_csv(path, anchor, self.settings.encoding, self.settings.delimiter))
+
+    # -- target -----------------------------------------------------------------------------
+
+    def _out(self) -> Path:
+        if self.settings.output is None:
+            raise FatalError(f"connector {self.name!r}: 'output' is not set, so it cannot export")
+        folder = self.resolve_path(self.settings.output)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def begin_export(self, run_id: int, change_set_id: int) -> None:
+        self._final = self._out() / f"{self.name}-run{run_id:06d}-cs{change_set_id}.jsonl"
+        self._partial = self._final.with_name(self._final.name + ".partial")
+
+    def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        lines = b"".join(
+            orjson.dumps({"change_id": c.id, "op": str(c.op), "object_type": c.object_type, "key": c.key,
+                          "soft": c.soft, "attrs": c.attrs}) + b"\n"
+            for c in changes
+        )
+        with self._partial.open("ab") as handle:
+            handle.write(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return [ChangeResult(c.id, True) for c in changes]
+
+    def confirm(self, changes: Sequence[Change]) -> set[int]:
+        """Ids already in the partial file; a torn last line (killed mid-write) is cut off."""
+        if not self._partial.exists():
+            return set()
+        data = self._partial.read_bytes()
+        good = data[: data.rfind(b"\n") + 1]
+        if len(good) != len(data):
+            with self._partial.open("r+b") as handle:
+                handle.truncate(len(good))
+        present = {orjson.loads(line)["change_id"] for line in good.splitlines() if line}
+        return {c.id for c in changes if c.id in present}
+
+    def finish_export(self) -> None:
+        self._partial.touch()
+        os.replace(self._partial, self._final)
+        self._prune()
+
+    def _prune(self) -> None:
+        files = sorted(self._final.parent.glob(f"{self.name}-run*.jsonl"))
+        for old in files[: -self.settings.keep_files]:
+            with contextlib.suppress(OSError):
+                old.unlink()

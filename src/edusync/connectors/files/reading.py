@@ -1,0 +1,87 @@
+"""Read one object type from a CSV, JSON or JSON Lines file, with errors that name file and line."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from edusync.errors import SourceError
+from edusync.model.records import SourceRecord
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values so that a blank cell and a missing column hash the same."""
+    return {k: v for k, v in row.items() if v not in (None, "") and k}
+
+
+def read_csv(path: Path, anchor: str, encoding: str, delimiter: str) -> Iterator[SourceRecord]:
+    try:
+        handle = path.open(encoding=encoding, newline="")
+    except FileNotFoundError:
+        raise SourceError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+    seen: set[str] = set()
+    with handle:
+        try:
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            header = reader.fieldnames or []
+            if anchor not in header:
+                raise SourceError(f"{path}: no column {anchor!r} (the anchor) in the header {header}")
+            for row in reader:
+                line = reader.line_num
+                if None in row:
+                    raise SourceError(f"{path}:{line}: more fields than the header has")
+                key = (row.get(anchor) or "").strip()
+                if not key:
+                    raise SourceError(f"{path}:{line}: empty anchor {anchor!r}")
+                if key in seen:
+                    raise SourceError(f"{path}:{line}: duplicate anchor {key!r}")
+                seen.add(key)
+                yield SourceRecord(key, _clean(row))
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: not {encoding} text: {exc.reason} at byte {exc.start}") from exc
+        except csv.Error as exc:
+            raise SourceError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from exc
+
+
+def read_json(path: Path, anchor: str) -> Iterator[SourceRecord]:
+    """A JSON array of objects, or JSON Lines (one object per line) when the suffix is ``.jsonl``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+    items: list[tuple[int, Any]]
+    if path.suffix == ".jsonl":
+        items = []
+        for n, line in enumerate(data.splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append((n, orjson.loads(line)))
+                except orjson.JSONDecodeError as exc:
+                    raise SourceError(f"{path}:{n}: not valid JSON: {exc}") from exc
+    else:
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise SourceError(f"{path}: not valid JSON: {exc}") from exc
+        if not isinstance(parsed, list):
+            raise SourceError(f"{path}: expected a JSON array of objects")
+        items = list(enumerate(parsed, start=1))
+    seen: set[str] = set()
+    for n, item in items:
+        if not isinstance(item, dict):
+            raise SourceError(f"{path}: record {n} is not an object")
+        key = str(item.get(anchor) or "").strip()
+        if not key:
+            raise SourceError(f"{path}: record {n} has no anchor {anchor!r}")
+        if key in seen:
+            raise SourceError(f"{path}: record {n} repeats anchor {key!r}")
+        seen.add(key)
+        yield SourceRecord(key, _clean(item))

@@ -1,0 +1,73 @@
+"""Plan: compare a desired target object with what was last sent, and name the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from edusync.model.hashing import content_hash
+from edusync.model.records import Attrs, Op
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What the target was last told about one object."""
+
+    hash: str
+    state: str  # present, deleted, archived
+    attrs: Attrs
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    op: Op | None  # None: forget the object without telling the target (disconnect)
+    attrs: Attrs
+    hash: str
+    soft: bool = True
+
+
+def desired_hash(attrs: Attrs) -> str:
+    return content_hash(attrs)
+
+
+def diff(desired: Attrs | None, archived: bool, sent: Sent | None, deprovision: str) -> Planned | None:
+    """The change that brings the target from ``sent`` to ``desired``; None if nothing to do.
+
+    ``desired`` is None when the object should not be in the target (out of scope,
+    disabled or purged); ``deprovision`` then says what the target gets.
+    """
+    if desired is not None:
+        digest = desired_hash(desired)
+        if sent is None:
+            return Planned(Op.ADD, desired, digest)
+        if sent.state == "deleted":
+            return Planned(Op.RESTORE, desired, digest)
+        if archived and sent.state != "archived":
+            return Planned(Op.ARCHIVE, desired, digest)
+        if not archived and sent.state == "archived":
+            return Planned(Op.RESTORE, desired, digest)
+        if sent.hash != digest:
+            return Planned(Op.UPDATE, desired, digest)
+        return None
+    if sent is None or sent.state == "deleted":
+        return None
+    if deprovision == "keep":
+        return None
+    if deprovision == "disconnect":
+        return Planned(None, sent.attrs, sent.hash)
+    if deprovision == "archive":
+        return None if sent.state == "archived" else Planned(Op.ARCHIVE, sent.attrs, sent.hash)
+    return Planned(Op.DELETE, sent.attrs, sent.hash, soft=deprovision == "soft_delete")
+
+
+def after(op: Op, soft: bool) -> str | None:
+    """The target's state once ``op`` went through; None means the row is forgotten."""
+    if op == Op.DELETE:
+        return "deleted" if soft else None
+    if op == Op.ARCHIVE:
+        return "archived"
+    return "present"
+
+
+def summarize(counts: dict[str, dict[str, int]]) -> dict[str, Any]:
+    return {k: dict(v) for k, v in sorted(counts.items())}

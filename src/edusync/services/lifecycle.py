@@ -1,0 +1,99 @@
+"""The lifecycle step: move objects on by the clock, and let memberships follow their person and group."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, and_, or_, select
+
+from edusync.engine.lifecycle import cutoff, next_state, purge
+from edusync.model.records import MvObject, State
+from edusync.services.context import RunContext
+from edusync.services.mvstore import CHUNK, MV_COLUMNS, mv_hash, row_to_mv, update_mv
+from edusync.storage import tables as t
+
+
+def lifecycle_step(ctx: RunContext) -> None:
+    with ctx.db.begin() as conn:
+        types = [r[0] for r in conn.execute(select(t.mv_objects.c.object_type).distinct())]
+        for object_type in types:
+            _age(ctx, conn, object_type)
+        _cascade(ctx, conn)
+
+
+def _save(ctx: RunContext, conn: Connection, objects: list[MvObject]) -> None:
+    for mv in objects:
+        mv.hash = mv_hash(mv)
+        mv.changed_run = ctx.run_id
+    for i in range(0, len(objects), CHUNK):
+        update_mv(conn, objects[i : i + CHUNK])
+
+
+def _age(ctx: RunContext, conn: Connection, object_type: str) -> None:
+    policy = ctx.config.lifecycle_for(object_type)
+    mv = t.mv_objects
+    due = or_(
+        and_(mv.c.state == State.GRACE.value, mv.c.state_since <= cutoff(ctx.now, policy.grace_days)),
+        and_(mv.c.state == State.DISABLED.value, mv.c.state_since <= cutoff(ctx.now, policy.retention_days)),
+    )
+    rows = conn.execute(select(*MV_COLUMNS).where(mv.c.object_type == object_type, due)).all()
+    moved = []
+    for row in rows:
+        obj = row_to_mv(row)
+        since = dt.datetime.fromisoformat(obj.state_since or ctx.stamp)
+        new = next_state(obj.state, since, ctx.now, policy)
+        if new is None:
+            continue
+        if new == State.PURGED:
+            purge(obj)
+            conn.execute(t.mv_keys.delete().where(t.mv_keys.c.mv_id == obj.id))
+        obj.state = new
+        obj.state_since = ctx.stamp
+        ctx.report.add("lifecycle", object_type, f"to_{new.value}")
+        moved.append(obj)
+    _save(ctx, conn, moved)
+
+
+def _cascade(ctx: RunContext, conn: Connection) -> None:
+    """Memberships of a person or group that left are disabled; they come back with it."""
+    mv = t.mv_objects
+    changed = conn.execute(
+        select(mv.c.id, mv.c.state).where(
+            mv.c.changed_run == ctx.run_id, mv.c.object_type.in_(["person", "group"])
+        )
+    ).all()
+    gone = [i for i, s in changed if s in (State.DISABLED.value, State.PURGED.value)]
+    back = [i for i, s in changed if s in (State.ACTIVE.value, State.GRACE.value)]
+    live = (State.ACTIVE.value, State.GRACE.value)
+    _cascade_set(ctx, conn, gone, live, State.DISABLED, "disabled_with_owner")
+    _cascade_set(ctx, conn, back, (State.DISABLED.value,), State.ACTIVE, "restored_with_owner")
+
+
+def _cascade_set(
+    ctx: RunContext, conn: Connection, owners: list[str], states: tuple[str, ...], to: State, what: str
+) -> None:
+    mv = t.mv_objects
+    moved: list[MvObject] = []
+    for i in range(0, len(owners), CHUNK):
+        part = owners[i : i + CHUNK]
+        q = select(*MV_COLUMNS).where(
+            mv.c.object_type == "membership",
+            mv.c.state.in_(states),
+            or_(mv.c.person_id.in_(part), mv.c.group_id.in_(part)),
+        )
+        for row in conn.execute(q):
+            obj = row_to_mv(row)
+            if to == State.ACTIVE and not (obj.sources and _owners_live(conn, obj)):
+                continue
+            obj.state = to
+            obj.state_since = ctx.stamp
+            moved.append(obj)
+    ctx.report.add("lifecycle", "membership", what, len(moved))
+    _save(ctx, conn, moved)
+
+
+def _owners_live(conn: Connection, obj: MvObject) -> bool:
+    ids = [x for x in (obj.attrs.get("person"), obj.attrs.get("group")) if isinstance(x, str)]
+    mv = t.mv_objects
+    states = [s for (s,) in conn.execute(select(mv.c.state).where(mv.c.id.in_(ids)))]
+    return len(states) == len(ids) and all(s in (State.ACTIVE.value, State.GRACE.value) for s in states)

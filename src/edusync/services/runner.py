@@ -1,0 +1,177 @@
+"""Run a profile: its steps in order, persisted, resumable, blocked by the gate when it must be.
+
+Exit codes: 0 done, 1 failed, 3 blocked. A blocked run keeps what it computed and
+waits for ``approve`` (bound to the hash of exactly what was shown) or ``reject``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from edusync.config.loader import LoadedConfig
+from edusync.engine.safety import breaches
+from edusync.errors import EdusyncError, FatalError
+from edusync.model.hashing import dumps, loads
+from edusync.services.blocking import StepBlocked
+from edusync.services.context import Progress, Report, RunContext, _no_progress
+from edusync.services.exporting import Exporter
+from edusync.services.importing import import_step
+from edusync.services.lifecycle import lifecycle_step
+from edusync.services.planning import plan_target
+from edusync.services.syncing import SyncStep
+from edusync.storage import Database
+from edusync.storage import tables as t
+
+log = logging.getLogger(__name__)
+
+EXIT = {"done": 0, "failed": 1, "blocked": 3, "rejected": 1}
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    status: str
+    report: Report
+    block: dict[str, Any] | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT.get(self.status, 1)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class Runner:
+    def __init__(self, loaded: LoadedConfig, db: Database, *, progress: Progress = _no_progress) -> None:
+        self.loaded = loaded
+        self.db = db
+        self.progress = progress
+
+    def _ctx(self, run_id: int, now: dt.datetime, report: Report, dry_run: bool, actor: str) -> RunContext:
+        cfg = self.loaded
+        return RunContext(self.db, cfg.config, cfg.settings, cfg.base_dir, run_id, now, report, dry_run,
+                          actor, self.progress)
+
+    def start(self, profile: str | None = None, *, dry_run: bool = False, now: dt.datetime | None = None,
+              actor: str = "edusync") -> RunOutcome:
+        name, steps = self.loaded.config.profile(profile)
+        clock = now or utcnow()
+        started = utcnow().isoformat(timespec="seconds")
+        with self.db.begin() as conn:
+            res = conn.execute(t.runs.insert().values(
+                profile=name, status="running", dry_run=dry_run, started_at=started, clock=clock.isoformat(),
+                steps=dumps(steps), step_index=0, counts="{}", errors="[]", warnings="[]"))
+            run_id = int(res.inserted_primary_key[0])  # type: ignore[index]
+        return self._execute(run_id, steps, 0, clock, Report(), dry_run, actor, approved=set())
+
+    def resume(self, run_id: int, *, actor: str = "edusync") -> RunOutcome:
+        """Continue a run from the step that blocked or failed (after an approval)."""
+        with self.db.begin() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).one()
+        block = loads(row.block) if row.block else None
+        approved = {block["hash"]} if block and block.get("approved") else set()
+        report = Report.from_dict(loads(row.counts), loads(row.errors), loads(row.warnings))
+        with self.db.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="running"))
+        return self._execute(run_id, loads(row.steps), row.step_index, dt.datetime.fromisoformat(row.clock),
+                             report, row.dry_run, actor, approved)
+
+    def _execute(self, run_id: int, steps: list[str], first: int, now: dt.datetime, report: Report,
+                 dry_run: bool, actor: str, approved: set[str]) -> RunOutcome:
+        ctx = self._ctx(run_id, now, report, dry_run, actor)
+        index = first
+        try:
+            for index in range(first, len(steps)):
+                self._step(ctx, steps[index], approved)
+                with self.db.begin() as conn:
+                    conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(
+                        step_index=index + 1, counts=dumps(report.as_dict())))
+        except StepBlocked as exc:
+            block = {"kind": exc.kind, "reasons": exc.reasons, "hash": exc.hash, "step": steps[index], **exc.detail}
+            return self._finish(ctx, "blocked", block)
+        except EdusyncError as exc:
+            report.errors.append(f"{steps[index]}: {exc}")
+            return self._finish(ctx, "failed")
+        except Exception as exc:  # a bug or an unwrapped library error: record it, then re-raise
+            report.errors.append(f"{steps[index]}: unexpected {type(exc).__name__}: {exc}")
+            self._finish(ctx, "failed")
+            raise
+        return self._finish(ctx, "done")
+
+    def _finish(self, ctx: RunContext, status: str, block: dict[str, Any] | None = None) -> RunOutcome:
+        r = ctx.report
+        with self.db.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == ctx.run_id).values(
+                status=status, finished_at=utcnow().isoformat(timespec="seconds"), counts=dumps(r.as_dict()),
+                errors=dumps(r.errors), warnings=dumps(r.warnings), block=dumps(block) if block else None))
+        return RunOutcome(ctx.run_id, status, r, block)
+
+    def _step(self, ctx: RunContext, step: str, approved: set[str]) -> None:
+        if step == "sync":
+            SyncStep(ctx).run()
+            return
+        if step == "lifecycle":
+            lifecycle_step(ctx)
+            return
+        name, _, action = step.partition(":")
+        if action in ("import", "import-delta"):
+            import_step(ctx, name, delta=action == "import-delta", approved=approved)
+        elif action == "export":
+            self._export(ctx, name, approved)
+        else:
+            raise FatalError(f"unknown step {step!r}")
+
+    def _export(self, ctx: RunContext, target: str, approved: set[str]) -> None:
+        cst = t.change_sets
+        with self.db.begin() as conn:
+            row = conn.execute(select(cst).where(cst.c.run_id == ctx.run_id, cst.c.target == target)
+                               .order_by(cst.c.id.desc())).first()
+        if row is not None and row.status == "done":
+            return
+        if row is not None and row.status in ("approved", "exporting", "partial"):
+            cs_id, counts = row.id, loads(row.counts)
+        else:
+            with self.db.begin() as conn:
+                plan = plan_target(ctx, conn, target, "preview" if ctx.dry_run else "planned")
+                cs_id, counts = plan.change_set_id, plan.counts
+                self._record_plan(ctx, target, plan.counts, plan.before)
+                if ctx.dry_run:
+                    return
+                reasons = breaches(plan.counts, plan.before, ctx.config.targets[target].thresholds, target)
+                if reasons and plan.hash not in approved:
+                    conn.execute(update(cst).where(cst.c.id == cs_id).values(status="blocked"))
+                    blocked = StepBlocked("threshold", reasons, plan.hash, {"target": target, "change_set_id": cs_id})
+                else:
+                    conn.execute(update(cst).where(cst.c.id == cs_id).values(status="exporting"))
+                    blocked = None
+            if blocked is not None:
+                raise blocked
+        del counts
+        result = Exporter(ctx, target, cs_id).run()
+        ctx.report.add("export", target, "failed", int(result["failed"]))
+        if result["status"] in ("done", "partial"):
+            with self.db.begin() as conn:
+                ctx.db.upsert(conn, t.target_state, [{
+                    "target": target, "planned_run": ctx.run_id,
+                    "config_hash": _config_hash(ctx, target)}], ["target"])
+
+    def _record_plan(self, ctx: RunContext, target: str, counts: dict[str, dict[str, int]],
+                     before: dict[str, int]) -> None:
+        for object_type in sorted(set(counts) | set(before)):
+            subject = f"{target}/{object_type}"
+            ctx.report.set("plan", subject, "before", before.get(object_type, 0))
+            for op, n in counts.get(object_type, {}).items():
+                ctx.report.set("plan", subject, op, n)
+
+
+def _config_hash(ctx: RunContext, target: str) -> str:
+    from edusync.services.planning import config_hash
+
+    return config_hash(ctx.config.targets[target])

@@ -1,0 +1,117 @@
+"""Open the database, apply migrations, and the few statements that differ per dialect."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from edusync.errors import StorageError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+ENV_URL = "EDUSYNC_DATABASE_URL"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-262144")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def resolve_url(url: str | None, base_dir: Path | None = None) -> str:
+    """``EDUSYNC_DATABASE_URL`` wins; a relative SQLite path is relative to the config's folder."""
+    url = os.environ.get(ENV_URL) or url or "sqlite:///edusync.db"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///") and base_dir is not None:
+        path = Path(url[len("sqlite:///") :])
+        if str(path) != ":memory:" and not path.is_absolute():
+            url = "sqlite:///" + str((base_dir / path).resolve())
+    return url
+
+
+class Database:
+    """An engine plus what storage code needs to know about its dialect."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction; database errors become :class:`StorageError`, which is fatal."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StorageError(f"database error: {exc.orig}") from exc
+
+    def connect(self) -> Connection:
+        return self.engine.connect()
+
+    def upsert(
+        self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+    ) -> None:
+        """Insert ``rows`` or, where the key exists, overwrite the other columns."""
+        if not rows:
+            return
+        dialect = sqlite if self.is_sqlite else postgresql
+        stmt = dialect.insert(table)
+        cols = [c for c in rows[0] if c not in keys]
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in cols})
+        conn.execute(stmt, list(rows))
+
+    def migrate(self) -> None:
+        with self.engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def open_database(url: str | None = None, base_dir: Path | None = None, *, migrate: bool = True) -> Database:
+    """Connect, and bring the schema to the newest revision."""
+    resolved = resolve_url(url, base_dir)
+    try:
+        engine = create_engine(resolved, future=True)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise StorageError(f"cannot open database: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    db = Database(engine)
+    if migrate:
+        try:
+            db.migrate()
+        except OperationalError as exc:
+            raise StorageError(f"cannot open or migrate the database: {exc.orig}") from exc
+    return db

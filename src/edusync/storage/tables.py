@@ -1,0 +1,157 @@
+"""The tables. Attributes, lineage and counts are JSON text written by :mod:`edusync.model.hashing`.
+
+Change this file only together with a new Alembic revision in ``storage/migrations``;
+``tests/storage`` checks that the migrations and these tables agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+ID = String(48)
+NAME = String(64)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("profile", NAME, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("dry_run", Boolean, nullable=False, default=False),
+    Column("started_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+    Column("clock", String(32), nullable=False),
+    Column("steps", Text, nullable=False),
+    Column("step_index", Integer, nullable=False, default=0),
+    Column("counts", Text, nullable=False, default="{}"),
+    Column("errors", Text, nullable=False, default="[]"),
+    Column("warnings", Text, nullable=False, default="[]"),
+    Column("block", Text),
+)
+
+cs_objects = Table(
+    "cs_objects",
+    metadata,
+    Column("connector", NAME, primary_key=True),
+    Column("object_type", NAME, primary_key=True),
+    Column("anchor", String(255), primary_key=True),
+    Column("hash", String(32), nullable=False),
+    Column("attrs", Text, nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("dirty", Boolean, nullable=False),
+    Column("mv_id", ID),
+    Column("seen_run", Integer, nullable=False),
+    Column("changed_run", Integer, nullable=False),
+    Index("ix_cs_dirty", "connector", "object_type", "dirty"),
+    Index("ix_cs_mv", "mv_id"),
+)
+
+mv_objects = Table(
+    "mv_objects",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("object_type", NAME, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("state_since", String(32), nullable=False),
+    Column("attrs", Text, nullable=False),
+    Column("lineage", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("hash", String(32), nullable=False),
+    Column("created_run", Integer, nullable=False),
+    Column("changed_run", Integer, nullable=False),
+    Column("person_id", ID),
+    Column("group_id", ID),
+    Index("ix_mv_changed", "object_type", "changed_run"),
+    Index("ix_mv_state", "object_type", "state"),
+    Index("ix_mv_person", "person_id"),
+    Index("ix_mv_group", "group_id"),
+)
+
+mv_keys = Table(
+    "mv_keys",
+    metadata,
+    Column("object_type", NAME, primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("value", String(32), primary_key=True),
+    Column("mv_id", ID, primary_key=True),
+    Index("ix_mvkey_mv", "mv_id"),
+)
+
+target_objects = Table(
+    "target_objects",
+    metadata,
+    Column("target", NAME, primary_key=True),
+    Column("object_type", NAME, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("mv_id", ID),
+    Column("hash", String(32), nullable=False),
+    Column("attrs", Text, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Index("ix_target_mv", "target", "mv_id"),
+)
+
+target_state = Table(
+    "target_state",
+    metadata,
+    Column("target", NAME, primary_key=True),
+    Column("planned_run", Integer, nullable=False),
+    Column("config_hash", String(32), nullable=False),
+)
+
+change_sets = Table(
+    "change_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, nullable=False, index=True),
+    Column("target", NAME, nullable=False),
+    Column("hash", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("counts", Text, nullable=False),
+    Column("base_counts", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("decided_by", String(128)),
+    Column("decided_at", String(32)),
+    Index("ix_cset_target", "target", "status"),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("change_set_id", Integer, nullable=False),
+    Column("object_type", NAME, nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("attrs", Text, nullable=False),
+    Column("hash", String(32), nullable=False),
+    Column("mv_id", ID),
+    Column("soft", Boolean, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Index("ix_change_set_status", "change_set_id", "status"),
+)
+
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("connector", NAME, primary_key=True),
+    Column("object_type", NAME, primary_key=True),
+    Column("value", String(255), nullable=False),
+    Column("run_id", Integer, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("run_id", Integer),
+    Column("change_set_id", Integer),
+    Column("detail", Text, nullable=False),
+)

@@ -117,15 +117,17 @@ def sensor_json(sensor: Sensor) -> Json:
 
 def programme_json(programme: Studieprogram, base: str) -> Json:
     code = quote(programme.kode, safe="")
+    retning_base = f"{base}studieretninger/{code}%2C"
     return {
         "href": f"{base}studieprogrammer/{code}",
+        "studenterHref": f"{base}studieprogrammer/{code}/studenter",
         "studieprogramkode": programme.kode,
         "navn": programme.navn,
         "studieretninger": [
             {
                 "studieretningkode": r.kode,
                 "navn": r.navn,
-                "href": f"{base}studieretninger/{quote(f'{programme.kode},{r.kode}', safe='')}",
+                "studenterHref": f"{retning_base}{quote(r.kode, safe='')}/studenter",
             }
             for r in programme.studieretninger
         ],
@@ -134,7 +136,7 @@ def programme_json(programme: Studieprogram, base: str) -> Json:
 
 def kull_json(kull: Kull, members: int, base: str) -> Json:
     return {
-        "href": f"{base}kull/{quote(kull.key, safe='')}",
+        "studenterHref": f"{base}kull/{quote(kull.key, safe='')}/studenter",
         "id": kull.key,
         "studieprogramkode": kull.studieprogramkode,
         "arstall": kull.arstall,

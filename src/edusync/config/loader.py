@@ -149,10 +149,10 @@ def _connector_settings(
             problems += _errors(exc, source, lines, prefix)
             continue
         for field_name, info in model.model_fields.items():
-            if info.annotation in (SecretStr, SecretStr | None) and conn.settings.get(field_name):
-                if (*prefix, field_name) not in refs:
-                    where = _where(source, lines, (*prefix, field_name))
-                    problems.append(f"{where}: a secret must be an ${{ENV_VAR}} reference, not a literal")
+            secret = info.annotation in (SecretStr, SecretStr | None) and conn.settings.get(field_name)
+            if secret and (*prefix, field_name) not in refs:
+                where = _where(source, lines, (*prefix, field_name))
+                problems.append(f"{where}: a secret must be an ${{ENV_VAR}} reference, not a literal")
     return settings, problems
 
 
@@ -171,7 +171,11 @@ def cross_check(config: Config) -> list[str]:
         if sr.connector not in config.connectors:
             problems.append(f"{where}.connector: no connector named {sr.connector!r}")
         problems += _check_flows(sr.flows, f"{where}.flows", rules)
-        problems += [f"{where}.criteria: unknown rule {c.rule!r}" for c in sr.criteria if c.rule and c.rule not in rules]
+        problems += [
+            f"{where}.criteria: unknown rule {c.rule!r}"
+            for c in sr.criteria
+            if c.rule and c.rule not in rules
+        ]
     for name, target in config.targets.items():
         if name not in config.connectors:
             problems.append(f"targets.{name}: no connector named {name!r}")
@@ -194,7 +198,10 @@ def _check_step(config: Config, where: str, step: str) -> list[str]:
         return []
     connector, _, action = step.partition(":")
     if action not in STEP_ACTIONS:
-        return [f"{where}: unknown step {step!r} (use sync, lifecycle, NAME:import, NAME:import-delta, NAME:export)"]
+        return [
+            f"{where}: unknown step {step!r} "
+            "(use sync, lifecycle, NAME:import, NAME:import-delta, NAME:export)"
+        ]
     if connector not in config.connectors:
         return [f"{where}: no connector named {connector!r}"]
     if action == "export" and connector not in config.targets:

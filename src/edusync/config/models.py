@@ -129,6 +129,13 @@ class Limit(Frozen):
     ignore_below: Annotated[int, Field(ge=0)] = 10
 
 
+OpName = Literal["add", "update", "delete", "restore", "archive"]
+
+
+def _default_thresholds() -> dict[str, dict[OpName, Limit]]:
+    return {"*": {"delete": Limit(max_percent=10)}}
+
+
 class ProvisionRule(Frozen):
     """Which metaverse objects a target gets (scope) and how they look there (flows)."""
 
@@ -144,9 +151,7 @@ class TargetConfig(Frozen):
     """What one target connector receives and the thresholds that guard it."""
 
     objects: list[ProvisionRule]
-    thresholds: dict[str, dict[Literal["add", "update", "delete", "restore", "archive"], Limit]] = Field(
-        default_factory=lambda: {"*": {"delete": Limit(max_percent=10)}}
-    )
+    thresholds: dict[str, dict[OpName, Limit]] = Field(default_factory=_default_thresholds)
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = 2000
 
 

@@ -20,7 +20,7 @@ class Sent:
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    op: Op | None  # None: forget the object without telling the target (disconnect)
+    op: Op
     attrs: Attrs
     hash: str
     soft: bool = True
@@ -54,7 +54,7 @@ def diff(desired: Attrs | None, archived: bool, sent: Sent | None, deprovision: 
     if deprovision == "keep":
         return None
     if deprovision == "disconnect":
-        return Planned(None, sent.attrs, sent.hash)
+        return Planned(Op.FORGET, sent.attrs, sent.hash)
     if deprovision == "archive":
         return None if sent.state == "archived" else Planned(Op.ARCHIVE, sent.attrs, sent.hash)
     return Planned(Op.DELETE, sent.attrs, sent.hash, soft=deprovision == "soft_delete")
@@ -62,6 +62,8 @@ def diff(desired: Attrs | None, archived: bool, sent: Sent | None, deprovision: 
 
 def after(op: Op, soft: bool) -> str | None:
     """The target's state once ``op`` went through; None means the row is forgotten."""
+    if op == Op.FORGET:
+        return None
     if op == Op.DELETE:
         return "deleted" if soft else None
     if op == Op.ARCHIVE:

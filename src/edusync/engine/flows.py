@@ -58,7 +58,9 @@ class FlowSet:
         self.labels = [_label(f) for f in self.flows]
         self.rules = [get_rule(f.rule) if f.rule else None for f in self.flows]
 
-    def apply(self, attrs: Attrs, ctx: RuleContext, resolve: RefResolver | None = None) -> dict[str, Contribution]:
+    def apply(
+        self, attrs: Attrs, ctx: RuleContext, resolve: RefResolver | None = None
+    ) -> dict[str, Contribution]:
         """Values this object gives, by destination attribute. Raises :class:`Unresolved`."""
         out: dict[str, Contribution] = {}
         for flow, label, spec in zip(self.flows, self.labels, self.rules, strict=True):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from edusync.config.models import Limit
 
 
-def _limit_for(thresholds: Mapping[str, Mapping[str, Limit]], object_type: str, op: str) -> Limit | None:
+def _limit_for(thresholds: Mapping[str, Mapping[Any, Limit]], object_type: str, op: str) -> Limit | None:
     specific = thresholds.get(object_type, {})
     if op in specific:
         return specific[op]
@@ -17,7 +18,7 @@ def _limit_for(thresholds: Mapping[str, Mapping[str, Limit]], object_type: str, 
 def breaches(
     counts: Mapping[str, Mapping[str, int]],
     before: Mapping[str, int],
-    thresholds: Mapping[str, Mapping[str, Limit]],
+    thresholds: Mapping[str, Mapping[Any, Limit]],
     target: str,
 ) -> list[str]:
     """Every threshold the planned counts break, as sentences a person can act on.

@@ -21,6 +21,7 @@ class Op(enum.StrEnum):
     DELETE = "delete"
     RESTORE = "restore"
     ARCHIVE = "archive"
+    FORGET = "forget"  # never sent: edusync stops tracking the object (deprovision "disconnect")
 
 
 class State(enum.StrEnum):

@@ -25,14 +25,24 @@ from edusync.storage import tables as t
 
 def _load(conn: Connection, cs_id: int, status: str, limit: int | None = None) -> list[Change]:
     ch = t.changes
-    q = select(ch.c.id, ch.c.object_type, ch.c.key, ch.c.op, ch.c.attrs, ch.c.hash, ch.c.mv_id, ch.c.soft).where(
-        ch.c.change_set_id == cs_id, ch.c.status == status
-    ).order_by(ch.c.id)
+    q = (
+        select(ch.c.id, ch.c.object_type, ch.c.key, ch.c.op, ch.c.attrs, ch.c.hash, ch.c.mv_id, ch.c.soft)
+        .where(ch.c.change_set_id == cs_id, ch.c.status == status)
+        .order_by(ch.c.id)
+    )
     if limit:
         q = q.limit(limit)
     return [
-        Change(id=i, object_type=ot, key=k, op=op if op == "forget" else Op(op), attrs=loads(a), hash=h,
-               mv_id=m, soft=bool(s))  # type: ignore[arg-type]
+        Change(
+            id=i,
+            object_type=ot,
+            key=k,
+            op=Op(op),
+            attrs=loads(a),
+            hash=h,
+            mv_id=m,
+            soft=bool(s),
+        )
         for i, ot, k, op, a, h, m, s in conn.execute(q)
     ]
 
@@ -82,8 +92,8 @@ class Exporter:
         )
 
     def _send(self, connector: Connector, batch: list[Change]) -> None:
-        local = [c for c in batch if c.op == "forget"]
-        remote = [c for c in batch if c.op != "forget"]
+        local = [c for c in batch if c.op == Op.FORGET]
+        remote = [c for c in batch if c.op != Op.FORGET]
         try:
             results = connector.export(remote) if remote else []
         except RetriableError as exc:
@@ -98,8 +108,10 @@ class Exporter:
     def _mark(self, conn: Connection, ids: list[int], status: str) -> None:
         if ids:
             ch = t.changes
-            conn.execute(update(ch).where(ch.c.id == bindparam("b_id")).values(status=status),
-                         [{"b_id": i} for i in ids])
+            conn.execute(
+                update(ch).where(ch.c.id == bindparam("b_id")).values(status=status),
+                [{"b_id": i} for i in ids],
+            )
 
     def _record(self, conn: Connection, results: list[ChangeResult], batch: list[Change]) -> None:
         by_id = {c.id: c for c in batch}
@@ -109,7 +121,8 @@ class Exporter:
         self._mark(conn, [c.id for c in ok], "done")
         if bad:
             conn.execute(
-                update(ch).where(ch.c.id == bindparam("b_id"))
+                update(ch)
+                .where(ch.c.id == bindparam("b_id"))
                 .values(status="failed", attempts=ch.c.attempts + 1, error=bindparam("error")),
                 [{"b_id": r.change_id, "error": (r.error or "failed")[:2000]} for r in bad],
             )
@@ -120,17 +133,30 @@ class Exporter:
         keep, drop = [], []
         for c in ok:
             self.done[c.object_type][str(c.op)] += 1
-            state = None if c.op == "forget" else after(Op(c.op), c.soft)
+            state = after(c.op, c.soft)
             if state is None:
                 drop.append(c)
             else:
-                keep.append({"target": self.target, "object_type": c.object_type, "key": c.key, "mv_id": c.mv_id,
-                             "hash": c.hash, "attrs": _dumps(c.attrs), "state": state, "run_id": self.ctx.run_id})
+                keep.append(
+                    {
+                        "target": self.target,
+                        "object_type": c.object_type,
+                        "key": c.key,
+                        "mv_id": c.mv_id,
+                        "hash": c.hash,
+                        "attrs": _dumps(c.attrs),
+                        "state": state,
+                        "run_id": self.ctx.run_id,
+                    }
+                )
         self.ctx.db.upsert(conn, to, keep, ["target", "object_type", "key"])
         if drop:
             conn.execute(
-                delete(to).where(to.c.target == self.target, to.c.object_type == bindparam("b_type"),
-                                 to.c.key == bindparam("b_key")),
+                delete(to).where(
+                    to.c.target == self.target,
+                    to.c.object_type == bindparam("b_type"),
+                    to.c.key == bindparam("b_key"),
+                ),
                 [{"b_type": c.object_type, "b_key": c.key} for c in drop],
             )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from edusync.connectors.base import Capability, Connector
 from edusync.errors import SourceError
@@ -24,13 +24,18 @@ FLUSH = 20_000
 
 def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) -> None:
     connector = open_connector(ctx, name)
+    staged: list[tuple[str, dict[str, int]]] = []
     try:
         with ctx.db.begin() as conn:
             for object_type in source_types(ctx, connector):
                 use_delta = delta and connector.supports(Capability.DELTA_IMPORT)
-                _import_type(ctx, conn, connector, object_type, use_delta, approved)
+                staged.append(_import_type(ctx, conn, connector, object_type, use_delta, approved))
     finally:
         connector.close()
+    # Counted only once committed: a blocked or failed import staged nothing.
+    for subject, counts in staged:
+        for what, n in counts.items():
+            ctx.report.add("import", subject, what, n)
 
 
 def _watermark(conn: Connection, connector: str, object_type: str) -> str | None:
@@ -44,7 +49,7 @@ def _watermark(conn: Connection, connector: str, object_type: str) -> str | None
 
 def _import_type(
     ctx: RunContext, conn: Connection, connector: Connector, object_type: str, delta: bool, approved: set[str]
-) -> None:
+) -> tuple[str, dict[str, int]]:
     cs = t.cs_objects
     where = and_(cs.c.connector == connector.name, cs.c.object_type == object_type)
     existing: dict[str, tuple[str, str]] = {
@@ -101,16 +106,25 @@ def _import_type(
         ctx.db.upsert(
             conn,
             t.watermarks,
-            [{"connector": connector.name, "object_type": object_type, "value": stream.watermark, "run_id": ctx.run_id}],
+            [
+                {
+                    "connector": connector.name,
+                    "object_type": object_type,
+                    "value": stream.watermark,
+                    "run_id": ctx.run_id,
+                }
+            ],
             ["connector", "object_type"],
         )
-    report = ctx.report
-    report.add("import", subject, "seen", len(seen))
-    report.add("import", subject, "added", added)
-    report.add("import", subject, "changed", changed)
-    report.add("import", subject, "unchanged", unchanged)
-    report.add("import", subject, "gone", len(gone))
     ctx.progress(label, len(seen), len(seen))
+    counts = {
+        "seen": len(seen),
+        "added": added,
+        "changed": changed,
+        "unchanged": unchanged,
+        "gone": len(gone),
+    }
+    return subject, counts
 
 
 def _flush(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
@@ -122,28 +136,35 @@ def _flush(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[s
         stmt = (
             update(cs)
             .where(
-                cs.c.connector == _bp("b_connector"),
-                cs.c.object_type == _bp("b_object_type"),
-                cs.c.anchor == _bp("b_anchor"),
+                cs.c.connector == bindparam("b_connector"),
+                cs.c.object_type == bindparam("b_object_type"),
+                cs.c.anchor == bindparam("b_anchor"),
             )
-            .values(hash=_bp("hash"), attrs=_bp("attrs"), state="present", dirty=True,
-                    seen_run=_bp("seen_run"), changed_run=_bp("changed_run"))
+            .values(
+                hash=bindparam("hash"),
+                attrs=bindparam("attrs"),
+                state="present",
+                dirty=True,
+                seen_run=bindparam("seen_run"),
+                changed_run=bindparam("changed_run"),
+            )
         )
         conn.execute(
             stmt,
             [
-                {"b_connector": r["connector"], "b_object_type": r["object_type"], "b_anchor": r["anchor"],
-                 "hash": r["hash"], "attrs": r["attrs"], "seen_run": r["seen_run"], "changed_run": r["changed_run"]}
+                {
+                    "b_connector": r["connector"],
+                    "b_object_type": r["object_type"],
+                    "b_anchor": r["anchor"],
+                    "hash": r["hash"],
+                    "attrs": r["attrs"],
+                    "seen_run": r["seen_run"],
+                    "changed_run": r["changed_run"],
+                }
                 for r in updates
             ],
         )
         updates.clear()
-
-
-def _bp(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
 
 
 def _mark_gone(conn: Connection, ctx: RunContext, connector: str, object_type: str, gone: list[str]) -> None:
@@ -152,7 +173,9 @@ def _mark_gone(conn: Connection, ctx: RunContext, connector: str, object_type: s
     cs = t.cs_objects
     stmt = (
         update(cs)
-        .where(cs.c.connector == connector, cs.c.object_type == object_type, cs.c.anchor == _bp("b_anchor"))
+        .where(
+            cs.c.connector == connector, cs.c.object_type == object_type, cs.c.anchor == bindparam("b_anchor")
+        )
         .values(state="gone", dirty=True, changed_run=ctx.run_id)
     )
     for i in range(0, len(gone), FLUSH):
@@ -190,5 +213,11 @@ def _sanity_check(
     if digest in approved:
         ctx.report.warnings.append(reasons[0] + " (approved)")
         return
-    detail = {"connector": connector, "object_type": object_type, "before": before, "seen": seen, "lost": len(gone)}
+    detail = {
+        "connector": connector,
+        "object_type": object_type,
+        "before": before,
+        "seen": seen,
+        "lost": len(gone),
+    }
     raise StepBlocked("input", reasons, digest, detail)

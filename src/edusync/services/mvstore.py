@@ -81,7 +81,17 @@ def update_mv(conn: Connection, objects: Sequence[MvObject]) -> None:
     if not objects:
         return
     mv = t.mv_objects
-    cols = ("state", "state_since", "attrs", "lineage", "sources", "hash", "changed_run", "person_id", "group_id")
+    cols = (
+        "state",
+        "state_since",
+        "attrs",
+        "lineage",
+        "sources",
+        "hash",
+        "changed_run",
+        "person_id",
+        "group_id",
+    )
     stmt = update(mv).where(mv.c.id == bindparam("b_id")).values({c: bindparam(c) for c in cols})
     conn.execute(stmt, [{**{c: r[c] for c in cols}, "b_id": r["id"]} for r in map(_row, objects)])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,9 @@ def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> 
     conn.execute(
         update(t.change_sets)
         .where(t.change_sets.c.id == cs_id)
-        .values(hash=result.hash, status=status, counts=dumps(result.counts), base_counts=dumps(result.before))
+        .values(
+            hash=result.hash, status=status, counts=dumps(result.counts), base_counts=dumps(result.before)
+        )
     )
     return result
 
@@ -78,7 +81,12 @@ def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> 
 def _new_change_set(ctx: RunContext, conn: Connection, target: str) -> int:
     res = conn.execute(
         t.change_sets.insert().values(
-            run_id=ctx.run_id, target=target, hash="", status="planning", counts="{}", base_counts="{}",
+            run_id=ctx.run_id,
+            target=target,
+            hash="",
+            status="planning",
+            counts="{}",
+            base_counts="{}",
             created_at=ctx.stamp,
         )
     )
@@ -103,8 +111,14 @@ def _supersede(conn: Connection, target: str, cs_id: int) -> None:
 
 class _Planner:
     def __init__(
-        self, ctx: RunContext, conn: Connection, target: str, rule: ProvisionRule, cs_id: int,
-        counts: dict[str, dict[str, int]], running: Any,
+        self,
+        ctx: RunContext,
+        conn: Connection,
+        target: str,
+        rule: ProvisionRule,
+        cs_id: int,
+        counts: dict[str, dict[str, int]],
+        running: Any,
     ) -> None:
         self.ctx, self.conn, self.target, self.rule, self.cs_id = ctx, conn, target, rule, cs_id
         self.scope = compile_all(rule.scope)
@@ -142,8 +156,12 @@ class _Planner:
             select(ch.c.mv_id)
             .distinct()
             .join(cst, cst.c.id == ch.c.change_set_id)
-            .where(cst.c.target == self.target, ch.c.status == "failed", ch.c.object_type == self.rule.object_type,
-                   ch.c.mv_id.is_not(None))
+            .where(
+                cst.c.target == self.target,
+                ch.c.status == "failed",
+                ch.c.object_type == self.rule.object_type,
+                ch.c.mv_id.is_not(None),
+            )
         )
         return sorted(str(r[0]) for r in self.conn.execute(q))
 
@@ -154,7 +172,7 @@ class _Planner:
         )
         return {k: Sent(h, s, loads(a)) for k, h, s, a in self.conn.execute(q)}
 
-    def _page(self, rows: list[Any]) -> None:
+    def _page(self, rows: Sequence[Any]) -> None:
         if not rows:
             return
         ctx, rule = self.ctx, self.rule
@@ -174,13 +192,20 @@ class _Planner:
         self._store(out)
 
     def _change(self, key: str, planned: Planned) -> dict[str, Any]:
-        op = planned.op.value if planned.op else "forget"
+        op = planned.op.value
         self.counts[self.rule.object_type][op] += 1
         self.running.update(f"{self.rule.object_type}\x1f{key}\x1f{op}\x1f{planned.hash}\n".encode())
         return {
-            "change_set_id": self.cs_id, "object_type": self.rule.object_type, "key": key, "op": op,
-            "attrs": dumps(planned.attrs), "hash": planned.hash, "mv_id": key, "soft": planned.soft,
-            "status": "pending", "attempts": 0,
+            "change_set_id": self.cs_id,
+            "object_type": self.rule.object_type,
+            "key": key,
+            "op": op,
+            "attrs": dumps(planned.attrs),
+            "hash": planned.hash,
+            "mv_id": key,
+            "soft": planned.soft,
+            "status": "pending",
+            "attempts": 0,
         }
 
     def _store(self, rows: list[dict[str, Any]]) -> None:

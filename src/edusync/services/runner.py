@@ -56,18 +56,45 @@ class Runner:
 
     def _ctx(self, run_id: int, now: dt.datetime, report: Report, dry_run: bool, actor: str) -> RunContext:
         cfg = self.loaded
-        return RunContext(self.db, cfg.config, cfg.settings, cfg.base_dir, run_id, now, report, dry_run,
-                          actor, self.progress)
+        return RunContext(
+            self.db,
+            cfg.config,
+            cfg.settings,
+            cfg.base_dir,
+            run_id,
+            now,
+            report,
+            dry_run,
+            actor,
+            self.progress,
+        )
 
-    def start(self, profile: str | None = None, *, dry_run: bool = False, now: dt.datetime | None = None,
-              actor: str = "edusync") -> RunOutcome:
+    def start(
+        self,
+        profile: str | None = None,
+        *,
+        dry_run: bool = False,
+        now: dt.datetime | None = None,
+        actor: str = "edusync",
+    ) -> RunOutcome:
         name, steps = self.loaded.config.profile(profile)
         clock = now or utcnow()
         started = utcnow().isoformat(timespec="seconds")
         with self.db.begin() as conn:
-            res = conn.execute(t.runs.insert().values(
-                profile=name, status="running", dry_run=dry_run, started_at=started, clock=clock.isoformat(),
-                steps=dumps(steps), step_index=0, counts="{}", errors="[]", warnings="[]"))
+            res = conn.execute(
+                t.runs.insert().values(
+                    profile=name,
+                    status="running",
+                    dry_run=dry_run,
+                    started_at=started,
+                    clock=clock.isoformat(),
+                    steps=dumps(steps),
+                    step_index=0,
+                    counts="{}",
+                    errors="[]",
+                    warnings="[]",
+                )
+            )
             run_id = int(res.inserted_primary_key[0])  # type: ignore[index]
         return self._execute(run_id, steps, 0, clock, Report(), dry_run, actor, approved=set())
 
@@ -80,21 +107,47 @@ class Runner:
         report = Report.from_dict(loads(row.counts), loads(row.errors), loads(row.warnings))
         with self.db.begin() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="running"))
-        return self._execute(run_id, loads(row.steps), row.step_index, dt.datetime.fromisoformat(row.clock),
-                             report, row.dry_run, actor, approved)
+        return self._execute(
+            run_id,
+            loads(row.steps),
+            row.step_index,
+            dt.datetime.fromisoformat(row.clock),
+            report,
+            row.dry_run,
+            actor,
+            approved,
+        )
 
-    def _execute(self, run_id: int, steps: list[str], first: int, now: dt.datetime, report: Report,
-                 dry_run: bool, actor: str, approved: set[str]) -> RunOutcome:
+    def _execute(
+        self,
+        run_id: int,
+        steps: list[str],
+        first: int,
+        now: dt.datetime,
+        report: Report,
+        dry_run: bool,
+        actor: str,
+        approved: set[str],
+    ) -> RunOutcome:
         ctx = self._ctx(run_id, now, report, dry_run, actor)
         index = first
         try:
             for index in range(first, len(steps)):
                 self._step(ctx, steps[index], approved)
                 with self.db.begin() as conn:
-                    conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(
-                        step_index=index + 1, counts=dumps(report.as_dict())))
+                    conn.execute(
+                        update(t.runs)
+                        .where(t.runs.c.id == run_id)
+                        .values(step_index=index + 1, counts=dumps(report.as_dict()))
+                    )
         except StepBlocked as exc:
-            block = {"kind": exc.kind, "reasons": exc.reasons, "hash": exc.hash, "step": steps[index], **exc.detail}
+            block = {
+                "kind": exc.kind,
+                "reasons": exc.reasons,
+                "hash": exc.hash,
+                "step": steps[index],
+                **exc.detail,
+            }
             return self._finish(ctx, "blocked", block)
         except EdusyncError as exc:
             report.errors.append(f"{steps[index]}: {exc}")
@@ -108,9 +161,18 @@ class Runner:
     def _finish(self, ctx: RunContext, status: str, block: dict[str, Any] | None = None) -> RunOutcome:
         r = ctx.report
         with self.db.begin() as conn:
-            conn.execute(update(t.runs).where(t.runs.c.id == ctx.run_id).values(
-                status=status, finished_at=utcnow().isoformat(timespec="seconds"), counts=dumps(r.as_dict()),
-                errors=dumps(r.errors), warnings=dumps(r.warnings), block=dumps(block) if block else None))
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == ctx.run_id)
+                .values(
+                    status=status,
+                    finished_at=utcnow().isoformat(timespec="seconds"),
+                    counts=dumps(r.as_dict()),
+                    errors=dumps(r.errors),
+                    warnings=dumps(r.warnings),
+                    block=dumps(block) if block else None,
+                )
+            )
         return RunOutcome(ctx.run_id, status, r, block)
 
     def _step(self, ctx: RunContext, step: str, approved: set[str]) -> None:
@@ -131,8 +193,11 @@ class Runner:
     def _export(self, ctx: RunContext, target: str, approved: set[str]) -> None:
         cst = t.change_sets
         with self.db.begin() as conn:
-            row = conn.execute(select(cst).where(cst.c.run_id == ctx.run_id, cst.c.target == target)
-                               .order_by(cst.c.id.desc())).first()
+            row = conn.execute(
+                select(cst)
+                .where(cst.c.run_id == ctx.run_id, cst.c.target == target)
+                .order_by(cst.c.id.desc())
+            ).first()
         if row is not None and row.status == "done":
             return
         if row is not None and row.status in ("approved", "exporting", "partial"):
@@ -147,7 +212,9 @@ class Runner:
                 reasons = breaches(plan.counts, plan.before, ctx.config.targets[target].thresholds, target)
                 if reasons and plan.hash not in approved:
                     conn.execute(update(cst).where(cst.c.id == cs_id).values(status="blocked"))
-                    blocked = StepBlocked("threshold", reasons, plan.hash, {"target": target, "change_set_id": cs_id})
+                    blocked = StepBlocked(
+                        "threshold", reasons, plan.hash, {"target": target, "change_set_id": cs_id}
+                    )
                 else:
                     conn.execute(update(cst).where(cst.c.id == cs_id).values(status="exporting"))
                     blocked = None
@@ -158,12 +225,16 @@ class Runner:
         ctx.report.add("export", target, "failed", int(result["failed"]))
         if result["status"] in ("done", "partial"):
             with self.db.begin() as conn:
-                ctx.db.upsert(conn, t.target_state, [{
-                    "target": target, "planned_run": ctx.run_id,
-                    "config_hash": _config_hash(ctx, target)}], ["target"])
+                ctx.db.upsert(
+                    conn,
+                    t.target_state,
+                    [{"target": target, "planned_run": ctx.run_id, "config_hash": _config_hash(ctx, target)}],
+                    ["target"],
+                )
 
-    def _record_plan(self, ctx: RunContext, target: str, counts: dict[str, dict[str, int]],
-                     before: dict[str, int]) -> None:
+    def _record_plan(
+        self, ctx: RunContext, target: str, counts: dict[str, dict[str, int]], before: dict[str, int]
+    ) -> None:
         for object_type in sorted(set(counts) | set(before)):
             subject = f"{target}/{object_type}"
             ctx.report.set("plan", subject, "before", before.get(object_type, 0))

@@ -17,8 +17,8 @@ from sqlalchemy import Connection, and_, bindparam, select, update
 
 from edusync.config.models import SyncRule
 from edusync.engine.criteria import compile_all
-from edusync.engine.lifecycle import purge
 from edusync.engine.flows import Contribution, FlowSet, SourceRef, Unresolved, merge
+from edusync.engine.lifecycle import purge
 from edusync.model.hashing import loads, text_hash
 from edusync.model.records import MvObject, State
 from edusync.services.context import RunContext
@@ -162,7 +162,7 @@ class _Page:
         if not self.rule.join:
             return {}
         wanted: set[tuple[str, str]] = set()
-        for anchor, attrs_text, state, linked in rows:
+        for _anchor, attrs_text, state, linked in rows:
             if linked or state != "present":
                 continue
             attrs = loads(attrs_text)
@@ -178,7 +178,9 @@ class _Page:
         for name, values in by_name.items():
             for i in range(0, len(values), 5000):
                 q = select(mk.c.value, mk.c.mv_id).where(
-                    mk.c.object_type == self.rule.metaverse_type, mk.c.name == name, mk.c.value.in_(values[i : i + 5000])
+                    mk.c.object_type == self.rule.metaverse_type,
+                    mk.c.name == name,
+                    mk.c.value.in_(values[i : i + 5000]),
                 )
                 for value, mv_id in self.conn.execute(q):
                     found.setdefault((name, value), []).append(mv_id)
@@ -187,7 +189,9 @@ class _Page:
     def _find(self, mv_id: str) -> MvObject | None:
         return self.touched.get(mv_id) or self.new.get(mv_id) or self.existing.get(mv_id)
 
-    def _connect(self, ref: SourceRef, attrs: dict[str, Any], contrib: dict[str, Contribution], linked: str | None) -> None:
+    def _connect(
+        self, ref: SourceRef, attrs: dict[str, Any], contrib: dict[str, Contribution], linked: str | None
+    ) -> None:
         rule, ctx = self.rule, self.ctx
         mv = self._find(linked) if linked else None
         if mv is None:
@@ -246,7 +250,9 @@ class _Page:
                 return False
             target = State.GRACE
         else:
-            target = {"soft_delete": State.DISABLED, "delete": State.PURGED, "archive": State.ARCHIVED}[policy]
+            target = {"soft_delete": State.DISABLED, "delete": State.PURGED, "archive": State.ARCHIVED}[
+                policy
+            ]
         self._set_state(mv, target)
         self._touch(mv)
         return False
@@ -279,7 +285,9 @@ class _Page:
         cs = t.cs_objects
         row = self.conn.execute(
             select(cs.c.attrs, cs.c.state).where(
-                cs.c.connector == ref.connector, cs.c.object_type == ref.object_type, cs.c.anchor == ref.anchor
+                cs.c.connector == ref.connector,
+                cs.c.object_type == ref.object_type,
+                cs.c.anchor == ref.anchor,
             )
         ).first()
         if row is None or row[1] != "present":
@@ -314,8 +322,11 @@ class _Page:
         cs = t.cs_objects
         stmt = (
             update(cs)
-            .where(cs.c.connector == self.rule.connector, cs.c.object_type == self.rule.object_type,
-                   cs.c.anchor == bindparam("b_anchor"))
+            .where(
+                cs.c.connector == self.rule.connector,
+                cs.c.object_type == self.rule.object_type,
+                cs.c.anchor == bindparam("b_anchor"),
+            )
             .values(mv_id=bindparam("mv_id"), dirty=False)
         )
         if self.cs_updates:

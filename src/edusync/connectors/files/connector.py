@@ -71,7 +71,9 @@ class FilesConnector(Connector):
             raise SourceError(f"{folder}: input folder not found (connector {self.name!r})")
         if Path(ft.file).suffix:
             return folder / ft.file
-        suffixes = [".csv", ".json", ".jsonl"] if self.settings.format == "auto" else [f".{self.settings.format}"]
+        suffixes = (
+            [".csv", ".json", ".jsonl"] if self.settings.format == "auto" else [f".{self.settings.format}"]
+        )
         for suffix in suffixes:
             candidate = folder / (ft.file + suffix)
             if candidate.exists():
@@ -100,8 +102,17 @@ class FilesConnector(Connector):
 
     def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
         lines = b"".join(
-            orjson.dumps({"change_id": c.id, "op": str(c.op), "object_type": c.object_type, "key": c.key,
-                          "soft": c.soft, "attrs": c.attrs}) + b"\n"
+            orjson.dumps(
+                {
+                    "change_id": c.id,
+                    "op": str(c.op),
+                    "object_type": c.object_type,
+                    "key": c.key,
+                    "soft": c.soft,
+                    "attrs": c.attrs,
+                }
+            )
+            + b"\n"
             for c in changes
         )
         with self._partial.open("ab") as handle:

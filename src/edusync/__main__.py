@@ -1,0 +1,3 @@
+from edusync.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""``edusync bench``: the county-scale benchmark."""

@@ -1,0 +1,100 @@
+"""Finding the config, opening the database, progress bars, and turning errors into exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from edusync.config.loader import LoadedConfig, load_config
+from edusync.errors import ConfigError, EdusyncError
+from edusync.storage import Database, open_database
+
+console = Console()
+err_console = Console(stderr=True)
+
+CONFIG_OPTION = typer.Option(
+    None, "--config", "-c", help="Config file (else $EDUSYNC_CONFIG, else ./edusync.yaml)."
+)
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines instead of tables.")
+
+
+def find_config(explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("EDUSYNC_CONFIG")
+    if env:
+        return Path(env)
+    here = Path("edusync.yaml")
+    if here.exists():
+        return here
+    raise ConfigError(
+        [
+            "no configuration: pass --config FILE, set EDUSYNC_CONFIG, or run in a folder with "
+            "edusync.yaml (`edusync init DIR` makes one)"
+        ]
+    )
+
+
+def open_all(explicit: Path | None) -> tuple[LoadedConfig, Database]:
+    loaded = load_config(find_config(explicit))
+    return loaded, open_database(loaded.config.storage.url, loaded.base_dir)
+
+
+def actor() -> str:
+    return os.environ.get("EDUSYNC_ACTOR") or os.environ.get("USER") or "unknown"
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
+
+
+@contextlib.contextmanager
+def handled() -> Iterator[None]:
+    """Known errors print one clear message and exit 1; nothing else is swallowed."""
+    try:
+        yield
+    except EdusyncError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        raise typer.Exit(1) from None
+
+
+class Bars:
+    """A Rich progress display fed by the services' progress callback."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and console.is_terminal
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, label: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        task = self.tasks.get(label)
+        if task is None:
+            task = self.tasks[label] = self.progress.add_task(label, total=total)
+        self.progress.update(task, completed=done, total=total)
+
+    def __enter__(self) -> Bars:
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.progress.stop()

@@ -1,0 +1,64 @@
+"""``edusync init``, ``edusync demo`` and ``edusync bench``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from edusync.cli import render
+from edusync.cli.common import JSON_OPTION, console, err_console, handled, print_json
+from edusync.cli.main import app
+
+
+@app.command()
+def init(
+    folder: Path = typer.Argument(..., help="Folder for edusync.yaml and sample data."),
+    sample: bool = typer.Option(True, help="Also write sample CSV files into FOLDER/data."),
+    force: bool = typer.Option(False, help="Overwrite an existing edusync.yaml."),
+) -> None:
+    """Make a starting configuration (and sample data) to edit."""
+    from edusync.demo.demo import init_folder
+
+    try:
+        config = init_folder(folder, sample=sample, force=force)
+    except FileExistsError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {config}; try: cd {folder} && edusync run --dry-run")
+
+
+@app.command()
+def demo(
+    folder: Path = typer.Option(
+        Path("edusync-demo"), "--dir", help="Folder for the demo (replaced if it exists)."
+    ),
+    seed: int = typer.Option(1, help="Seed for the sample county."),
+) -> None:
+    """Three nights of a small county on SQLite: a first sync, an ordinary night, a broken night."""
+    from edusync.demo.demo import run_demo
+
+    with handled():
+        code = run_demo(folder.resolve(), console, render.run_report, seed)
+    if code != 3:
+        err_console.print("[red]the broken night was expected to be blocked[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    size: str = typer.Option("county-l", help="demo, small, county or county-l."),
+    database: str = typer.Option(None, help="A PostgreSQL server URL (a throwaway database is made on it)."),
+    keep: Path = typer.Option(None, help="Keep the generated files in this folder."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Time a full run, a rerun without changes and a 1 % delta, each in its own process."""
+    from edusync.bench.core import run_bench
+
+    with handled():
+        result = run_bench(size, database, keep, log=None if as_json else err_console.print)
+    if as_json:
+        print_json(result)
+    else:
+        for key, value in result.items():
+            console.print(f"{key:>16}: {value}")

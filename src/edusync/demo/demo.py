@@ -1,0 +1,82 @@
+"""``edusync demo``: three nights of a small county, the last one broken and blocked by the gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+from rich.rule import Rule
+
+from edusync.config.loader import load_config
+from edusync.demo import data, nights
+from edusync.services import queries
+from edusync.services.runner import Runner
+from edusync.storage import open_database
+
+Render = Callable[[Console, dict[str, object]], None]
+
+
+def template() -> str:
+    return resources.files("edusync.demo").joinpath("edusync.yaml").read_text(encoding="utf-8")
+
+
+def init_folder(folder: Path, *, sample: bool = True, seed: int = 1, force: bool = False) -> Path:
+    """Write ``edusync.yaml`` (and sample data) into ``folder``; refuse to overwrite unless ``force``."""
+    config = folder / "edusync.yaml"
+    if config.exists() and not force:
+        raise FileExistsError(f"{config} exists (use --force to overwrite)")
+    folder.mkdir(parents=True, exist_ok=True)
+    config.write_text(template(), encoding="utf-8")
+    if sample:
+        data.write(data.generate("demo", seed), folder / "data")
+    return config
+
+
+def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> int:
+    """Three nights; returns the exit code of the last run (3: blocked, as intended)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    config = init_folder(folder, seed=seed)
+    loaded = load_config(config)
+    db = open_database(loaded.config.storage.url, loaded.base_dir)
+    runner = Runner(loaded, db)
+    rng = random.Random(seed)
+    day = dt.datetime(2026, 8, 17, 2, 0, tzinfo=dt.UTC)
+
+    console.print(Rule("Night 1: the first full sync"))
+    first = runner.start("nightly", now=day)
+    render(console, queries.get_run(db, first.run_id))
+
+    county = data.read(folder / "data")
+    log = nights.ordinary_night(county, rng)
+    data.write(county, folder / "data")
+    console.print(Rule("Night 2: an ordinary night"))
+    for line in log.lines:
+        console.print(f"  • {line}")
+    second = runner.start("nightly", now=day + dt.timedelta(days=1))
+    render(console, queries.get_run(db, second.run_id))
+
+    log = nights.broken_night(county)
+    data.write(county, folder / "data")
+    console.print(Rule("Night 3: a broken night"))
+    for line in log.lines:
+        console.print(f"  • {line}")
+    third = runner.start("nightly", now=day + dt.timedelta(days=2))
+    render(console, queries.get_run(db, third.run_id))
+
+    console.print(Rule("What you can do now"))
+    console.print(f"  cd {folder}")
+    console.print("  edusync runs                      # the run history")
+    console.print(f"  edusync runs show {third.run_id}               # the blocked run")
+    console.print(
+        f"  edusync reject {third.run_id}                  # discard it (or approve it, if the loss is real)"
+    )
+    console.print("  edusync trash                     # who is in grace or the trash")
+    console.print(f"  ls {folder / 'out'}               # the change files the learning platform got")
+    db.dispose()
+    return third.exit_code

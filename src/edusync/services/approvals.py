@@ -1,0 +1,130 @@
+"""Approve or reject a blocked run; every decision lands in the audit log with who and when.
+
+An approval is bound to the hash of what the person was shown: the exact change set
+(threshold blocks) or the exact set of lost objects (input blocks). If the stored
+change set no longer has that hash, or a later run has replaced it, the approval
+is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from edusync.errors import FatalError
+from edusync.model.hashing import dumps, loads
+from edusync.services.runner import utcnow
+from edusync.storage import Database
+from edusync.storage import tables as t
+
+
+class ApprovalRefused(FatalError):
+    """The approval does not match what is stored, so nothing was let through."""
+
+
+def audit(
+    conn: Connection, actor: str, action: str, run_id: int | None, cs_id: int | None, **detail: Any
+) -> None:
+    conn.execute(
+        t.audit_log.insert().values(
+            at=utcnow().isoformat(timespec="seconds"),
+            actor=actor,
+            action=action,
+            run_id=run_id,
+            change_set_id=cs_id,
+            detail=dumps(detail),
+        )
+    )
+
+
+def stored_hash(conn: Connection, cs_id: int) -> str:
+    """Recompute a change set's hash from its stored changes, in the order the planner hashed them."""
+    ch = t.changes
+    running = hashlib.blake2b(digest_size=16)
+    q = (
+        select(ch.c.object_type, ch.c.key, ch.c.op, ch.c.hash)
+        .where(ch.c.change_set_id == cs_id)
+        .order_by(ch.c.id)
+    )
+    for object_type, key, op, digest in conn.execute(q):
+        running.update(f"{object_type}\x1f{key}\x1f{op}\x1f{digest}\n".encode())
+    return running.hexdigest()
+
+
+def _blocked_run(conn: Connection, run_id: int) -> tuple[Any, dict[str, Any]]:
+    row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+    if row is None:
+        raise ApprovalRefused(f"there is no run {run_id}")
+    if row.status != "blocked" or not row.block:
+        raise ApprovalRefused(f"run {run_id} is {row.status}, not blocked")
+    return row, loads(row.block)
+
+
+def approve(db: Database, run_id: int, actor: str, expect: str | None = None) -> dict[str, Any]:
+    """Record the approval; the caller then resumes the run."""
+    with db.begin() as conn:
+        _row, block = _blocked_run(conn, run_id)
+        if expect and not block["hash"].startswith(expect.lower()):
+            raise ApprovalRefused(
+                f"run {run_id}: the approval names {expect}, but what was blocked is {block['hash'][:12]}"
+            )
+        cs_id = block.get("change_set_id")
+        if cs_id is not None:
+            status = conn.execute(
+                select(t.change_sets.c.status).where(t.change_sets.c.id == cs_id)
+            ).scalar_one()
+            if status != "blocked":
+                raise ApprovalRefused(f"run {run_id}: its change set is {status} (a later run replaced it)")
+            if stored_hash(conn, cs_id) != block["hash"]:
+                raise ApprovalRefused(
+                    f"run {run_id}: the stored change set no longer matches what was blocked"
+                )
+            conn.execute(
+                update(t.change_sets)
+                .where(t.change_sets.c.id == cs_id)
+                .values(
+                    status="approved", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds")
+                )
+            )
+        block["approved"] = True
+        block["approved_by"] = actor
+        conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(block=dumps(block)))
+        audit(
+            conn,
+            actor,
+            "approve",
+            run_id,
+            cs_id,
+            hash=block["hash"],
+            kind=block["kind"],
+            reasons=block["reasons"],
+        )
+    return block
+
+
+def reject(db: Database, run_id: int, actor: str) -> dict[str, Any]:
+    with db.begin() as conn:
+        _row, block = _blocked_run(conn, run_id)
+        cs_id = block.get("change_set_id")
+        if cs_id is not None:
+            conn.execute(
+                update(t.change_sets)
+                .where(t.change_sets.c.id == cs_id)
+                .values(
+                    status="rejected", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds")
+                )
+            )
+        conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="rejected"))
+        audit(
+            conn,
+            actor,
+            "reject",
+            run_id,
+            cs_id,
+            hash=block["hash"],
+            kind=block["kind"],
+            reasons=block["reasons"],
+        )
+    return block

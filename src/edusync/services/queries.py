@@ -1,0 +1,188 @@
+"""Read-only views for people: runs, objects with lineage, the trash. Fødselsnumre are masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select, update
+
+from edusync.errors import FatalError
+from edusync.model.fnr import mask_values
+from edusync.model.hashing import dumps, loads
+from edusync.model.records import State
+from edusync.services.approvals import audit
+from edusync.services.runner import utcnow
+from edusync.storage import Database
+from edusync.storage import tables as t
+
+
+class NotFound(FatalError):
+    """Nothing matches what was asked for."""
+
+
+def _run_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "profile": row.profile,
+        "status": row.status,
+        "dry_run": bool(row.dry_run),
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "clock": row.clock,
+        "steps": loads(row.steps),
+        "counts": loads(row.counts),
+        "errors": loads(row.errors),
+        "warnings": loads(row.warnings),
+        "block": loads(row.block) if row.block else None,
+    }
+
+
+def list_runs(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    with db.begin() as conn:
+        rows = conn.execute(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)).all()
+    return [_run_dict(r) for r in rows]
+
+
+def get_run(db: Database, run_id: int) -> dict[str, Any]:
+    with db.begin() as conn:
+        row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+        if row is None:
+            raise NotFound(f"there is no run {run_id}")
+        out = _run_dict(row)
+        cst = t.change_sets
+        out["change_sets"] = [
+            {
+                "id": c.id,
+                "target": c.target,
+                "hash": c.hash,
+                "status": c.status,
+                "counts": loads(c.counts),
+                "before": loads(c.base_counts),
+                "decided_by": c.decided_by,
+                "decided_at": c.decided_at,
+            }
+            for c in conn.execute(select(cst).where(cst.c.run_id == run_id).order_by(cst.c.id))
+        ]
+        au = t.audit_log
+        out["audit"] = [
+            {"at": a.at, "actor": a.actor, "action": a.action, "detail": loads(a.detail)}
+            for a in conn.execute(select(au).where(au.c.run_id == run_id).order_by(au.c.id))
+        ]
+    return out
+
+
+def _find_mv(conn: Connection, object_type: str, key: str) -> Any:
+    mv, cs = t.mv_objects, t.cs_objects
+    row = conn.execute(select(mv).where(mv.c.id == key, mv.c.object_type == object_type)).first()
+    if row is not None:
+        return row
+    linked = select(cs.c.mv_id).where(cs.c.anchor == key, cs.c.mv_id.is_not(None))
+    rows = conn.execute(select(mv).where(mv.c.object_type == object_type, mv.c.id.in_(linked))).all()
+    if len(rows) > 1:
+        raise NotFound(f"{key!r} is the anchor of {len(rows)} {object_type}s; use the metaverse id")
+    if rows:
+        return rows[0]
+    raise NotFound(f"no {object_type} with id or source anchor {key!r}")
+
+
+def show_object(db: Database, object_type: str, key: str) -> dict[str, Any]:
+    """Attributes, lifecycle state, lineage per attribute, sources, and what each target holds."""
+    with db.begin() as conn:
+        row = _find_mv(conn, object_type, key)
+        to = t.target_objects
+        targets = [
+            {
+                "target": r.target,
+                "object_type": r.object_type,
+                "key": r.key,
+                "state": r.state,
+                "run": r.run_id,
+            }
+            for r in conn.execute(select(to).where(to.c.mv_id == row.id))
+        ]
+    return {
+        "id": row.id,
+        "type": row.object_type,
+        "state": row.state,
+        "state_since": row.state_since,
+        "created_run": row.created_run,
+        "changed_run": row.changed_run,
+        "attributes": mask_values(loads(row.attrs)),
+        "lineage": loads(row.lineage),
+        "sources": loads(row.sources),
+        "targets": targets,
+    }
+
+
+def trash(db: Database, include_grace: bool = True) -> list[dict[str, Any]]:
+    states = [State.DISABLED.value] + ([State.GRACE.value] if include_grace else [])
+    mv = t.mv_objects
+    with db.begin() as conn:
+        rows = conn.execute(
+            select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.state_since, mv.c.attrs)
+            .where(mv.c.state.in_(states))
+            .order_by(mv.c.object_type, mv.c.id)
+        ).all()
+    return [
+        {
+            "id": r.id,
+            "type": r.object_type,
+            "state": r.state,
+            "since": r.state_since,
+            "name": _name(loads(r.attrs)),
+        }
+        for r in rows
+    ]
+
+
+def _name(attrs: dict[str, Any]) -> str:
+    for key in ("displayName", "name", "cn"):
+        if attrs.get(key):
+            return str(attrs[key])
+    return ""
+
+
+def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
+    """Take an object out of the trash by hand; the next run provisions it again."""
+    mv = t.mv_objects
+    with db.begin() as conn:
+        row = conn.execute(select(mv).where(or_(mv.c.id == key))).first()
+        if row is None:
+            raise NotFound(f"no object with id {key!r}")
+        if row.state not in (State.DISABLED.value, State.GRACE.value):
+            raise FatalError(f"{key} is {row.state}; only objects in grace or the trash can be restored")
+        now = utcnow().isoformat(timespec="seconds")
+        res = conn.execute(
+            t.runs.insert().values(
+                profile="manual-restore",
+                status="done",
+                dry_run=False,
+                started_at=now,
+                finished_at=now,
+                clock=now,
+                steps="[]",
+                step_index=0,
+                counts=dumps({"lifecycle": {row.object_type: {"restored": 1}}}),
+                errors="[]",
+                warnings="[]",
+            )
+        )
+        run_id = int(res.inserted_primary_key[0])  # type: ignore[index]
+        conn.execute(
+            update(mv)
+            .where(mv.c.id == key)
+            .values(state=State.ACTIVE.value, state_since=now, changed_run=run_id)
+        )
+        audit(conn, actor, "restore", run_id, None, object=key, type=row.object_type, was=row.state)
+    return {"id": key, "type": row.object_type, "state": State.ACTIVE.value, "was": row.state}
+
+
+def counts_by_state(db: Database) -> dict[str, dict[str, int]]:
+    mv = t.mv_objects
+    out: dict[str, dict[str, int]] = {}
+    with db.begin() as conn:
+        for object_type, state, n in conn.execute(
+            select(mv.c.object_type, mv.c.state, func.count()).group_by(mv.c.object_type, mv.c.state)
+        ):
+            out.setdefault(object_type, {})[state] = int(n)
+    return out

@@ -33,10 +33,21 @@ from edusync.sandbox.fint.records import (
 from edusync.sandbox.fint.table import Table
 
 if TYPE_CHECKING:
+    import random
+
+    from edusync.sandbox.fint.day import DayReport
+    from edusync.sandbox.fint.people import PersonFactory
     from edusync.sandbox.fint.scenario import Scenario
 
 GroupKind = Literal["basis", "ug", "klg"]
-CODE_TABLES = ("skolear", "termin", "elevkategori", "stillingskode", "arbeidsforholdstype", "personalressurskategori")
+CODE_TABLES = (
+    "skolear",
+    "termin",
+    "elevkategori",
+    "stillingskode",
+    "arbeidsforholdstype",
+    "personalressurskategori",
+)
 
 
 def iso(day: dt.date) -> str:
@@ -58,12 +69,14 @@ class County:
         self.stamp = now_ms()
         self.live = False  # False while generating: no per-row stamps or logs are needed yet
         self.scenario: Scenario | None = None
+        self.people: PersonFactory | None = None  # kept so the simulated day can add pupils
         self.year = SchoolYear.around(today)
         self.current_skolear = 1  # skoleår rows are last year, this year, next year
         # Generator bookkeeping, not FINT data: which teaching groups a class takes,
         # and the elective groups per (school, trinn, fag), so newcomers can be placed.
         self.class_groups: dict[int, list[int]] = {}
         self.electives: dict[tuple[int, int, int], list[int]] = {}
+        self.offered: dict[tuple[int, int], tuple[int, ...]] = {}
         self.regions: list[int] = []
         # Pupils and staff that carry a planted case: the simulated day leaves them alone.
         self.protected_elev: set[int] = set()
@@ -92,9 +105,27 @@ class County:
     # --- clock and stamps ---------------------------------------------------
 
     def all_tables(self) -> list[Table[Any]]:
-        return [*self.codes.values(), self.org, self.skole, self.trinn, self.fag, self.person, self.elev,
-                self.elevforhold, self.basis, self.ug, self.klg, self.bgm, self.ugm, self.kgm,
-                self.hrm_person, self.personalressurs, self.arbeidsforhold, self.skoleressurs, self.uf]  # fmt: skip
+        return [
+            *self.codes.values(),
+            self.org,
+            self.skole,
+            self.trinn,
+            self.fag,
+            self.person,
+            self.elev,
+            self.elevforhold,
+            self.basis,
+            self.ug,
+            self.klg,
+            self.bgm,
+            self.ugm,
+            self.kgm,
+            self.hrm_person,
+            self.personalressurs,
+            self.arbeidsforhold,
+            self.skoleressurs,
+            self.uf,
+        ]
 
     def tick(self) -> int:
         """Start a new change: a stamp later than every earlier one, close to the wall clock."""
@@ -180,7 +211,9 @@ class County:
     def add_undervisningsforhold(self, sr: int, af: int, school: int, hovedskole: bool) -> int:
         """A teaching relation for skoleressurs ``sr`` at ``school``, backed by arbeidsforhold ``af``."""
         navn = self.skole.rows[school].navn
-        pos = self.uf.add(Undervisningsforhold(sr, af, school, hovedskole, f"Undervisning ved {navn}"), self.stamp)
+        pos = self.uf.add(
+            Undervisningsforhold(sr, af, school, hovedskole, f"Undervisning ved {navn}"), self.stamp
+        )
         self.arbeidsforhold.rows[af].uf = pos
         self.skoleressurs.rows[sr].uf.append(pos)
         self.skole.rows[school].uf.append(pos)
@@ -204,6 +237,12 @@ class County:
             self.skole.rows[school].skoleressurs.remove(sr)
             self.touch(self.skoleressurs, sr)
             self.touch(self.skole, school)
+
+    def advance_day(self, rng: random.Random | None = None) -> DayReport:
+        """Move one simulated day forward with realistic changes (see :mod:`.day`)."""
+        from edusync.sandbox.fint.day import advance_day  # the day builds on this module
+
+        return advance_day(self, rng)
 
     # --- counts -------------------------------------------------------------
 

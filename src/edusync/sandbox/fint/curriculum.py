@@ -18,24 +18,54 @@ PROGRAMMES = ("ST", "ST", "ST", "EL", "HO", "TP", "BA", "IM", "SS", "MK", "ID", 
 
 #: Subjects: code, description.
 FAG = (
-    ("NOR1211", "Norsk"), ("MAT1019", "Matematikk 1T"), ("MAT1021", "Matematikk 1P"),
-    ("ENG1007", "Engelsk"), ("NAT1007", "Naturfag"), ("SAK1001", "Samfunnskunnskap"),
-    ("GEO1003", "Geografi"), ("KRO1017", "Kroppsøving"), ("FSP6218", "Tysk nivå II"),
-    ("FSP6220", "Spansk nivå II"), ("FSP6222", "Fransk nivå II"), ("HIS1010", "Historie"),
-    ("REL1003", "Religion og etikk"), ("MAT1023", "Matematikk 2P"), ("NOR1260", "Norsk sidemål"),
-    ("REA3056", "Matematikk R1"), ("REA3058", "Matematikk R2"), ("REA3060", "Matematikk S1"),
-    ("FYS1001", "Fysikk 1"), ("FYS1002", "Fysikk 2"), ("KJE1001", "Kjemi 1"), ("KJE1002", "Kjemi 2"),
-    ("BIO1001", "Biologi 1"), ("BIO1002", "Biologi 2"), ("SAM3072", "Sosiologi og sosialantropologi"),
-    ("SAM3074", "Psykologi 1"), ("SAM3076", "Rettslære 1"), ("SAM3078", "Politikk og menneskerettigheter"),
-    ("ØKO1001", "Økonomistyring"), ("ØKO1003", "Markedsføring og ledelse 1"),
-    ("ØKO1005", "Entreprenørskap og bedriftsutvikling 1"), ("INF1001", "Informasjonsteknologi 1"),
-    ("INF1003", "Programmering 1"), ("INF1005", "Programmering 2"), ("ENG1011", "Engelsk 1"),
-    ("ENG1013", "Samfunnsfaglig engelsk"), ("GEF1001", "Geofag 1"), ("TEK1001", "Teknologi og forskningslære 1"),
-    ("KRO3001", "Toppidrett 1"), ("MUS1001", "Musikk fordypning 1"),
-)  # fmt: skip
+    ("NOR1211", "Norsk"),
+    ("MAT1019", "Matematikk 1T"),
+    ("MAT1021", "Matematikk 1P"),
+    ("ENG1007", "Engelsk"),
+    ("NAT1007", "Naturfag"),
+    ("SAK1001", "Samfunnskunnskap"),
+    ("GEO1003", "Geografi"),
+    ("KRO1017", "Kroppsøving"),
+    ("FSP6218", "Tysk nivå II"),
+    ("FSP6220", "Spansk nivå II"),
+    ("FSP6222", "Fransk nivå II"),
+    ("HIS1010", "Historie"),
+    ("REL1003", "Religion og etikk"),
+    ("MAT1023", "Matematikk 2P"),
+    ("NOR1260", "Norsk sidemål"),
+    ("REA3056", "Matematikk R1"),
+    ("REA3058", "Matematikk R2"),
+    ("REA3060", "Matematikk S1"),
+    ("FYS1001", "Fysikk 1"),
+    ("FYS1002", "Fysikk 2"),
+    ("KJE1001", "Kjemi 1"),
+    ("KJE1002", "Kjemi 2"),
+    ("BIO1001", "Biologi 1"),
+    ("BIO1002", "Biologi 2"),
+    ("SAM3072", "Sosiologi og sosialantropologi"),
+    ("SAM3074", "Psykologi 1"),
+    ("SAM3076", "Rettslære 1"),
+    ("SAM3078", "Politikk og menneskerettigheter"),
+    ("ØKO1001", "Økonomistyring"),
+    ("ØKO1003", "Markedsføring og ledelse 1"),
+    ("ØKO1005", "Entreprenørskap og bedriftsutvikling 1"),
+    ("INF1001", "Informasjonsteknologi 1"),
+    ("INF1003", "Programmering 1"),
+    ("INF1005", "Programmering 2"),
+    ("ENG1011", "Engelsk 1"),
+    ("ENG1013", "Samfunnsfaglig engelsk"),
+    ("GEF1001", "Geofag 1"),
+    ("TEK1001", "Teknologi og forskningslære 1"),
+    ("KRO3001", "Toppidrett 1"),
+    ("MUS1001", "Musikk fordypning 1"),
+)
 
 #: Per trinn: indices into FAG taken by every class, and the electives each pupil picks from.
-COMMON = ((0, 1, 3, 4, 5, 6, 7, 8, 9, 10), (0, 2, 3, 7, 8, 9, 10, 11, 13, 14), (0, 7, 11, 12, 14, 8, 9, 10, 3, 6))
+COMMON = (
+    (0, 1, 3, 4, 5, 6, 7, 8, 9, 10),
+    (0, 2, 3, 7, 8, 9, 10, 11, 13, 14),
+    (0, 7, 11, 12, 14, 8, 9, 10, 3, 6),
+)
 ELECTIVES = (
     tuple(range(15, 40, 2)),
     tuple(range(15, 40)),
@@ -46,11 +76,19 @@ ELECTIVE_PICKS = (4, 5, 5)
 
 ELEVKATEGORI = (("E", "Elev"), ("L", "Lærekandidat"), ("P", "Privatist"), ("V", "Voksenopplæring"))
 STILLINGSKODE = (
-    ("7948", "Rektor"), ("7949", "Assisterende rektor"), ("7951", "Avdelingsleder"),
-    ("7954", "Lektor"), ("7955", "Lektor med tilleggsutdanning"), ("7956", "Adjunkt"),
-    ("7957", "Adjunkt med tilleggsutdanning"), ("1065", "Konsulent"), ("1408", "Førstekonsulent"),
-    ("1434", "Rådgiver"), ("1364", "Seniorrådgiver"), ("8108", "Elevassistent"),
-)  # fmt: skip
+    ("7948", "Rektor"),
+    ("7949", "Assisterende rektor"),
+    ("7951", "Avdelingsleder"),
+    ("7954", "Lektor"),
+    ("7955", "Lektor med tilleggsutdanning"),
+    ("7956", "Adjunkt"),
+    ("7957", "Adjunkt med tilleggsutdanning"),
+    ("1065", "Konsulent"),
+    ("1408", "Førstekonsulent"),
+    ("1434", "Rådgiver"),
+    ("1364", "Seniorrådgiver"),
+    ("8108", "Elevassistent"),
+)
 ARBEIDSFORHOLDSTYPE = (("F", "Fast"), ("M", "Midlertidig"), ("V", "Vikariat"), ("T", "Timelønnet"))
 PERSONALRESSURSKATEGORI = (("F", "Fast ansatt"), ("M", "Midlertidig ansatt"), ("T", "Timelønnet"))
 TERMIN = (("H1", "1. termin"), ("H2", "2. termin"))
@@ -61,8 +99,18 @@ TYPE_FAST, TYPE_MIDLERTIDIG, TYPE_VIKAR = 0, 1, 2
 
 COUNTY_NAMES = ("Fjordheim", "Nordvika", "Sørmarka", "Vestre Ås", "Østerdal", "Havbygd", "Fjellrike")
 COUNTY_CODES = ("39", "40", "42", "46", "50", "55", "56")
-REGIONS = ("Region Nord", "Region Sør", "Region Øst", "Region Vest", "Region Midt", "Region Kyst",
-           "Region Innland", "Region Fjord", "Region Fjell", "Region By")  # fmt: skip
+REGIONS = (
+    "Region Nord",
+    "Region Sør",
+    "Region Øst",
+    "Region Vest",
+    "Region Midt",
+    "Region Kyst",
+    "Region Innland",
+    "Region Fjord",
+    "Region Fjell",
+    "Region By",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,4 +134,6 @@ class SchoolYear:
         return f"{self.start.year}/{self.end.year}"
 
     def shifted(self, years: int) -> SchoolYear:
-        return SchoolYear(self.start.replace(year=self.start.year + years), self.end.replace(year=self.end.year + years))
+        return SchoolYear(
+            self.start.replace(year=self.start.year + years), self.end.replace(year=self.end.year + years)
+        )

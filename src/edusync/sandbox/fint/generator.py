@@ -57,7 +57,9 @@ def generate(seed: int = 1, size: str = "small", today: dt.date | None = None) -
     today = today or dt.date.today()
     name = cur.COUNTY_NAMES[seed % len(cur.COUNTY_NAMES)]
     code = cur.COUNTY_CODES[seed % len(cur.COUNTY_CODES)]
-    county = County(seed=seed, size=size, today=today, name=name, domain=f"{ascii_fold(name)}fk.no", code=code)
+    county = County(
+        seed=seed, size=size, today=today, name=name, domain=f"{ascii_fold(name)}fk.no", code=code
+    )
     # Millions of small acyclic records: the cyclic collector would only slow the build down.
     was_enabled = gc.isenabled()
     gc.disable()
@@ -69,6 +71,7 @@ def generate(seed: int = 1, size: str = "small", today: dt.date | None = None) -
         _populate(county, people, spec)
         staff_mod.central_staff(county, people, central, max(2, round(spec.persons * STAFF_SHARE * 0.03)))
         county.scenario = plant(county, people)
+        county.people = people
         county.seal()
     finally:
         if was_enabled:
@@ -82,10 +85,16 @@ def _codes(county: County) -> None:
     year = county.year
     for offset, passiv in ((-1, True), (0, False), (1, False)):
         shifted = year.shifted(offset)
-        county.codes["skolear"].add(Code(shifted.kode, shifted.navn, iso(shifted.start), iso(shifted.end), passiv), stamp)
-    for table, values in (("termin", cur.TERMIN), ("elevkategori", cur.ELEVKATEGORI),
-                          ("stillingskode", cur.STILLINGSKODE), ("arbeidsforholdstype", cur.ARBEIDSFORHOLDSTYPE),
-                          ("personalressurskategori", cur.PERSONALRESSURSKATEGORI)):  # fmt: skip
+        county.codes["skolear"].add(
+            Code(shifted.kode, shifted.navn, iso(shifted.start), iso(shifted.end), passiv), stamp
+        )
+    for table, values in (
+        ("termin", cur.TERMIN),
+        ("elevkategori", cur.ELEVKATEGORI),
+        ("stillingskode", cur.STILLINGSKODE),
+        ("arbeidsforholdstype", cur.ARBEIDSFORHOLDSTYPE),
+        ("personalressurskategori", cur.PERSONALRESSURSKATEGORI),
+    ):
         for kode, navn in values:
             county.codes[table].add(Code(kode, navn, since), stamp)
     for navn, beskrivelse in cur.TRINN:
@@ -97,7 +106,9 @@ def _codes(county: County) -> None:
 def add_org(county: County, navn: str, kortnavn: str, parent: int | None, orgnr: str | None = None) -> int:
     """An organisasjonselement under ``parent`` (None: the top, which is its own parent)."""
     pos = len(county.org)
-    county.org.add(OrgUnit(str(pos + 10), navn, kortnavn, pos if parent is None else parent, orgnr), county.stamp)
+    county.org.add(
+        OrgUnit(str(pos + 10), navn, kortnavn, pos if parent is None else parent, orgnr), county.stamp
+    )
     if parent is not None:
         county.org.rows[parent].children.append(pos)
         county.touch(county.org, parent)
@@ -134,9 +145,24 @@ def _schools(county: County, people: PersonFactory, count: int) -> None:
         navn = f"{place} videregående skole"
         domene = f"{ascii_fold(place)}.vgs.no"
         orgnr = organisation_number(rng)
-        org = add_org(county, navn, f"{ascii_fold(place)[:4].upper()}VGS", county.regions[n % len(county.regions)], orgnr)
-        school = School(f"{county.code}{n + 1:03d}", orgnr, navn, domene, f"post@{domene}",
-                        f"3{rng.randrange(10_000_000):07d}", f"https://{domene}", people.address(), org)  # fmt: skip
+        org = add_org(
+            county,
+            navn,
+            f"{ascii_fold(place)[:4].upper()}VGS",
+            county.regions[n % len(county.regions)],
+            orgnr,
+        )
+        school = School(
+            f"{county.code}{n + 1:03d}",
+            orgnr,
+            navn,
+            domene,
+            f"post@{domene}",
+            f"3{rng.randrange(10_000_000):07d}",
+            f"https://{domene}",
+            people.address(),
+            org,
+        )
         pos = county.skole.add(school, county.stamp)
         county.org.rows[org].school = pos
 

@@ -20,10 +20,44 @@ from edusync.sandbox.fint.records import Address, Person
 
 # Extra family and given names so that 100 000 people do not share a few hundred
 # full names, and so that æ, ø, å, hyphens and double names are all common.
-_EXTRA_LAST = ("Aasen", "Bråten", "Dæhli", "Fjærli", "Grønli", "Haugen", "Kråkenes", "Lægreid", "Løvås",
-               "Mæland", "Nærø", "Øvrebø", "Rød", "Sæbø", "Sørli", "Tveitå", "Vågen", "Ås", "Ødegård-Lie")  # fmt: skip
-_EXTRA_FIRST = ("Åsmund", "Ærle", "Bjørnar", "Brynjulf", "Gjertrud", "Ingrid", "Kjærsti", "Mali",
-                "Mæhre", "Sølvi", "Trygve", "Øydis", "Åshild", "Anne-Marie", "Jens Petter")  # fmt: skip
+_EXTRA_LAST = (
+    "Aasen",
+    "Bråten",
+    "Dæhli",
+    "Fjærli",
+    "Grønli",
+    "Haugen",
+    "Kråkenes",
+    "Lægreid",
+    "Løvås",
+    "Mæland",
+    "Nærø",
+    "Øvrebø",
+    "Rød",
+    "Sæbø",
+    "Sørli",
+    "Tveitå",
+    "Vågen",
+    "Ås",
+    "Ødegård-Lie",
+)
+_EXTRA_FIRST = (
+    "Åsmund",
+    "Ærle",
+    "Bjørnar",
+    "Brynjulf",
+    "Gjertrud",
+    "Ingrid",
+    "Kjærsti",
+    "Mali",
+    "Mæhre",
+    "Sølvi",
+    "Trygve",
+    "Øydis",
+    "Åshild",
+    "Anne-Marie",
+    "Jens Petter",
+)
 _FARM_SUFFIXES = ("rud", "stad", "li", "heim", "set", "vik", "land", "bakken", "haug", "gård", "dal", "nes")
 _ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "AE", "Ø": "O", "Å": "A"})
 

@@ -24,13 +24,21 @@ TRINN_SHARE = (0.36, 0.33, 0.31)
 
 
 def create_group(
-    county: County, kind: GroupKind, navn: str, beskrivelse: str, school: int, *,
-    trinn: int | None = None, fag: int | None = None,
-) -> int:  # fmt: skip
+    county: County,
+    kind: GroupKind,
+    navn: str,
+    beskrivelse: str,
+    school: int,
+    *,
+    trinn: int | None = None,
+    fag: int | None = None,
+) -> int:
     """A group of ``kind`` at ``school`` for this school year; links trinn/fag both ways."""
     table, _ = county.group_tables(kind)
     year = county.year
-    group = Group(navn, beskrivelse, school, county.current_skolear, iso(year.start), iso(year.end), trinn=trinn)
+    group = Group(
+        navn, beskrivelse, school, county.current_skolear, iso(year.start), iso(year.end), trinn=trinn
+    )
     pos = table.add(group, county.stamp)
     getattr(county.skole.rows[school], kind).append(pos)
     county.touch(county.skole, school)
@@ -75,9 +83,16 @@ def elective_group(county: County, school: int, trinn: int, fag: int) -> int:
 
 
 def add_pupil(
-    county: County, people: PersonFactory, *, school: int, klasse: int, born: dt.date,
-    start: str, slutt: str | None, kategori: int = 0,
-) -> tuple[int, int]:  # fmt: skip
+    county: County,
+    people: PersonFactory,
+    *,
+    school: int,
+    klasse: int,
+    born: dt.date,
+    start: str,
+    slutt: str | None,
+    kategori: int = 0,
+) -> tuple[int, int]:
     """A new pupil (person, elev) enrolled in ``klasse``; returns (elev, elevforhold)."""
     rng = people.rng
     elev_pos = len(county.elev)
@@ -86,17 +101,30 @@ def add_pupil(
     brukernavn = people.username(person, digits=True)
     # About one in thirty pupils has no Feide name yet: it is written back later.
     feidenavn = f"{brukernavn}@{county.domain}" if rng.random() >= 0.03 else None
-    elev = Elev(person_pos, brukernavn, str(200_001 + elev_pos), feidenavn,
-                f"{brukernavn}@elev.{county.domain}", person.mobil)  # fmt: skip
+    elev = Elev(
+        person_pos,
+        brukernavn,
+        str(200_001 + elev_pos),
+        feidenavn,
+        f"{brukernavn}@elev.{county.domain}",
+        person.mobil,
+    )
     county.elev.add(elev, county.stamp, str(uuid.UUID(int=rng.getrandbits(128), version=4)))
     ef = enroll(county, people, elev_pos, klasse, start, slutt, kategori=kategori)
     return elev_pos, ef
 
 
 def enroll(
-    county: County, people: PersonFactory, elev: int, klasse: int, start: str, slutt: str | None, *,
-    kategori: int = 0, hovedskole: bool = True,
-) -> int:  # fmt: skip
+    county: County,
+    people: PersonFactory,
+    elev: int,
+    klasse: int,
+    start: str,
+    slutt: str | None,
+    *,
+    kategori: int = 0,
+    hovedskole: bool = True,
+) -> int:
     """An elevforhold at the class's school with all its memberships; returns its position."""
     group = county.basis.rows[klasse]
     school, trinn = group.school, group.trinn if group.trinn is not None else 0
@@ -111,7 +139,8 @@ def enroll(
         county.add_membership("klg", klg, ef, start, slutt)
     for ug in county.class_groups.get(klasse, ()):
         county.add_membership("ug", ug, ef, start, slutt)
-    for fag in people.rng.sample(ELECTIVES[trinn], ELECTIVE_PICKS[trinn]):
+    offered = county.offered.get((school, trinn), ELECTIVES[trinn])
+    for fag in people.rng.sample(offered, min(ELECTIVE_PICKS[trinn], len(offered))):
         county.add_membership("ug", elective_group(county, school, trinn, fag), ef, start, slutt)
     return ef
 
@@ -123,6 +152,10 @@ def populate_school(county: County, people: PersonFactory, school: int, pupils: 
     start, slutt = iso(year.start), iso(year.end)
     for trinn, share in enumerate(TRINN_SHARE):
         count = max(1, round(pupils * share))
+        # A school offers as many electives as its pupils can fill (about 20 a group).
+        offered = max(ELECTIVE_PICKS[trinn] + 2, count * ELECTIVE_PICKS[trinn] // 20)
+        pool = ELECTIVES[trinn]
+        county.offered[(school, trinn)] = tuple(sorted(rng.sample(pool, min(offered, len(pool)))))
         letters: dict[str, int] = {}
         classes = []
         for _ in range(max(1, round(count / CLASS_SIZE))):
@@ -136,5 +169,13 @@ def populate_school(county: County, people: PersonFactory, school: int, pupils: 
             kategori = 0 if draw < 0.97 else 3 if draw < 0.985 else 1 if draw < 0.995 else 2
             age = 16 + trinn if kategori != 3 else rng.randint(20, 45)
             born = people.birthday(year.start.year - age)
-            add_pupil(county, people, school=school, klasse=classes[i % len(classes)], born=born,
-                      start=start, slutt=slutt, kategori=kategori)  # fmt: skip
+            add_pupil(
+                county,
+                people,
+                school=school,
+                klasse=classes[i % len(classes)],
+                born=born,
+                start=start,
+                slutt=slutt,
+                kategori=kategori,
+            )

@@ -26,9 +26,16 @@ class Hire(NamedTuple):
 
 
 def hire(
-    county: County, people: PersonFactory, *, org: int, school: int | None, kode: int, prosent: int = 10000,
-    skoleressurs: bool = True, same_as: int | None = None,
-) -> Hire:  # fmt: skip
+    county: County,
+    people: PersonFactory,
+    *,
+    org: int,
+    school: int | None,
+    kode: int,
+    prosent: int = 10000,
+    skoleressurs: bool = True,
+    same_as: int | None = None,
+) -> Hire:
     """A new employee with one arbeidsforhold at ``org`` (and a skoleressurs at ``school``).
 
     ``same_as`` names a VIS person (a pupil) who is also this employee: the HRM
@@ -51,8 +58,17 @@ def hire(
     hired = max(born + dt.timedelta(days=365 * 18), today - dt.timedelta(days=rng.randint(30, 9000)))
     tittel = cur.STILLINGSKODE[kode][1]
     kategori = 0 if prosent >= 5000 else 2
-    pr = Personalressurs(person_pos, str(10_001 + pr_pos), brukernavn, iso(hired), None,
-                         f"{brukernavn}@{county.domain}", person.mobil, kategori, tittel)  # fmt: skip
+    pr = Personalressurs(
+        person_pos,
+        str(10_001 + pr_pos),
+        brukernavn,
+        iso(hired),
+        None,
+        f"{brukernavn}@{county.domain}",
+        person.mobil,
+        kategori,
+        tittel,
+    )
     county.personalressurs.add(pr, county.stamp)
     if rng.random() < 0.05 and len(county.org) > 1:
         # An earlier job in the county that has ended: history a connector must ignore.
@@ -71,9 +87,17 @@ def hire(
 
 
 def add_job(
-    county: County, pr: int, org: int, kode: int, prosent: int, start: str, slutt: str | None, *,
-    hoved: bool = False, kind: int = cur.TYPE_FAST,
-) -> int:  # fmt: skip
+    county: County,
+    pr: int,
+    org: int,
+    kode: int,
+    prosent: int,
+    start: str,
+    slutt: str | None,
+    *,
+    hoved: bool = False,
+    kind: int = cur.TYPE_FAST,
+) -> int:
     """An arbeidsforhold for personalressurs ``pr`` at organisasjonselement ``org``."""
     number = f"{10_001 + pr}-{len(county.personalressurs.rows[pr].arbeidsforhold) + 1}"
     tittel = cur.STILLINGSKODE[kode][1]
@@ -120,8 +144,16 @@ def second_school(county: County, people: PersonFactory, sr: int, school: int, *
     rng = people.rng
     ressurs = county.skoleressurs.rows[sr]
     org = county.skole.rows[school].org
-    af = add_job(county, ressurs.pr, org, cur.KODE_LEKTOR, rng.choice((2000, 3000, 4000)), start, None,
-                 kind=cur.TYPE_MIDLERTIDIG)  # fmt: skip
+    af = add_job(
+        county,
+        ressurs.pr,
+        org,
+        cur.KODE_LEKTOR,
+        rng.choice((2000, 3000, 4000)),
+        start,
+        None,
+        kind=cur.TYPE_MIDLERTIDIG,
+    )
     uf = county.add_undervisningsforhold(sr, af, school, hovedskole=False)
     candidates = county.skole.rows[school].ug
     for group in rng.sample(candidates, min(2, len(candidates))):

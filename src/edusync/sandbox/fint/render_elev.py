@@ -1,0 +1,109 @@
+"""HAL rendering of pupils: elev, the VIS person, elevforhold and the three membership classes.
+
+Each function turns one row into the JSON FINT would serve for it. Both the v3
+(basisgruppe) and the v4 (klasse) link names are printed on elevforhold, so a
+client written for either version finds its links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from edusync.sandbox.fint.county import County, GroupKind
+from edusync.sandbox.fint.hal import ELEV, Hrefs, Json, address, contact, href, ident, name, periode
+
+Renderer = Callable[[County, int, Hrefs], Json]
+
+
+def elev(c: County, pos: int, h: Hrefs) -> Json:
+    row = c.elev.rows[pos]
+    sid = c.elev.sid(pos)
+    out: Json = {
+        "systemId": ident(sid),
+        "brukernavn": ident(row.brukernavn),
+        "elevnummer": ident(row.elevnummer),
+    }
+    selves = [href(h.elev + sid), h.path(ELEV, "elevnummer", row.elevnummer)]
+    if row.feidenavn:
+        out["feidenavn"] = ident(row.feidenavn)
+        selves.append(h.path(ELEV, "feidenavn", row.feidenavn))
+    out["gjest"] = False
+    out["kontaktinformasjon"] = contact(epost=row.epost, mobil=row.mobil)
+    out["_links"] = {
+        "self": selves,
+        "person": [href(h.person + c.person.sid(row.person))],
+        "elevforhold": [href(h.elevforhold + c.elevforhold.sid(ef)) for ef in row.forhold],
+    }
+    return out
+
+
+def person(c: County, pos: int, h: Hrefs) -> Json:
+    """The pupil's person from VIS (``/utdanning/elev/person``), keyed by fødselsnummer."""
+    row = c.person.rows[pos]
+    fnr = c.person.sid(pos)
+    return {
+        "fodselsnummer": ident(fnr),
+        "navn": name(row.fornavn, row.mellomnavn, row.etternavn),
+        "fodselsdato": f"{row.born}T00:00:00Z",
+        "kontaktinformasjon": contact(epost=row.epost, mobil=row.mobil),
+        "postadresse": address(row.address),
+        "bostedsadresse": address(row.address),
+        "_links": {"self": [href(h.person + fnr)], "elev": [href(h.elev + c.elev.sid(row.owner))]},
+    }
+
+
+def elevforhold(c: County, pos: int, h: Hrefs) -> Json:
+    row = c.elevforhold.rows[pos]
+    sid = c.elevforhold.sid(pos)
+    bgm, ugm, kgm = c.bgm.rows, c.ugm.rows, c.kgm.rows
+    basis = [c.basis.sid(bgm[m].group) for m in row.basis]
+    links: Json = {
+        "self": [href(h.elevforhold + sid)],
+        "elev": [href(h.elev + c.elev.sid(row.elev))],
+        "skole": [href(h.skole + c.skole.sid(row.school))],
+        "skolear": [href(h.skolear + c.codes["skolear"].sid(row.skolear))],
+        "kategori": [href(h.elevkategori + c.codes["elevkategori"].sid(row.kategori))],
+        # v3 direct group links, then the membership links of v3 and v4.
+        "basisgruppe": [href(h.basisgruppe + g) for g in basis],
+        "klasse": [href(h.klasse + g) for g in basis],
+        "undervisningsgruppe": [href(h.ug + c.ug.sid(ugm[m].group)) for m in row.ug],
+        "kontaktlarergruppe": [href(h.klg + c.klg.sid(kgm[m].group)) for m in row.klg],
+        "basisgruppemedlemskap": [href(h.bgm + c.bgm.sid(m)) for m in row.basis],
+        "klassemedlemskap": [href(h.klm + c.bgm.sid(m)) for m in row.basis],
+        "undervisningsgruppemedlemskap": [href(h.ugm + c.ugm.sid(m)) for m in row.ug],
+        "kontaktlarergruppemedlemskap": [href(h.kgm + c.kgm.sid(m)) for m in row.klg],
+    }
+    return {
+        "systemId": ident(sid),
+        "beskrivelse": f"Elev ved {c.skole.rows[row.school].navn}",
+        "gyldighetsperiode": periode(row.start, row.slutt),
+        "hovedskole": row.hovedskole,
+        "_links": links,
+    }
+
+
+def membership(kind: GroupKind, self_attr: str, group_rel: str, group_attr: str) -> Renderer:
+    """A renderer for one membership class (the v3 and v4 class memberships share rows)."""
+
+    def render(c: County, pos: int, h: Hrefs) -> Json:
+        groups, members = c.group_tables(kind)
+        row = members.rows[pos]
+        sid = members.sid(pos)
+        slutt = row.slutt
+        return {
+            "systemId": {"identifikatorverdi": sid},
+            "gyldighetsperiode": {"start": row.start, "slutt": slutt} if slutt else {"start": row.start},
+            "_links": {
+                "self": [{"href": getattr(h, self_attr) + sid}],
+                "elevforhold": [{"href": h.elevforhold + c.elevforhold.sid(row.ef)}],
+                group_rel: [{"href": getattr(h, group_attr) + groups.sid(row.group)}],
+            },
+        }
+
+    return render
+
+
+basisgruppemedlemskap = membership("basis", "bgm", "basisgruppe", "basisgruppe")
+klassemedlemskap = membership("basis", "klm", "klasse", "klasse")
+undervisningsgruppemedlemskap = membership("ug", "ugm", "undervisningsgruppe", "ug")
+kontaktlarergruppemedlemskap = membership("klg", "kgm", "kontaktlarergruppe", "klg")

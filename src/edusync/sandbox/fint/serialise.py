@@ -1,0 +1,128 @@
+"""Serialise FINT collections fast: lazily rendered, cached chunks joined into one envelope.
+
+A chunk is the comma-joined JSON of up to :data:`~.table.CHUNK` consecutive
+rows of one view for one base URL. It is rendered with orjson on first use and
+kept until a row in it changes (the table's chunk version moves) or the cache
+outgrows its byte budget (least recently used chunks go first). A second full
+read of a million memberships is therefore a memory copy, so a benchmark that
+reads the sandbox measures the client, not the sandbox.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+
+import orjson
+
+from edusync.sandbox.fint.catalog import View
+from edusync.sandbox.fint.county import County
+from edusync.sandbox.fint.hal import Hrefs
+from edusync.sandbox.fint.table import CHUNK
+
+#: Default cache budget: enough for every collection of the 100 000-person county once.
+DEFAULT_CACHE_BYTES = 2 * 1024**3
+
+
+class Pages:
+    """Chunk cache and envelope builder for one county."""
+
+    def __init__(self, county: County, *, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.county = county
+        self.max_bytes = max_bytes
+        self._chunks: OrderedDict[tuple[str, str, int], tuple[int, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._hrefs: dict[str, Hrefs] = {}
+
+    def hrefs(self, base: str) -> Hrefs:
+        found = self._hrefs.get(base)
+        if found is None:
+            found = self._hrefs[base] = Hrefs(base)
+        return found
+
+    @property
+    def cached_bytes(self) -> int:
+        return self._bytes
+
+    def clear(self) -> None:
+        self._chunks.clear()
+        self._bytes = 0
+
+    # --- single objects and ad-hoc lists ---------------------------------------
+
+    def one(self, view: View, base: str, pos: int) -> bytes:
+        with self.county.lock:
+            return orjson.dumps(view.render(self.county, pos, self.hrefs(base)))
+
+    def _render(self, view: View, base: str, positions: range | list[int]) -> bytes:
+        h = self.hrefs(base)
+        county = self.county
+        with county.lock:
+            return orjson.dumps([view.render(county, pos, h) for pos in positions])[1:-1]
+
+    def _chunk(self, view: View, base: str, chunk: int) -> bytes:
+        table = view.table(self.county)
+        key = (view.path, base, chunk)
+        with self.county.lock:
+            version = table.chunk_version(chunk)
+            hit = self._chunks.get(key)
+            if hit is not None and hit[0] == version:
+                self._chunks.move_to_end(key)
+                return hit[1]
+            stop = min(len(table), (chunk + 1) * CHUNK)
+            data = self._render(view, base, range(chunk * CHUNK, stop))
+            if hit is not None:
+                self._bytes -= len(hit[1])
+            self._chunks[key] = (version, data)
+            self._bytes += len(data)
+            while self._bytes > self.max_bytes and len(self._chunks) > 1:
+                _, (_, old) = self._chunks.popitem(last=False)
+                self._bytes -= len(old)
+            return data
+
+    # --- collections ----------------------------------------------------------
+
+    def entries(self, view: View, base: str, start: int, stop: int) -> Iterator[bytes]:
+        """The entries of rows ``start``–``stop`` as JSON fragments (no commas between)."""
+        first, last = start // CHUNK, (stop - 1) // CHUNK
+        for chunk in range(first, last + 1):
+            lo, hi = max(start, chunk * CHUNK), min(stop, (chunk + 1) * CHUNK)
+            if lo >= hi:
+                continue
+            if lo == chunk * CHUNK and (hi == (chunk + 1) * CHUNK or hi == len(view.table(self.county))):
+                yield self._chunk(view, base, chunk)
+            else:  # a page edge inside a chunk: render just those rows
+                yield self._render(view, base, range(lo, hi))
+
+    def envelope(
+        self,
+        view: View,
+        base: str,
+        self_url: str,
+        *,
+        positions: list[int] | None = None,
+        offset: int = 0,
+        size: int | None = None,
+    ) -> Iterator[bytes]:
+        """The HAL collection: all rows, or the delta ``positions``, optionally one page of them."""
+        table = view.table(self.county)
+        with self.county.lock:
+            total = len(table) if positions is None else len(positions)
+        stop = total if size is None else min(total, offset + size)
+        start = min(offset, stop)
+        yield b'{"_embedded":{"_entries":['
+        if positions is None:
+            pieces: Iterator[bytes] = self.entries(view, base, start, stop)
+        else:
+            pieces = iter([self._render(view, base, positions[start:stop])] if stop > start else [])
+        first = True
+        for piece in pieces:
+            if not first:
+                yield b","
+            first = False
+            yield piece
+        tail: dict[str, object] = {"_links": {"self": [{"href": self_url}]}, "total_items": total}
+        if size is not None or offset:
+            tail["offset"] = start
+            tail["size"] = stop - start
+        yield b"]}," + orjson.dumps(tail)[1:]

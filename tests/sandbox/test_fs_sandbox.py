@@ -43,7 +43,8 @@ def client(base_url: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def scenario(base_url: str) -> dict[str, Any]:
-    return httpx.get(f"{base_url}/_sandbox/scenario", auth=(USER, PASSWORD)).json()
+    body: dict[str, Any] = httpx.get(f"{base_url}/_sandbox/scenario", auth=(USER, PASSWORD)).json()
+    return body
 
 
 def path(exam_id: str) -> str:
@@ -53,7 +54,8 @@ def path(exam_id: str) -> str:
 def exam(client: httpx.Client, exam_id: str) -> dict[str, Any]:
     response = client.get(path(exam_id))
     assert response.status_code == 200, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def kandidater(detail: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,7 +65,8 @@ def kandidater(detail: dict[str, Any]) -> list[dict[str, Any]]:
 def post(client: httpx.Client, exam_id: str, rows: list[Any]) -> list[dict[str, Any]]:
     response = client.post(path(exam_id) + "/resultater", json={"resultater": rows})
     assert response.status_code == 200, response.text
-    return response.json()["rows"]
+    outcomes: list[dict[str, Any]] = response.json()["rows"]
+    return outcomes
 
 
 # --- generation ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ manual allocation, assessor groups, rooms, grades and faults."""
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from edusync.sandbox.serving import serve_in_thread
 from edusync.sandbox.wiseflow import cli as wf_cli
 from edusync.sandbox.wiseflow import create_app
+from edusync.sandbox.wiseflow.app import MaskNationalIds
 
 TOKEN = "token-for-tests"
 FEIDE, NATIONAL_ID = 1, 2
@@ -399,6 +401,22 @@ def test_down_for_n_requests_then_back(api: httpx.Client, admin: httpx.Client) -
     with pytest.raises(httpx.TransportError):
         api.get("/license/flow-types")
     assert api.get("/license/flow-types").status_code == 200
+
+
+def test_access_log_masks_national_ids(root: str) -> None:
+    access = logging.getLogger("uvicorn.access")
+    record = access.makeRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", "/v1/user/userDataType/2/01010112345", "1.1", 200),
+        None,
+    )
+    assert any(isinstance(f, MaskNationalIds) for f in access.filters)  # installed by create_app
+    assert MaskNationalIds().filter(record)
+    assert "01010112345" not in record.getMessage() and "010101*****" in record.getMessage()
 
 
 def test_cli_prints_url_and_token(

@@ -8,20 +8,48 @@ one :class:`~.state.Store` per app, so each test can start from an empty licence
 
 from __future__ import annotations
 
+import logging
+import re
+
 from fastapi import APIRouter, Depends, FastAPI
 
 import edusync
+from edusync.model import fnr
 from edusync.sandbox.fs.faults import FaultMiddleware, FaultState, fault_router
 from edusync.sandbox.wiseflow import admin, assessors, flows, grades, groups, participants, rooms, users
 from edusync.sandbox.wiseflow.envelope import api_key_check, install_handlers
 from edusync.sandbox.wiseflow.state import Store
 
 API_PREFIX = "/v1"
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
+
+
+class MaskNationalIds(logging.Filter):
+    """Mask 11-digit numbers in access-log lines.
+
+    ``GET /v1/user/userDataType/2/{value}`` looks a user up by national id, so the id would
+    otherwise land in uvicorn's access log, and a fødselsnummer must never be logged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _ELEVEN_DIGITS.sub(lambda m: fnr.mask(m.group()), a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
+
+
+def _mask_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, MaskNationalIds) for f in access.filters):
+        access.addFilter(MaskNationalIds())
 
 
 def create_app(*, api_token: str) -> FastAPI:
     """A fresh, empty WISEflow licence answering to ``x-api-key: <api_token>``."""
     app = FastAPI(title="WISEflow sandbox", version=edusync.__version__)
+    _mask_access_log()
     store = Store()
     faults = FaultState()
     app.state.store = store  # for tests and debugging; clients use HTTP

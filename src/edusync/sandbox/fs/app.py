@@ -115,10 +115,14 @@ def create_app(university: University, *, username: str, password: str) -> FastA
     @api.get("/emner")
     async def list_emner(limit: Limit = 0, offset: Offset = 0) -> dict[str, Any]:
         items = [
-            {"institusjonsnr": e.institusjonsnr, "emnekode": e.emnekode, "versjonskode": e.versjonskode,
-             "emnetittel": e.emnetittel}
+            {
+                "institusjonsnr": e.institusjonsnr,
+                "emnekode": e.emnekode,
+                "versjonskode": e.versjonskode,
+                "emnetittel": e.emnetittel,
+            }
             for e in university.emner
-        ]  # fmt: skip
+        ]
         return js.page(items, limit, offset)
 
     @api.get("/rom")

@@ -17,17 +17,20 @@ and switch faults on and off:
 ``POST /_sandbox/tokens/lifetime``        ``seconds`` for tokens issued from now on
 ``POST /_sandbox/writes/outcome``         ``result`` (accept, reject, error, gone), ``count``
 ``POST /_sandbox/writes/pending``         ``polls`` answered 202 before a write resolves
+``POST /_sandbox/prewarm``                serialise every collection now (for benchmarks)
 =======================================  ==================================================
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 
 from edusync.sandbox.fint.auth import Tokens
-from edusync.sandbox.fint.catalog import BY_PATH
+from edusync.sandbox.fint.catalog import BY_PATH, VIEWS
 from edusync.sandbox.fint.county import County
 from edusync.sandbox.fint.faults import Faults
 from edusync.sandbox.fint.serialise import Pages
@@ -44,7 +47,7 @@ def _class_path(path: str) -> str:
 
 
 def admin_router(
-    county: County, *, faults: Faults, tokens: Tokens, writes: Writes, pages: Pages
+    county: County, *, faults: Faults, tokens: Tokens, writes: Writes, pages: Pages, base: Callable[[Request], str]
 ) -> APIRouter:
     router = APIRouter(prefix="/_sandbox")
 
@@ -83,6 +86,13 @@ def admin_router(
             "changed": changed,
             "events": [event for report in reports for event in report.events],
         }
+
+    @router.post("/prewarm")
+    def prewarm(request: Request) -> dict[str, Any]:
+        """Fill the page cache for this base URL, so a benchmark's first read is not a cold one."""
+        started = time.perf_counter()
+        cached = pages.prewarm(list(VIEWS), base(request))
+        return {"cache_bytes": cached, "seconds": round(time.perf_counter() - started, 3)}
 
     @router.post("/faults/fail")
     def fail(count: int = 1, status: int = 500, path: str = "") -> dict[str, Any]:

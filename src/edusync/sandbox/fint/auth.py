@@ -97,10 +97,7 @@ def token_router(tokens: Tokens) -> APIRouter:
             return _error(401, "invalid_client", "unknown client or wrong client secret")
         if form.get("grant_type") != "password":
             return _error(400, "unsupported_grant_type", "FINT uses grant_type=password")
-        if not (
-            _same(form.get("username", ""), creds.username)
-            and _same(form.get("password", ""), creds.password)
-        ):
+        if not (_same(form.get("username", ""), creds.username) and _same(form.get("password", ""), creds.password)):
             return _error(400, "invalid_grant", "wrong username or password")
         return JSONResponse(
             {

@@ -17,7 +17,7 @@ from edusync.sandbox.fint import render_admin as ra
 from edusync.sandbox.fint import render_elev as re_
 from edusync.sandbox.fint import render_groups as rg
 from edusync.sandbox.fint.county import County
-from edusync.sandbox.fint.render_elev import Renderer
+from edusync.sandbox.fint.render_elev import FastRenderer, Renderer
 from edusync.sandbox.fint.table import Table
 
 KeyGetter = Callable[[Any], "str | None"]
@@ -32,6 +32,7 @@ class View:
     render: Renderer
     primary: str = "systemid"  # the identifier field links use, lower case
     keys: Mapping[str, KeyGetter] = field(default_factory=dict)  # further identifier routes
+    fast: FastRenderer | None = None  # same JSON as ``render``, many rows at once
 
     @property
     def name(self) -> str:
@@ -68,16 +69,24 @@ VIEWS: tuple[View, ...] = (
     View(hal.ELEVFORHOLD, lambda c: c.elevforhold, re_.elevforhold),
     View(hal.BASISGRUPPE, lambda c: c.basis, rg.basisgruppe),
     View(hal.KLASSE, lambda c: c.basis, rg.klasse),
-    View(hal.BASISGRUPPEMEDLEMSKAP, lambda c: c.bgm, re_.basisgruppemedlemskap),
-    View(hal.KLASSEMEDLEMSKAP, lambda c: c.bgm, re_.klassemedlemskap),
+    View(hal.BASISGRUPPEMEDLEMSKAP, lambda c: c.bgm, re_.basisgruppemedlemskap, fast=re_.basisgruppemedlemskap_json),
+    View(hal.KLASSEMEDLEMSKAP, lambda c: c.bgm, re_.klassemedlemskap, fast=re_.klassemedlemskap_json),
     View(hal.KONTAKTLARERGRUPPE, lambda c: c.klg, rg.kontaktlarergruppe),
-    View(hal.KONTAKTLARERGRUPPEMEDLEMSKAP, lambda c: c.kgm, re_.kontaktlarergruppemedlemskap),
     View(
-        hal.SKOLERESSURS, lambda c: c.skoleressurs, ra.skoleressurs, keys={"feidenavn": lambda r: r.feidenavn}
+        hal.KONTAKTLARERGRUPPEMEDLEMSKAP,
+        lambda c: c.kgm,
+        re_.kontaktlarergruppemedlemskap,
+        fast=re_.kontaktlarergruppemedlemskap_json,
     ),
+    View(hal.SKOLERESSURS, lambda c: c.skoleressurs, ra.skoleressurs, keys={"feidenavn": lambda r: r.feidenavn}),
     View(hal.UNDERVISNINGSFORHOLD, lambda c: c.uf, ra.undervisningsforhold),
     View(hal.UNDERVISNINGSGRUPPE, lambda c: c.ug, rg.undervisningsgruppe),
-    View(hal.UNDERVISNINGSGRUPPEMEDLEMSKAP, lambda c: c.ugm, re_.undervisningsgruppemedlemskap),
+    View(
+        hal.UNDERVISNINGSGRUPPEMEDLEMSKAP,
+        lambda c: c.ugm,
+        re_.undervisningsgruppemedlemskap,
+        fast=re_.undervisningsgruppemedlemskap_json,
+    ),
     View(hal.FAG, lambda c: c.fag, rg.fag),
     View(
         hal.SKOLE,

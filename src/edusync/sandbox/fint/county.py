@@ -211,9 +211,7 @@ class County:
     def add_undervisningsforhold(self, sr: int, af: int, school: int, hovedskole: bool) -> int:
         """A teaching relation for skoleressurs ``sr`` at ``school``, backed by arbeidsforhold ``af``."""
         navn = self.skole.rows[school].navn
-        pos = self.uf.add(
-            Undervisningsforhold(sr, af, school, hovedskole, f"Undervisning ved {navn}"), self.stamp
-        )
+        pos = self.uf.add(Undervisningsforhold(sr, af, school, hovedskole, f"Undervisning ved {navn}"), self.stamp)
         self.arbeidsforhold.rows[af].uf = pos
         self.skoleressurs.rows[sr].uf.append(pos)
         self.skole.rows[school].uf.append(pos)

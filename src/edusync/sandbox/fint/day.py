@@ -46,7 +46,7 @@ def advance_day(county: County, rng: random.Random | None = None) -> DayReport:
         before = county.stamp
         stamp = county.tick()
         events: list[str] = []
-        scale = max(1, len(county.elev) // 800)
+        scale = max(1, len(county.elev) // 3000)  # ~30 pupils a day in the 88 000-pupil county
         _leavers(county, rng, scale, events)
         _arrivals(county, rng, scale, events)
         _rename_class(county, rng, events)
@@ -61,11 +61,7 @@ def advance_day(county: County, rng: random.Random | None = None) -> DayReport:
 def _active(county: County, ef: int) -> bool:
     row = county.elevforhold.rows[ef]
     today = county.today_iso
-    return (
-        row.start <= today
-        and (row.slutt is None or row.slutt > today)
-        and row.elev not in county.protected_elev
-    )
+    return row.start <= today and (row.slutt is None or row.slutt > today) and row.elev not in county.protected_elev
 
 
 def _leavers(county: County, rng: random.Random, count: int, events: list[str]) -> None:
@@ -120,11 +116,7 @@ def _teachers(county: County, rng: random.Random) -> list[int]:
     for uf in picks:
         row = county.uf.rows[uf]
         ressurs = county.skoleressurs.rows[row.sr]
-        if (
-            row.sr not in county.protected_sr
-            and len(ressurs.schools) == 1
-            and (row.ug or row.basis or row.klg)
-        ):
+        if row.sr not in county.protected_sr and len(ressurs.schools) == 1 and (row.ug or row.basis or row.klg):
             out.append(uf)
     return out
 
@@ -167,9 +159,7 @@ def _extra_school(county: County, rng: random.Random, events: list[str]) -> None
     if len(county.skole) < 2 or not (teachers := _teachers(county, rng)):
         return
     sr = county.uf.rows[teachers[-1]].sr
-    school = rng.choice(
-        [s for s in range(len(county.skole)) if s not in county.skoleressurs.rows[sr].schools]
-    )
+    school = rng.choice([s for s in range(len(county.skole)) if s not in county.skoleressurs.rows[sr].schools])
     uf = second_school(county, county.people, sr, school, start=county.today_iso)
     events.append(f"undervisningsforhold {county.uf.sid(uf)} added at {county.skole.rows[school].navn}")
 

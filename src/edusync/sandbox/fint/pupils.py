@@ -36,9 +36,7 @@ def create_group(
     """A group of ``kind`` at ``school`` for this school year; links trinn/fag both ways."""
     table, _ = county.group_tables(kind)
     year = county.year
-    group = Group(
-        navn, beskrivelse, school, county.current_skolear, iso(year.start), iso(year.end), trinn=trinn
-    )
+    group = Group(navn, beskrivelse, school, county.current_skolear, iso(year.start), iso(year.end), trinn=trinn)
     pos = table.add(group, county.stamp)
     getattr(county.skole.rows[school], kind).append(pos)
     county.touch(county.skole, school)

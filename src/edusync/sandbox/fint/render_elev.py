@@ -7,12 +7,16 @@ client written for either version finds its links.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+import orjson
 
 from edusync.sandbox.fint.county import County, GroupKind
 from edusync.sandbox.fint.hal import ELEV, Hrefs, Json, address, contact, href, ident, name, periode
 
 Renderer = Callable[[County, int, Hrefs], Json]
+#: Renders many rows straight to comma-joined JSON bytes (no surrounding brackets).
+FastRenderer = Callable[[County, Iterable[int], Hrefs], bytes]
 
 
 def elev(c: County, pos: int, h: Hrefs) -> Json:
@@ -103,7 +107,46 @@ def membership(kind: GroupKind, self_attr: str, group_rel: str, group_attr: str)
     return render
 
 
+def membership_json(kind: GroupKind, self_attr: str, group_rel: str, group_attr: str) -> FastRenderer:
+    """The same JSON as :func:`membership` gives, built by string formatting.
+
+    Memberships are 85 % of the big county's rows and each is the same small
+    shape, so formatting them directly is about three times faster than building
+    dicts for orjson; that is the difference a cold full read of 1.3 million
+    memberships feels. Ids and dates are generated ASCII without quotes or
+    backslashes; the link prefixes come from the request's base URL, so they are
+    escaped. The tests check the two renderers agree.
+    """
+
+    def render(c: County, positions: Iterable[int], h: Hrefs) -> bytes:
+        groups, members = c.group_tables(kind)
+        rows, msid, esid, gsid = members.rows, members.sid, c.elevforhold.sid, groups.sid
+        me, ef, group = (_escape(getattr(h, self_attr)), _escape(h.elevforhold), _escape(getattr(h, group_attr)))
+        out = []
+        for pos in positions:
+            row = rows[pos]
+            sid = msid(pos)
+            end = f',"slutt":"{row.slutt}"' if row.slutt else ""
+            out.append(
+                f'{{"systemId":{{"identifikatorverdi":"{sid}"}},"gyldighetsperiode":{{"start":"{row.start}"{end}}},'
+                f'"_links":{{"self":[{{"href":"{me}{sid}"}}],"elevforhold":[{{"href":"{ef}{esid(row.ef)}"}}],'
+                f'"{group_rel}":[{{"href":"{group}{gsid(row.group)}"}}]}}}}'
+            )
+        return ",".join(out).encode()
+
+    return render
+
+
+def _escape(text: str) -> str:
+    """``text`` as it appears inside a JSON string."""
+    return orjson.dumps(text).decode()[1:-1]
+
+
 basisgruppemedlemskap = membership("basis", "bgm", "basisgruppe", "basisgruppe")
 klassemedlemskap = membership("basis", "klm", "klasse", "klasse")
 undervisningsgruppemedlemskap = membership("ug", "ugm", "undervisningsgruppe", "ug")
 kontaktlarergruppemedlemskap = membership("klg", "kgm", "kontaktlarergruppe", "klg")
+basisgruppemedlemskap_json = membership_json("basis", "bgm", "basisgruppe", "basisgruppe")
+klassemedlemskap_json = membership_json("basis", "klm", "klasse", "klasse")
+undervisningsgruppemedlemskap_json = membership_json("ug", "ugm", "undervisningsgruppe", "ug")
+kontaktlarergruppemedlemskap_json = membership_json("klg", "kgm", "kontaktlarergruppe", "klg")

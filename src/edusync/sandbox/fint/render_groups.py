@@ -44,9 +44,7 @@ def _basis(v4: bool) -> Renderer:
             links["klassemedlemskap"] = [href(h.klm + m) for m in member_ids]
         else:
             links["gruppemedlemskap"] = [href(h.bgm + m) for m in member_ids]
-            links["elevforhold"] = [
-                href(h.elevforhold + c.elevforhold.sid(c.bgm.rows[m].ef)) for m in row.members
-            ]
+            links["elevforhold"] = [href(h.elevforhold + c.elevforhold.sid(c.bgm.rows[m].ef)) for m in row.members]
         out["_links"] = links
         return out
 

@@ -37,16 +37,12 @@ class Scenario:
     elev_without_mellomnavn: str
     skoleressurs_without_feidenavn: str
     skoleressurs_without_skole: str
-    teacher_without_arbeidsforhold: dict[
-        str, str
-    ]  # skoleressurs, undervisningsforhold, arbeidsforhold (ended)
+    teacher_without_arbeidsforhold: dict[str, str]  # skoleressurs, undervisningsforhold, arbeidsforhold (ended)
     rector_outside_school: dict[
         str, str
     ]  # skole, organisasjonselement (led by), arbeidssted, skoleressurs, personalressurs
     pupil_and_employee: dict[str, str]  # elev, skoleressurs, personalressurs (same fødselsnummer)
-    workplace_outside_school: dict[
-        str, str
-    ]  # arbeidsforhold, organisasjonselement, skoleressurs, personalressurs
+    workplace_outside_school: dict[str, str]  # arbeidsforhold, organisasjonselement, skoleressurs, personalressurs
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -81,9 +77,7 @@ def plant(county: County, people: PersonFactory) -> Scenario:
     expired = pupil(iso(today - days(200)), iso(today - days(30)))
     future = pupil(iso(today + days(14)), iso(max(county.year.end, today + days(200))))
     two = pupil(year_start, year_end)
-    second = enroll(
-        county, people, two[0], county.skole.rows[other].basis[0], year_start, year_end, hovedskole=False
-    )
+    second = enroll(county, people, two[0], county.skole.rows[other].basis[0], year_start, year_end, hovedskole=False)
     twins = [pupil(year_start, year_end)[0] for _ in range(2)]
     first, copy = (county.person.rows[county.elev.rows[e].person] for e in twins)
     copy.fornavn, copy.mellomnavn, copy.etternavn = first.fornavn, first.mellomnavn, first.etternavn

@@ -58,6 +58,8 @@ class Pages:
         h = self.hrefs(base)
         county = self.county
         with county.lock:
+            if view.fast is not None:
+                return view.fast(county, positions, h)
             return orjson.dumps([view.render(county, pos, h) for pos in positions])[1:-1]
 
     def _chunk(self, view: View, base: str, chunk: int) -> bytes:
@@ -79,6 +81,14 @@ class Pages:
                 _, (_, old) = self._chunks.popitem(last=False)
                 self._bytes -= len(old)
             return data
+
+    def prewarm(self, views: list[View], base: str) -> int:
+        """Render and cache every chunk of ``views`` for ``base``; returns the cached bytes."""
+        for view in views:
+            rows = len(view.table(self.county))
+            for chunk in range((rows + CHUNK - 1) // CHUNK):
+                self._chunk(view, base, chunk)
+        return self._bytes
 
     # --- collections ----------------------------------------------------------
 
@@ -107,6 +117,8 @@ class Pages:
         """The HAL collection: all rows, or the delta ``positions``, optionally one page of them."""
         table = view.table(self.county)
         with self.county.lock:
+            if positions is not None and len(positions) == len(table):
+                positions = None  # a delta from before the county existed is everything: use the cache
             total = len(table) if positions is None else len(positions)
         stop = total if size is None else min(total, offset + size)
         start = min(offset, stop)
@@ -114,7 +126,8 @@ class Pages:
         if positions is None:
             pieces: Iterator[bytes] = self.entries(view, base, start, stop)
         else:
-            pieces = iter([self._render(view, base, positions[start:stop])] if stop > start else [])
+            chosen = positions
+            pieces = (self._render(view, base, chosen[i : min(stop, i + CHUNK)]) for i in range(start, stop, CHUNK))
         first = True
         for piece in pieces:
             if not first:

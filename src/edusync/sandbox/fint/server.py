@@ -52,9 +52,7 @@ class _MaskFnr(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(
-                self._fnr.sub(r"\1*****", a) if isinstance(a, str) else a for a in record.args
-            )
+            record.args = tuple(self._fnr.sub(r"\1*****", a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
@@ -104,19 +102,20 @@ def create_app(
     app = FastAPI(title="edusync FINT sandbox", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.county, app.state.faults, app.state.tokens, app.state.writes = county, faults, tokens, writes
     app.add_middleware(_FaultGate, faults=faults)
-    app.include_router(admin_router(county, faults=faults, tokens=tokens, writes=writes, pages=pages))
+
+    def base(request: Request) -> str:
+        return (base_url_override or str(request.base_url)).rstrip("/")
+
+    app.include_router(admin_router(county, faults=faults, tokens=tokens, writes=writes, pages=pages, base=base))
     app.include_router(token_router(tokens))
-    app.include_router(_resources(county, faults, tokens, pages, writes, base_url_override))
+    app.include_router(_resources(county, faults, tokens, pages, writes, base))
     return app
 
 
 def _resources(
-    county: County, faults: Faults, tokens: Tokens, pages: Pages, writes: Writes, override: str | None
+    county: County, faults: Faults, tokens: Tokens, pages: Pages, writes: Writes, base: Callable[[Request], str]
 ) -> APIRouter:
     router = APIRouter()
-
-    def base(request: Request) -> str:
-        return (override or str(request.base_url)).rstrip("/")
 
     def gate(request: Request, view: View | None) -> Response | None:
         """401 without a valid token, 404 for an unknown class, 403 for a forbidden one."""
@@ -143,9 +142,7 @@ def _resources(
             return _json({"status": "pending"}, 202, {"Location": f"{base(request)}/status/{job_id}"})
         if job.status == 303:
             sid = job.view.table(county).sid(job.pos)
-            return Response(
-                status_code=303, headers={"Location": f"{base(request)}{job.view.path}/systemid/{sid}"}
-            )
+            return Response(status_code=303, headers={"Location": f"{base(request)}{job.view.path}/systemid/{sid}"})
         return _json({"message": job.message}, job.status)
 
     @router.get("/{domain}/{package}/admin/health")
@@ -207,9 +204,7 @@ def _resources(
         if (denied := gate(request, view)) is not None or view is None:
             return denied or _json({}, 404)
         if view.path not in WRITABLE or field.lower() != "systemid":
-            return _json(
-                {"message": "the sandbox accepts writes of elev and skoleressurs by systemid only"}, 405
-            )
+            return _json({"message": "the sandbox accepts writes of elev and skoleressurs by systemid only"}, 405)
         with county.lock:
             pos = view.find(county, field, value)
         if pos is None:

@@ -101,9 +101,7 @@ def add_job(
     """An arbeidsforhold for personalressurs ``pr`` at organisasjonselement ``org``."""
     number = f"{10_001 + pr}-{len(county.personalressurs.rows[pr].arbeidsforhold) + 1}"
     tittel = cur.STILLINGSKODE[kode][1]
-    return county.add_arbeidsforhold(
-        Arbeidsforhold(pr, org, start, slutt, prosent, hoved, number, tittel, kode, kind)
-    )
+    return county.add_arbeidsforhold(Arbeidsforhold(pr, org, start, slutt, prosent, hoved, number, tittel, kode, kind))
 
 
 def staff_school(county: County, people: PersonFactory, school: int, staff: int) -> None:

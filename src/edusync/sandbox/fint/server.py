@@ -117,14 +117,19 @@ def _resources(
 ) -> APIRouter:
     router = APIRouter()
 
+    def unauthorised(request: Request) -> Response | None:
+        if tokens.valid(request.headers.get("authorization")):
+            return None
+        return _json(
+            {"message": "missing, invalid or expired token"},
+            401,
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
     def gate(request: Request, view: View | None) -> Response | None:
         """401 without a valid token, 404 for an unknown class, 403 for a forbidden one."""
-        if not tokens.valid(request.headers.get("authorization")):
-            return _json(
-                {"message": "missing, invalid or expired token"},
-                401,
-                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
+        if (denied := unauthorised(request)) is not None:
+            return denied
         if view is None:
             return _json({"message": "no such FINT class"}, 404)
         if view.path in faults.forbidden:
@@ -133,7 +138,7 @@ def _resources(
 
     @router.get("/status/{job_id}")
     def status(job_id: str, request: Request) -> Response:
-        if (denied := gate(request, BY_PATH[ELEV])) is not None:
+        if (denied := unauthorised(request)) is not None:
             return denied
         job = writes.poll(job_id)
         if job is None:
@@ -147,8 +152,8 @@ def _resources(
 
     @router.get("/{domain}/{package}/admin/health")
     def health(domain: str, package: str, request: Request) -> Response:
-        if not tokens.valid(request.headers.get("authorization")):
-            return _json({"message": "missing, invalid or expired token"}, 401)
+        if (denied := unauthorised(request)) is not None:
+            return denied
         return _json({"status": "APPLICATION_HEALTHY", "component": f"/{domain}/{package}"})
 
     @router.get("/{domain}/{package}/{cls}")

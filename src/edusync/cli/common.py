@@ -21,9 +21,7 @@ from edusync.storage import Database, open_database
 console = Console()
 err_console = Console(stderr=True)
 
-CONFIG_OPTION = typer.Option(
-    None, "--config", "-c", help="Config file (else $EDUSYNC_CONFIG, else ./edusync.yaml)."
-)
+CONFIG_OPTION = typer.Option(None, "--config", "-c", help="Config file (else $EDUSYNC_CONFIG, else ./edusync.yaml).")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines instead of tables.")
 
 

@@ -30,9 +30,7 @@ def init(
 
 @app.command()
 def demo(
-    folder: Path = typer.Option(
-        Path("edusync-demo"), "--dir", help="Folder for the demo (replaced if it exists)."
-    ),
+    folder: Path = typer.Option(Path("edusync-demo"), "--dir", help="Folder for the demo (replaced if it exists)."),
     seed: int = typer.Option(1, help="Seed for the sample county."),
 ) -> None:
     """Three nights of a small county on SQLite: a first sync, an ordinary night, a broken night."""

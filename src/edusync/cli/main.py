@@ -61,18 +61,14 @@ def run(
     config: Path = CONFIG_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute and store the change sets; send nothing."),
     as_json: bool = JSON_OPTION,
-    now: dt.datetime = typer.Option(
-        None, "--now", help="The run's clock (ISO time, UTC), for replays and tests."
-    ),
+    now: dt.datetime = typer.Option(None, "--now", help="The run's clock (ISO time, UTC), for replays and tests."),
 ) -> None:
     """Run a profile: import → sync → lifecycle → plan → gate → export. Exit 0 done, 1 failed, 3 blocked."""
     with handled():
         loaded, db = open_all(config)
         clock = now.replace(tzinfo=now.tzinfo or dt.UTC) if now else None
         with Bars(not as_json) as bars:
-            outcome = Runner(loaded, db, progress=bars).start(
-                profile, dry_run=dry_run, now=clock, actor=actor()
-            )
+            outcome = Runner(loaded, db, progress=bars).start(profile, dry_run=dry_run, now=clock, actor=actor())
     _finish(outcome, db, as_json)
 
 
@@ -112,9 +108,7 @@ def runs_show(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OP
 def approve(
     run_id: int,
     config: Path = CONFIG_OPTION,
-    expect: str = typer.Option(
-        None, "--expect", help="The change set hash you reviewed (refused if it differs)."
-    ),
+    expect: str = typer.Option(None, "--expect", help="The change set hash you reviewed (refused if it differs)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Let exactly the blocked change set of RUN through, and finish the run."""
@@ -140,8 +134,8 @@ def reject(run_id: int, config: Path = CONFIG_OPTION) -> None:
 def show(kind: Kind, key: str, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
     """An object's attributes, lifecycle state and lineage (KEY: metaverse id or source anchor)."""
     with handled():
-        _, db = open_all(config)
-        obj = queries.show_object(db, kind.value, key)
+        loaded, db = open_all(config)
+        obj = queries.show_object(db, loaded.config, kind.value, key)
     print_json(obj) if as_json else render.object_view(console, obj)
 
 

@@ -40,8 +40,7 @@ def run_report(console: Console, run: dict[str, Any]) -> None:
     status = run["status"]
     mode = " (dry run: nothing sent)" if run.get("dry_run") else ""
     console.print(
-        f"[bold]Run {run['id']}[/] profile [cyan]{run['profile']}[/]: "
-        f"[{STYLE.get(status, 'white')}]{status}[/]{mode}"
+        f"[bold]Run {run['id']}[/] profile [cyan]{run['profile']}[/]: [{STYLE.get(status, 'white')}]{status}[/]{mode}"
     )
     counts = run["counts"]
     _section(console, "Import", counts.get("import", {}), IMPORT_COLS)
@@ -60,9 +59,7 @@ def run_report(console: Console, run: dict[str, Any]) -> None:
         console.print(f"[red]error:[/] {e}", highlight=False)
     block = run.get("block")
     if block and status == "blocked":
-        console.print(
-            f"[bold yellow]Blocked by the safety gate[/] ({block['kind']}, at step {block['step']}):"
-        )
+        console.print(f"[bold yellow]Blocked by the safety gate[/] ({block['kind']}, at step {block['step']}):")
         for reason in block["reasons"]:
             console.print(f"  - {reason}", highlight=False)
         console.print(
@@ -91,17 +88,13 @@ def runs_table(console: Console, runs: list[dict[str, Any]]) -> None:
 
 
 def object_view(console: Console, obj: dict[str, Any]) -> None:
-    console.print(
-        f"[bold]{obj['type']} {obj['id']}[/]  state [cyan]{obj['state']}[/] since {obj['state_since']}"
-    )
+    console.print(f"[bold]{obj['type']} {obj['id']}[/]  state [cyan]{obj['state']}[/] since {obj['state_since']}")
     table = Table(title="Attributes and lineage", title_justify="left")
     for col in ("attribute", "value", "source", "rule", "run"):
         table.add_column(col)
     for name, value in obj["attributes"].items():
         lin = obj["lineage"].get(name, {})
-        source = (
-            f"{lin.get('connector', '')}/{lin.get('object_type', '')}/{lin.get('anchor', '')}" if lin else ""
-        )
+        source = f"{lin.get('connector', '')}/{lin.get('object_type', '')}/{lin.get('anchor', '')}" if lin else ""
         table.add_row(name, str(value), source, str(lin.get("rule", "")), str(lin.get("run", "")))
     console.print(table)
     if obj["sources"]:
@@ -110,8 +103,7 @@ def object_view(console: Console, obj: dict[str, Any]) -> None:
         console.print("[yellow]no source holds this object any more[/]")
     for tgt in obj["targets"]:
         console.print(
-            f"in target {tgt['target']} as {tgt['object_type']} {tgt['key']}: {tgt['state']} "
-            f"(run {tgt['run']})"
+            f"in target {tgt['target']} as {tgt['object_type']} {tgt['key']}: {tgt['state']} (run {tgt['run']})"
         )
 
 

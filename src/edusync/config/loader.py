@@ -172,9 +172,7 @@ def cross_check(config: Config) -> list[str]:
             problems.append(f"{where}.connector: no connector named {sr.connector!r}")
         problems += _check_flows(sr.flows, f"{where}.flows", rules)
         problems += [
-            f"{where}.criteria: unknown rule {c.rule!r}"
-            for c in sr.criteria
-            if c.rule and c.rule not in rules
+            f"{where}.criteria: unknown rule {c.rule!r}" for c in sr.criteria if c.rule and c.rule not in rules
         ]
     for name, target in config.targets.items():
         if name not in config.connectors:
@@ -198,10 +196,7 @@ def _check_step(config: Config, where: str, step: str) -> list[str]:
         return []
     connector, _, action = step.partition(":")
     if action not in STEP_ACTIONS:
-        return [
-            f"{where}: unknown step {step!r} "
-            "(use sync, lifecycle, NAME:import, NAME:import-delta, NAME:export)"
-        ]
+        return [f"{where}: unknown step {step!r} (use sync, lifecycle, NAME:import, NAME:import-delta, NAME:export)"]
     if connector not in config.connectors:
         return [f"{where}: no connector named {connector!r}"]
     if action == "export" and connector not in config.targets:

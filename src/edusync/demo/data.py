@@ -83,12 +83,8 @@ def generate(size: str = "demo", seed: int = 1) -> County:
     for g in range(groups_n):
         school = county.orgs[(g // per_school) % schools_n][0]
         basis = g % 4 == 0
-        name = (
-            f"{1 + g % 10}{'ABCDEFGH'[g % 8]}" if basis else f"{rng.choice(['MAT', 'NOR', 'ENG', 'NAT'])}{g}"
-        )
-        county.groups.append(
-            [f"G{g + 1:06d}", name, "basisgruppe" if basis else "undervisningsgruppe", school]
-        )
+        name = f"{1 + g % 10}{'ABCDEFGH'[g % 8]}" if basis else f"{rng.choice(['MAT', 'NOR', 'ENG', 'NAT'])}{g}"
+        county.groups.append([f"G{g + 1:06d}", name, "basisgruppe" if basis else "undervisningsgruppe", school])
     pupils = [p for p in county.persons if p[6] == "student"]
     teachers = [p for p in county.persons if p[6] == "teacher"]
     seen: set[tuple[str, str]] = set()

@@ -73,9 +73,7 @@ def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> i
     console.print(f"  cd {folder}")
     console.print("  edusync runs                      # the run history")
     console.print(f"  edusync runs show {third.run_id}               # the blocked run")
-    console.print(
-        f"  edusync reject {third.run_id}                  # discard it (or approve it, if the loss is real)"
-    )
+    console.print(f"  edusync reject {third.run_id}                  # discard it (or approve it, if the loss is real)")
     console.print("  edusync trash                     # who is in grace or the trash")
     console.print(f"  ls {folder / 'out'}               # the change files the learning platform got")
     db.dispose()

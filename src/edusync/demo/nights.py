@@ -61,9 +61,7 @@ def ordinary_night(county: County, rng: random.Random) -> NightLog:
     teacher = next(p for p in county.persons if p[6] == "teacher")
     moved_from = teacher[7]
     teacher[7] = next(o[0] for o in county.orgs if o[0] != moved_from)
-    log.lines.append(
-        f"teacher {teacher[2]} {teacher[3]} ({teacher[0]}) moved from {moved_from} to {teacher[7]}"
-    )
+    log.lines.append(f"teacher {teacher[2]} {teacher[3]} ({teacher[0]}) moved from {moved_from} to {teacher[7]}")
     return log
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from edusync.model.hashing import content_hash
+from edusync.model.hashing import dump_hash
 from edusync.model.records import Attrs, Op
 
 
@@ -15,19 +14,15 @@ class Sent:
 
     hash: str
     state: str  # present, deleted, archived
-    attrs: Attrs
+    text: str  # the attributes last sent, as canonical JSON
 
 
 @dataclass(frozen=True, slots=True)
 class Planned:
     op: Op
-    attrs: Attrs
+    text: str  # the attributes as canonical JSON
     hash: str
     soft: bool = True
-
-
-def desired_hash(attrs: Attrs) -> str:
-    return content_hash(attrs)
 
 
 def diff(desired: Attrs | None, archived: bool, sent: Sent | None, deprovision: str) -> Planned | None:
@@ -37,27 +32,27 @@ def diff(desired: Attrs | None, archived: bool, sent: Sent | None, deprovision: 
     disabled or purged); ``deprovision`` then says what the target gets.
     """
     if desired is not None:
-        digest = desired_hash(desired)
+        text, digest = dump_hash(desired)
         if sent is None:
-            return Planned(Op.ADD, desired, digest)
+            return Planned(Op.ADD, text, digest)
         if sent.state == "deleted":
-            return Planned(Op.RESTORE, desired, digest)
+            return Planned(Op.RESTORE, text, digest)
         if archived and sent.state != "archived":
-            return Planned(Op.ARCHIVE, desired, digest)
+            return Planned(Op.ARCHIVE, text, digest)
         if not archived and sent.state == "archived":
-            return Planned(Op.RESTORE, desired, digest)
+            return Planned(Op.RESTORE, text, digest)
         if sent.hash != digest:
-            return Planned(Op.UPDATE, desired, digest)
+            return Planned(Op.UPDATE, text, digest)
         return None
     if sent is None or sent.state == "deleted":
         return None
     if deprovision == "keep":
         return None
     if deprovision == "disconnect":
-        return Planned(Op.FORGET, sent.attrs, sent.hash)
+        return Planned(Op.FORGET, sent.text, sent.hash)
     if deprovision == "archive":
-        return None if sent.state == "archived" else Planned(Op.ARCHIVE, sent.attrs, sent.hash)
-    return Planned(Op.DELETE, sent.attrs, sent.hash, soft=deprovision == "soft_delete")
+        return None if sent.state == "archived" else Planned(Op.ARCHIVE, sent.text, sent.hash)
+    return Planned(Op.DELETE, sent.text, sent.hash, soft=deprovision == "soft_delete")
 
 
 def after(op: Op, soft: bool) -> str | None:
@@ -69,7 +64,3 @@ def after(op: Op, soft: bool) -> str | None:
     if op == Op.ARCHIVE:
         return "archived"
     return "present"
-
-
-def summarize(counts: dict[str, dict[str, int]]) -> dict[str, Any]:
-    return {k: dict(v) for k, v in sorted(counts.items())}

@@ -2,8 +2,9 @@
 
 Inbound: each source object contributes values to its metaverse object; where
 several sources feed one attribute, the lowest precedence number wins (1 beats 6,
-as in MIM). Empty values never win. Every winning value carries its lineage:
-connector, object type, anchor, the rule that made it and the run that set it.
+as in MIM). Empty values never win. Every winning value carries its lineage: which
+source gave it (an index into the object's ``sources``) and the run that set it.
+The rule that made it is known from the configuration (:func:`flow_label`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from edusync.rules import RuleContext, get_rule
 
 RefResolver = Callable[[str, str], str | None]
 
+_DIRECT, _CONSTANT, _RULE, _REF = range(4)
+_KINDS = {"direct": _DIRECT, "constant": _CONSTANT, "rule": _RULE, "ref": _REF}
+
 
 class Unresolved(Exception):
     """A reference flow points at an object that is not (yet) in the metaverse."""
@@ -28,22 +32,14 @@ class Unresolved(Exception):
         super().__init__(f"reference to {object_type} {anchor!r} is not in the metaverse")
 
 
-@dataclass(frozen=True)
-class Contribution:
-    value: Any
-    precedence: int
-    rule: str
-
-
-def _label(flow: Flow) -> str:
+def flow_label(flow: Flow) -> str:
+    """How a flow reads in lineage: ``direct:fornavn``, ``rule:clean_name(fornavn)``, ``constant``."""
     src = ",".join(flow.sources)
-    if flow.kind == "constant":
-        return "constant"
-    if flow.kind == "rule":
-        return f"rule:{flow.rule}({src})"
-    if flow.kind == "ref":
-        return f"ref:{flow.ref}({src})"
-    return f"direct:{src}"
+    return {
+        "constant": "constant",
+        "rule": f"rule:{flow.rule}({src})",
+        "ref": f"ref:{flow.ref}({src})",
+    }.get(flow.kind, f"direct:{src}")
 
 
 def _empty(value: Any) -> bool:
@@ -51,45 +47,50 @@ def _empty(value: Any) -> bool:
 
 
 class FlowSet:
-    """Compiled flows of one sync rule or provisioning rule."""
+    """Compiled flows of one sync rule or provisioning rule, ordered so the best precedence comes first."""
 
     def __init__(self, flows: Sequence[Flow]) -> None:
-        self.flows = list(flows)
-        self.labels = [_label(f) for f in self.flows]
-        self.rules = [get_rule(f.rule) if f.rule else None for f in self.flows]
+        ordered = sorted(flows, key=lambda f: f.precedence)
+        self.flows = ordered
+        self._plan = [
+            (f.to, _KINDS[f.kind], f.sources, f.constant, get_rule(f.rule) if f.rule else None, f.ref) for f in ordered
+        ]
+        self.precedence: dict[str, int] = {}
+        for f in ordered:
+            self.precedence.setdefault(f.to, f.precedence)
 
-    def apply(
-        self, attrs: Attrs, ctx: RuleContext, resolve: RefResolver | None = None
-    ) -> dict[str, Contribution]:
-        """Values this object gives, by destination attribute. Raises :class:`Unresolved`."""
-        out: dict[str, Contribution] = {}
-        for flow, label, spec in zip(self.flows, self.labels, self.rules, strict=True):
-            kind = flow.kind
-            if kind == "constant":
-                value = flow.constant
-            elif kind == "direct":
-                value = attrs.get(flow.sources[0])
-            elif kind == "rule":
-                assert spec is not None
-                value = spec(ctx, *(attrs.get(s) for s in flow.sources))
-            else:
-                anchor = attrs.get(flow.sources[0])
-                value = None
-                if not _empty(anchor):
-                    assert resolve is not None and flow.ref is not None
-                    value = resolve(flow.ref, str(anchor))
-                    if value is None:
-                        raise Unresolved(flow.ref, str(anchor))
-            if _empty(value):
+    def apply(self, attrs: Attrs, ctx: RuleContext, resolve: RefResolver | None = None) -> Attrs:
+        """The values this object gives, by destination attribute (best precedence first wins).
+
+        Raises :class:`Unresolved` when a reference cannot be resolved yet.
+        """
+        out: Attrs = {}
+        for to, kind, sources, constant, spec, ref in self._plan:
+            if to in out:
                 continue
-            current = out.get(flow.to)
-            if current is None or flow.precedence < current.precedence:
-                out[flow.to] = Contribution(value, flow.precedence, label)
+            if kind == _DIRECT:
+                value = attrs.get(sources[0])
+            elif kind == _CONSTANT:
+                value = constant
+            elif kind == _RULE:
+                value = spec(ctx, *[attrs.get(s) for s in sources])  # type: ignore[misc]
+            else:
+                anchor = attrs.get(sources[0])
+                if _empty(anchor):
+                    continue
+                value = resolve(ref, str(anchor)) if resolve else None  # type: ignore[arg-type]
+                if value is None:
+                    raise Unresolved(str(ref), str(anchor))
+            if not _empty(value):
+                out[to] = value
         return out
 
-    def outbound(self, attrs: Attrs, ctx: RuleContext) -> Attrs:
-        """Target attributes from metaverse attributes (no precedence: one source)."""
-        return {k: c.value for k, c in self.apply(attrs, ctx).items()}
+    def labels(self) -> dict[str, str]:
+        """The label of the flow that wins each destination attribute when it has a value."""
+        out: dict[str, str] = {}
+        for f in self.flows:
+            out.setdefault(f.to, flow_label(f))
+        return out
 
 
 @dataclass(frozen=True)
@@ -103,31 +104,29 @@ class SourceRef:
 
 
 def merge(
-    contributions: Sequence[tuple[SourceRef, dict[str, Contribution]]],
+    parts: Sequence[tuple[Attrs, dict[str, int]]],
     old_attrs: Attrs,
-    old_lineage: dict[str, dict[str, Any]],
+    old_lineage: dict[str, list[int]],
     run_id: int,
-) -> tuple[Attrs, dict[str, dict[str, Any]]]:
-    """Resolve precedence across sources; keep the old lineage run where a value did not change."""
-    winners: dict[str, tuple[SourceRef, Contribution]] = {}
-    for ref, contrib in contributions:
-        for attr, c in contrib.items():
-            best = winners.get(attr)
-            if best is None or c.precedence < best[1].precedence:
-                winners[attr] = (ref, c)
+) -> tuple[Attrs, dict[str, list[int]]]:
+    """Resolve precedence across the sources of one object.
+
+    ``parts`` holds, per source in the order of the object's ``sources``, its values
+    and their precedence. Ties go to the earlier source. A value that did not change
+    keeps the run that first set it.
+    """
     attrs: Attrs = {}
-    lineage: dict[str, dict[str, Any]] = {}
-    for attr in sorted(winners):
-        ref, c = winners[attr]
-        attrs[attr] = c.value
-        same = attr in old_attrs and old_attrs[attr] == c.value
-        previous = old_lineage.get(attr, {})
-        lineage[attr] = {
-            "connector": ref.connector,
-            "object_type": ref.object_type,
-            "anchor": ref.anchor,
-            "rule": c.rule,
-            "precedence": c.precedence,
-            "run": previous.get("run", run_id) if same else run_id,
-        }
+    lineage: dict[str, list[int]] = {}
+    best: dict[str, int] = {}
+    for index, (values, precedence) in enumerate(parts):
+        for attr, value in values.items():
+            p = precedence.get(attr, 100)
+            if attr not in best or p < best[attr]:
+                best[attr] = p
+                attrs[attr] = value
+                lineage[attr] = [index, 0]
+    for attr, entry in lineage.items():
+        old = old_lineage.get(attr)
+        same = old is not None and old_attrs.get(attr) == attrs[attr]
+        entry[1] = old[1] if same and old is not None else run_id
     return attrs, lineage

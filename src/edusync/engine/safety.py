@@ -41,7 +41,6 @@ def breaches(
                 pct = 100.0 * n / base
                 if pct > limit.max_percent:
                     reasons.append(
-                        f"{target}: {n} {object_type} {op}s are {pct:.1f} % of {base} "
-                        f"(limit {limit.max_percent:g} %)"
+                        f"{target}: {n} {object_type} {op}s are {pct:.1f} % of {base} (limit {limit.max_percent:g} %)"
                     )
     return reasons

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 Attrs = dict[str, Any]
@@ -37,12 +38,39 @@ class State(enum.StrEnum):
 PROVISIONED_STATES = frozenset({State.ACTIVE, State.GRACE, State.ARCHIVED})
 
 
-@dataclass(frozen=True, slots=True)
 class SourceRecord:
-    """One object as a source delivers it: its stable anchor and its attributes."""
+    """One object as a source delivers it: its stable anchor and its attributes.
 
-    anchor: str
-    attrs: Attrs
+    ``fingerprint``, when a connector gives one, is a hash of the record's raw form
+    (equal content, equal fingerprint); it lets an unchanged record be skipped
+    without even building its attributes (see :meth:`lazy`). Without it the
+    importer hashes ``attrs``.
+    """
+
+    __slots__ = ("_attrs", "_make", "anchor", "fingerprint")
+
+    def __init__(self, anchor: str, attrs: Attrs, fingerprint: str | None = None) -> None:
+        self.anchor = anchor
+        self._attrs: Attrs | None = attrs
+        self._make: Callable[[], Attrs] | None = None
+        self.fingerprint = fingerprint
+
+    @classmethod
+    def lazy(cls, anchor: str, fingerprint: str, make: Callable[[], Attrs]) -> SourceRecord:
+        """A record whose attributes are built only if the importer needs them."""
+        record = cls(anchor, {}, fingerprint)
+        record._attrs, record._make = None, make
+        return record
+
+    @property
+    def attrs(self) -> Attrs:
+        if self._attrs is None:
+            assert self._make is not None
+            self._attrs = self._make()
+        return self._attrs
+
+    def __repr__(self) -> str:
+        return f"SourceRecord({self.anchor!r})"
 
 
 @dataclass(slots=True)
@@ -76,7 +104,7 @@ class MvObject:
     id: str
     object_type: str
     attrs: Attrs
-    lineage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lineage: dict[str, list[int]] = field(default_factory=dict)
     sources: list[list[str]] = field(default_factory=list)
     state: State = State.ACTIVE
     state_since: str | None = None

@@ -24,9 +24,7 @@ class ApprovalRefused(FatalError):
     """The approval does not match what is stored, so nothing was let through."""
 
 
-def audit(
-    conn: Connection, actor: str, action: str, run_id: int | None, cs_id: int | None, **detail: Any
-) -> None:
+def audit(conn: Connection, actor: str, action: str, run_id: int | None, cs_id: int | None, **detail: Any) -> None:
     conn.execute(
         t.audit_log.insert().values(
             at=utcnow().isoformat(timespec="seconds"),
@@ -43,11 +41,7 @@ def stored_hash(conn: Connection, cs_id: int) -> str:
     """Recompute a change set's hash from its stored changes, in the order the planner hashed them."""
     ch = t.changes
     running = hashlib.blake2b(digest_size=16)
-    q = (
-        select(ch.c.object_type, ch.c.key, ch.c.op, ch.c.hash)
-        .where(ch.c.change_set_id == cs_id)
-        .order_by(ch.c.id)
-    )
+    q = select(ch.c.object_type, ch.c.key, ch.c.op, ch.c.hash).where(ch.c.change_set_id == cs_id).order_by(ch.c.id)
     for object_type, key, op, digest in conn.execute(q):
         running.update(f"{object_type}\x1f{key}\x1f{op}\x1f{digest}\n".encode())
     return running.hexdigest()
@@ -72,21 +66,15 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None = None) ->
             )
         cs_id = block.get("change_set_id")
         if cs_id is not None:
-            status = conn.execute(
-                select(t.change_sets.c.status).where(t.change_sets.c.id == cs_id)
-            ).scalar_one()
+            status = conn.execute(select(t.change_sets.c.status).where(t.change_sets.c.id == cs_id)).scalar_one()
             if status != "blocked":
                 raise ApprovalRefused(f"run {run_id}: its change set is {status} (a later run replaced it)")
             if stored_hash(conn, cs_id) != block["hash"]:
-                raise ApprovalRefused(
-                    f"run {run_id}: the stored change set no longer matches what was blocked"
-                )
+                raise ApprovalRefused(f"run {run_id}: the stored change set no longer matches what was blocked")
             conn.execute(
                 update(t.change_sets)
                 .where(t.change_sets.c.id == cs_id)
-                .values(
-                    status="approved", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds")
-                )
+                .values(status="approved", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds"))
             )
         block["approved"] = True
         block["approved_by"] = actor
@@ -112,9 +100,7 @@ def reject(db: Database, run_id: int, actor: str) -> dict[str, Any]:
             conn.execute(
                 update(t.change_sets)
                 .where(t.change_sets.c.id == cs_id)
-                .values(
-                    status="rejected", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds")
-                )
+                .values(status="rejected", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds"))
             )
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="rejected"))
         audit(

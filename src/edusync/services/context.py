@@ -65,10 +65,6 @@ class RunContext:
     actor: str = "edusync"
     progress: Progress = _no_progress
 
-    @property
-    def rules(self) -> RuleContext:
-        return RuleContext(today=self.now.date(), run_id=self.run_id)
-
-    @property
-    def stamp(self) -> str:
-        return self.now.isoformat(timespec="seconds")
+    def __post_init__(self) -> None:
+        self.rules = RuleContext(today=self.now.date(), run_id=self.run_id)
+        self.stamp = self.now.isoformat(timespec="seconds")

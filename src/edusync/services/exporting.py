@@ -8,10 +8,9 @@ sends only the rest, so nothing is applied twice.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection
 
 from edusync.connectors.base import Capability, Connector
 from edusync.engine.diff import after
@@ -20,39 +19,38 @@ from edusync.model.hashing import loads
 from edusync.model.records import Change, ChangeResult, Op
 from edusync.services.connectors import open_connector
 from edusync.services.context import RunContext
-from edusync.storage import tables as t
 
-
-def _load(conn: Connection, cs_id: int, status: str, limit: int | None = None) -> list[Change]:
-    ch = t.changes
-    q = (
-        select(ch.c.id, ch.c.object_type, ch.c.key, ch.c.op, ch.c.attrs, ch.c.hash, ch.c.mv_id, ch.c.soft)
-        .where(ch.c.change_set_id == cs_id, ch.c.status == status)
-        .order_by(ch.c.id)
-    )
-    if limit:
-        q = q.limit(limit)
-    return [
-        Change(
-            id=i,
-            object_type=ot,
-            key=k,
-            op=Op(op),
-            attrs=loads(a),
-            hash=h,
-            mv_id=m,
-            soft=bool(s),
-        )
-        for i, ot, k, op, a, h, m, s in conn.execute(q)
-    ]
+SELECT = (
+    "SELECT id, object_type, key, op, attrs, hash, mv_id, soft FROM changes "
+    "WHERE change_set_id = ? AND status = ? AND id > ? ORDER BY id LIMIT ?"
+)
+MARK_RANGE = "UPDATE changes SET status = ? WHERE change_set_id = ? AND status = ? AND id >= ? AND id <= ?"
+MARK_ONE = "UPDATE changes SET status = ? WHERE id = ?"
+FAIL = "UPDATE changes SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?"
+UPSERT = (
+    "INSERT INTO target_objects (target, object_type, key, mv_id, hash, attrs, state, run_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, object_type, key) DO UPDATE SET "
+    "mv_id = excluded.mv_id, hash = excluded.hash, attrs = excluded.attrs, state = excluded.state, "
+    "run_id = excluded.run_id"
+)
+DROP = "DELETE FROM target_objects WHERE target = ? AND object_type = ? AND key = ?"
+MAX_ERRORS = 50
 
 
 class Exporter:
     def __init__(self, ctx: RunContext, target: str, cs_id: int) -> None:
         self.ctx, self.target, self.cs_id = ctx, target, cs_id
         self.batch = ctx.config.targets[target].batch_size
-        self.done: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.failed = 0
+        self.texts: dict[int, str] = {}
+
+    def _load(self, conn: Connection, status: str, after_id: int = 0, limit: int = 10**9) -> list[Change]:
+        rows = conn.exec_driver_sql(self.ctx.db.q(SELECT), (self.cs_id, status, after_id, limit)).all()
+        self.texts = {r[0]: r[4] for r in rows}
+        return [
+            Change(id=i, object_type=ot, key=k, op=Op(op), attrs=loads(a), hash=h, mv_id=m, soft=bool(s))
+            for i, ot, k, op, a, h, m, s in rows
+        ]
 
     def run(self) -> dict[str, Any]:
         connector = open_connector(self.ctx, self.target)
@@ -62,10 +60,10 @@ class Exporter:
             sent = 0
             while True:
                 with self.ctx.db.begin() as conn:
-                    batch = _load(conn, self.cs_id, "pending", self.batch)
+                    batch = self._load(conn, "pending", 0, self.batch)
                     if not batch:
                         break
-                    self._mark(conn, [c.id for c in batch], "sending")
+                    self._mark_range(conn, batch, "pending", "sending")
                 self._send(connector, batch)
                 sent += len(batch)
                 self.ctx.progress(f"export {self.target}", sent, None)
@@ -74,94 +72,71 @@ class Exporter:
             connector.close()
         status = "partial" if self.failed else "done"
         with self.ctx.db.begin() as conn:
-            conn.execute(update(t.change_sets).where(t.change_sets.c.id == self.cs_id).values(status=status))
+            conn.exec_driver_sql(self.ctx.db.q("UPDATE change_sets SET status = ? WHERE id = ?"), (status, self.cs_id))
         return {"status": status, "failed": self.failed}
+
+    def _mark_range(self, conn: Connection, batch: list[Change], old: str, new: str) -> None:
+        if batch:
+            self.ctx.db.many(conn, MARK_RANGE, [(new, self.cs_id, old, batch[0].id, batch[-1].id)])
 
     def _resume(self, connector: Connector) -> None:
         with self.ctx.db.begin() as conn:
-            sending = _load(conn, self.cs_id, "sending")
+            sending = self._load(conn, "sending")
         if not sending:
             return
         have = connector.confirm(sending) if connector.supports(Capability.CONFIRM) else set()
         with self.ctx.db.begin() as conn:
+            # Back to pending first: _record marks every remaining "sending" row of its range as done.
+            self.ctx.db.many(conn, MARK_ONE, [("pending", c.id) for c in sending if c.id not in have])
             self._record(conn, [ChangeResult(c.id, True) for c in sending if c.id in have], sending)
-            self._mark(conn, [c.id for c in sending if c.id not in have], "pending")
         self.ctx.report.warnings.append(
             f"{self.target}: resumed an interrupted export; {len(have)} of {len(sending)} in-flight changes "
-            "were already applied and are not sent again"
+            "were already applied and were not sent again"
         )
 
     def _send(self, connector: Connector, batch: list[Change]) -> None:
-        local = [c for c in batch if c.op == Op.FORGET]
         remote = [c for c in batch if c.op != Op.FORGET]
         try:
             results = connector.export(remote) if remote else []
         except RetriableError as exc:
             results = [ChangeResult(c.id, False, str(exc), True) for c in remote]
-        results += [ChangeResult(c.id, True) for c in local]
-        if {r.change_id for r in results} != {c.id for c in batch}:
-            missing = len({c.id for c in batch} - {r.change_id for r in results})
-            raise RetriableError(f"{self.target}: the connector returned no result for {missing} changes")
+        results += [ChangeResult(c.id, True) for c in batch if c.op == Op.FORGET]
+        missing = {c.id for c in batch} - {r.change_id for r in results}
+        if missing:
+            raise RetriableError(f"{self.target}: the connector returned no result for {len(missing)} changes")
         with self.ctx.db.begin() as conn:
             self._record(conn, results, batch)
 
-    def _mark(self, conn: Connection, ids: list[int], status: str) -> None:
-        if ids:
-            ch = t.changes
-            conn.execute(
-                update(ch).where(ch.c.id == bindparam("b_id")).values(status=status),
-                [{"b_id": i} for i in ids],
-            )
-
     def _record(self, conn: Connection, results: list[ChangeResult], batch: list[Change]) -> None:
+        """Failures first (one by one), then the rest of the batch's ``sending`` rows as done in one range."""
+        db, ctx = self.ctx.db, self.ctx
         by_id = {c.id: c for c in batch}
-        ch, to = t.changes, t.target_objects
-        ok = [by_id[r.change_id] for r in results if r.ok]
         bad = [r for r in results if not r.ok]
-        self._mark(conn, [c.id for c in ok], "done")
-        if bad:
-            conn.execute(
-                update(ch)
-                .where(ch.c.id == bindparam("b_id"))
-                .values(status="failed", attempts=ch.c.attempts + 1, error=bindparam("error")),
-                [{"b_id": r.change_id, "error": (r.error or "failed")[:2000]} for r in bad],
-            )
-            self.failed += len(bad)
-            for r in bad[:50]:
-                c = by_id[r.change_id]
-                self.ctx.report.errors.append(f"{self.target}: {c.op} {c.object_type} {c.key}: {r.error}")
+        db.many(conn, FAIL, [((r.error or "failed")[:2000], r.change_id) for r in bad])
+        self.failed += len(bad)
+        for r in bad[:MAX_ERRORS]:
+            c = by_id[r.change_id]
+            ctx.report.errors.append(f"{self.target}: {c.op} {c.object_type} {c.key}: {r.error}")
+        ok = [by_id[r.change_id] for r in results if r.ok]
+        ok_ids = {c.id for c in ok}
+        db.many(conn, MARK_RANGE, [("done", self.cs_id, "sending", min(ok_ids), max(ok_ids))] if ok_ids else [])
         keep, drop = [], []
         for c in ok:
-            self.done[c.object_type][str(c.op)] += 1
             state = after(c.op, c.soft)
             if state is None:
-                drop.append(c)
+                drop.append((self.target, c.object_type, c.key))
             else:
                 keep.append(
-                    {
-                        "target": self.target,
-                        "object_type": c.object_type,
-                        "key": c.key,
-                        "mv_id": c.mv_id,
-                        "hash": c.hash,
-                        "attrs": _dumps(c.attrs),
-                        "state": state,
-                        "run_id": self.ctx.run_id,
-                    }
+                    (
+                        self.target,
+                        c.object_type,
+                        c.key,
+                        c.mv_id,
+                        c.hash,
+                        self.texts.get(c.id, "{}"),
+                        state,
+                        ctx.run_id,
+                    )
                 )
-        self.ctx.db.upsert(conn, to, keep, ["target", "object_type", "key"])
-        if drop:
-            conn.execute(
-                delete(to).where(
-                    to.c.target == self.target,
-                    to.c.object_type == bindparam("b_type"),
-                    to.c.key == bindparam("b_key"),
-                ),
-                [{"b_type": c.object_type, "b_key": c.key} for c in drop],
-            )
-
-
-def _dumps(value: Any) -> str:
-    from edusync.model.hashing import dumps
-
-    return dumps(value)
+        db.many(conn, UPSERT, keep)
+        db.many(conn, DROP, drop)

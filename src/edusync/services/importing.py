@@ -2,24 +2,30 @@
 
 A full import is the whole truth: objects it does not deliver are marked gone, but
 only after the input sanity check has passed. Nothing is staged from an import that
-fails or blocks; unchanged objects cost one hash compare.
+fails or blocks; an unchanged object costs one hash compare.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection
 
 from edusync.connectors.base import Capability, Connector
 from edusync.errors import SourceError
-from edusync.model.hashing import content_hash, dumps, text_hash
+from edusync.model.hashing import dump_hash, text_hash
 from edusync.services.blocking import StepBlocked
 from edusync.services.connectors import open_connector, source_types
 from edusync.services.context import RunContext
 from edusync.storage import tables as t
 
 FLUSH = 20_000
+COLUMNS = ("connector", "object_type", "anchor", "hash", "attrs", "state", "dirty", "seen_run", "changed_run")
+UPDATE = (
+    "UPDATE cs_objects SET hash = ?, attrs = ?, state = 'present', dirty = ?, seen_run = ?, changed_run = ? "
+    "WHERE id = ?"
+)
+GONE = "UPDATE cs_objects SET state = 'gone', dirty = ?, changed_run = ? WHERE id = ?"
 
 
 def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) -> None:
@@ -29,7 +35,7 @@ def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) 
         with ctx.db.begin() as conn:
             for object_type in source_types(ctx, connector):
                 use_delta = delta and connector.supports(Capability.DELTA_IMPORT)
-                staged.append(_import_type(ctx, conn, connector, object_type, use_delta, approved))
+                staged.append(_Import(ctx, conn, connector, object_type).run(use_delta, approved))
     finally:
         connector.close()
     # Counted only once committed: a blocked or failed import staged nothing.
@@ -38,161 +44,110 @@ def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) 
             ctx.report.add("import", subject, what, n)
 
 
-def _watermark(conn: Connection, connector: str, object_type: str) -> str | None:
-    row = conn.execute(
-        select(t.watermarks.c.value).where(
-            t.watermarks.c.connector == connector, t.watermarks.c.object_type == object_type
+class _Import:
+    def __init__(self, ctx: RunContext, conn: Connection, connector: Connector, object_type: str) -> None:
+        self.ctx, self.conn, self.connector, self.object_type = ctx, conn, connector, object_type
+        self.subject = f"{connector.name}/{object_type}"
+        self.inserts: list[tuple[Any, ...]] = []
+        self.updates: list[tuple[Any, ...]] = []
+
+    def _existing(self) -> dict[str, tuple[int, str, str]]:
+        rows = self.conn.exec_driver_sql(
+            self.ctx.db.q("SELECT anchor, id, hash, state FROM cs_objects WHERE connector = ? AND object_type = ?"),
+            (self.connector.name, self.object_type),
         )
-    ).first()
-    return None if row is None else str(row[0])
+        return {a: (i, h, s) for a, i, h, s in rows}
 
+    def _watermark(self) -> str | None:
+        row = self.conn.exec_driver_sql(
+            self.ctx.db.q("SELECT value FROM watermarks WHERE connector = ? AND object_type = ?"),
+            (self.connector.name, self.object_type),
+        ).first()
+        return None if row is None else str(row[0])
 
-def _import_type(
-    ctx: RunContext, conn: Connection, connector: Connector, object_type: str, delta: bool, approved: set[str]
-) -> tuple[str, dict[str, int]]:
-    cs = t.cs_objects
-    where = and_(cs.c.connector == connector.name, cs.c.object_type == object_type)
-    existing: dict[str, tuple[str, str]] = {
-        a: (h, s) for a, h, s in conn.execute(select(cs.c.anchor, cs.c.hash, cs.c.state).where(where))
-    }
-    since = _watermark(conn, connector.name, object_type) if delta else None
-    stream = connector.import_objects(object_type, since=since)
-    subject = f"{connector.name}/{object_type}"
-    seen: set[str] = set()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    unchanged = added = changed = 0
-    label = f"import {subject}"
-    for record in stream:
-        anchor = record.anchor
-        if not anchor or not isinstance(anchor, str):
-            raise SourceError(f"{subject}: a record has an empty anchor")
-        if anchor in seen:
-            raise SourceError(f"{subject}: duplicate anchor {anchor!r} in one import")
-        seen.add(anchor)
-        digest = content_hash(record.attrs)
-        old = existing.get(anchor)
-        if old is not None and old[0] == digest and old[1] == "present":
-            unchanged += 1
-        else:
-            row = {
-                "connector": connector.name,
-                "object_type": object_type,
-                "anchor": anchor,
-                "hash": digest,
-                "attrs": dumps(record.attrs),
-                "state": "present",
-                "dirty": True,
-                "seen_run": ctx.run_id,
-                "changed_run": ctx.run_id,
-            }
-            if old is None:
-                added += 1
-                inserts.append(row)
+    def run(self, delta: bool, approved: set[str]) -> tuple[str, dict[str, int]]:
+        ctx, name, object_type = self.ctx, self.connector.name, self.object_type
+        existing = self._existing()
+        stream = self.connector.import_objects(object_type, since=self._watermark() if delta else None)
+        seen: set[str] = set()
+        added = changed = unchanged = 0
+        run_id = ctx.run_id
+        label = f"import {self.subject}"
+        for record in stream:
+            anchor = record.anchor
+            if not anchor or not isinstance(anchor, str):
+                raise SourceError(f"{self.subject}: a record has an empty anchor")
+            if anchor in seen:
+                raise SourceError(f"{self.subject}: duplicate anchor {anchor!r} in one import")
+            seen.add(anchor)
+            old = existing.get(anchor)
+            digest = record.fingerprint
+            text = None
+            if digest is None:
+                text, digest = dump_hash(record.attrs)
+            if old is not None and old[1] == digest and old[2] == "present":
+                unchanged += 1
             else:
-                changed += 1
-                updates.append(row)
-            if len(inserts) + len(updates) >= FLUSH:
-                _flush(conn, inserts, updates)
-        if len(seen) % FLUSH == 0:
-            ctx.progress(label, len(seen), stream.total)
-    _flush(conn, inserts, updates)
-    gone: list[str] = []
-    if not delta:
-        gone = [a for a, (_, s) in existing.items() if s == "present" and a not in seen]
-        _sanity_check(ctx, connector.name, object_type, existing, len(seen), gone, approved)
-        _mark_gone(conn, ctx, connector.name, object_type, gone)
-    if stream.watermark is not None:
-        ctx.db.upsert(
-            conn,
-            t.watermarks,
-            [
-                {
-                    "connector": connector.name,
-                    "object_type": object_type,
-                    "value": stream.watermark,
-                    "run_id": ctx.run_id,
-                }
-            ],
-            ["connector", "object_type"],
-        )
-    ctx.progress(label, len(seen), len(seen))
-    counts = {
-        "seen": len(seen),
-        "added": added,
-        "changed": changed,
-        "unchanged": unchanged,
-        "gone": len(gone),
-    }
-    return subject, counts
-
-
-def _flush(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
-    cs = t.cs_objects
-    if inserts:
-        conn.execute(cs.insert(), inserts)
-        inserts.clear()
-    if updates:
-        stmt = (
-            update(cs)
-            .where(
-                cs.c.connector == bindparam("b_connector"),
-                cs.c.object_type == bindparam("b_object_type"),
-                cs.c.anchor == bindparam("b_anchor"),
+                if text is None:
+                    text = dump_hash(record.attrs)[0]
+                if old is None:
+                    added += 1
+                    self.inserts.append((name, object_type, anchor, digest, text, "present", True, run_id, run_id))
+                else:
+                    changed += 1
+                    self.updates.append((digest, text, True, run_id, run_id, old[0]))
+                if len(self.inserts) + len(self.updates) >= FLUSH:
+                    self._flush()
+            if len(seen) % FLUSH == 0:
+                ctx.progress(label, len(seen), stream.total)
+        self._flush()
+        gone: list[str] = []
+        if not delta:
+            gone = [a for a, (_, _, s) in existing.items() if s == "present" and a not in seen]
+            _sanity_check(ctx, name, object_type, existing, len(seen), gone, approved)
+            ctx.db.many(self.conn, GONE, [(True, run_id, existing[a][0]) for a in gone])
+        if stream.watermark is not None:
+            ctx.db.upsert(
+                self.conn,
+                t.watermarks,
+                [
+                    {
+                        "connector": name,
+                        "object_type": object_type,
+                        "value": stream.watermark,
+                        "run_id": run_id,
+                    }
+                ],
+                ["connector", "object_type"],
             )
-            .values(
-                hash=bindparam("hash"),
-                attrs=bindparam("attrs"),
-                state="present",
-                dirty=True,
-                seen_run=bindparam("seen_run"),
-                changed_run=bindparam("changed_run"),
-            )
-        )
-        conn.execute(
-            stmt,
-            [
-                {
-                    "b_connector": r["connector"],
-                    "b_object_type": r["object_type"],
-                    "b_anchor": r["anchor"],
-                    "hash": r["hash"],
-                    "attrs": r["attrs"],
-                    "seen_run": r["seen_run"],
-                    "changed_run": r["changed_run"],
-                }
-                for r in updates
-            ],
-        )
-        updates.clear()
+        ctx.progress(label, len(seen), len(seen))
+        counts = {
+            "seen": len(seen),
+            "added": added,
+            "changed": changed,
+            "unchanged": unchanged,
+            "gone": len(gone),
+        }
+        return self.subject, counts
 
-
-def _mark_gone(conn: Connection, ctx: RunContext, connector: str, object_type: str, gone: list[str]) -> None:
-    if not gone:
-        return
-    cs = t.cs_objects
-    stmt = (
-        update(cs)
-        .where(
-            cs.c.connector == connector, cs.c.object_type == object_type, cs.c.anchor == bindparam("b_anchor")
-        )
-        .values(state="gone", dirty=True, changed_run=ctx.run_id)
-    )
-    for i in range(0, len(gone), FLUSH):
-        conn.execute(stmt, [{"b_anchor": a} for a in gone[i : i + FLUSH]])
+    def _flush(self) -> None:
+        self.ctx.db.insert(self.conn, t.cs_objects, COLUMNS, self.inserts)
+        self.ctx.db.many(self.conn, UPDATE, self.updates)
+        self.inserts.clear()
+        self.updates.clear()
 
 
 def _sanity_check(
     ctx: RunContext,
     connector: str,
     object_type: str,
-    existing: dict[str, tuple[str, str]],
+    existing: dict[str, tuple[int, str, str]],
     seen: int,
     gone: list[str],
     approved: set[str],
 ) -> None:
     """Block before anything is planned as gone when a full import looks broken."""
-    before = sum(1 for _, s in existing.values() if s == "present")
+    before = sum(1 for _, _, s in existing.values() if s == "present")
     if before == 0 or not gone:
         return
     policy = ctx.config.safety.input

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, or_, select
 from edusync.engine.lifecycle import cutoff, next_state, purge
 from edusync.model.records import MvObject, State
 from edusync.services.context import RunContext
-from edusync.services.mvstore import CHUNK, MV_COLUMNS, mv_hash, row_to_mv, update_mv
+from edusync.services.mvstore import CHUNK, MV_COLUMNS, row_to_mv, save_changed
 from edusync.storage import tables as t
 
 
@@ -22,11 +22,7 @@ def lifecycle_step(ctx: RunContext) -> None:
 
 
 def _save(ctx: RunContext, conn: Connection, objects: list[MvObject]) -> None:
-    for mv in objects:
-        mv.hash = mv_hash(mv)
-        mv.changed_run = ctx.run_id
-    for i in range(0, len(objects), CHUNK):
-        update_mv(conn, objects[i : i + CHUNK])
+    save_changed(ctx.db, conn, objects, ctx.run_id)
 
 
 def _age(ctx: RunContext, conn: Connection, object_type: str) -> None:
@@ -58,9 +54,7 @@ def _cascade(ctx: RunContext, conn: Connection) -> None:
     """Memberships of a person or group that left are disabled; they come back with it."""
     mv = t.mv_objects
     changed = conn.execute(
-        select(mv.c.id, mv.c.state).where(
-            mv.c.changed_run == ctx.run_id, mv.c.object_type.in_(["person", "group"])
-        )
+        select(mv.c.id, mv.c.state).where(mv.c.changed_run == ctx.run_id, mv.c.object_type.in_(["person", "group"]))
     ).all()
     gone = [i for i, s in changed if s in (State.DISABLED.value, State.PURGED.value)]
     back = [i for i, s in changed if s in (State.ACTIVE.value, State.GRACE.value)]

@@ -1,14 +1,16 @@
-"""Reading and writing metaverse rows in batches (the sync and lifecycle steps share this)."""
+"""Reading and writing metaverse rows in batches (the sync, lifecycle and restore steps share this)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+import orjson
+from sqlalchemy import Connection, select
 
-from edusync.model.hashing import content_hash, dumps, loads
+from edusync.model.hashing import bytes_hash, loads
 from edusync.model.records import MvObject, State
+from edusync.storage import Database
 from edusync.storage import tables as t
 
 CHUNK = 5000
@@ -23,6 +25,25 @@ MV_COLUMNS = (
     t.mv_objects.c.changed_run,
     t.mv_objects.c.hash,
 )
+INSERT_COLUMNS = (
+    "id",
+    "object_type",
+    "state",
+    "state_since",
+    "attrs",
+    "lineage",
+    "sources",
+    "hash",
+    "created_run",
+    "changed_run",
+    "person_id",
+    "group_id",
+)
+UPDATE = (
+    "UPDATE mv_objects SET state = ?, state_since = ?, attrs = ?, lineage = ?, sources = ?, hash = ?, "
+    "changed_run = ?, person_id = ?, group_id = ? WHERE id = ?"
+)
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 def row_to_mv(row: Sequence[Any]) -> MvObject:
@@ -50,56 +71,78 @@ def load_mv(conn: Connection, ids: Iterable[str]) -> dict[str, MvObject]:
     return found
 
 
-def mv_hash(mv: MvObject) -> str:
-    return content_hash([mv.attrs, mv.state.value, mv.sources])
+class Encoded:
+    """An object serialised once: its texts and the hash that says whether it changed."""
+
+    __slots__ = ("attrs", "hash", "lineage", "mv", "sources")
+
+    def __init__(self, mv: MvObject) -> None:
+        self.mv = mv
+        attrs = orjson.dumps(mv.attrs, option=_SORTED)
+        sources = orjson.dumps(mv.sources)
+        self.hash = bytes_hash(attrs, sources, mv.state.value.encode())
+        self.attrs = attrs.decode()
+        self.sources = sources.decode()
+        self.lineage = orjson.dumps(mv.lineage, option=_SORTED).decode()
+
+    def refs(self) -> tuple[str | None, str | None]:
+        if self.mv.object_type != "membership":
+            return None, None
+        person, group = self.mv.attrs.get("person"), self.mv.attrs.get("group")
+        return (person if isinstance(person, str) else None, group if isinstance(group, str) else None)
 
 
-def _row(mv: MvObject) -> dict[str, Any]:
-    person = mv.attrs.get("person") if mv.object_type == "membership" else None
-    group = mv.attrs.get("group") if mv.object_type == "membership" else None
-    return {
-        "id": mv.id,
-        "object_type": mv.object_type,
-        "state": mv.state.value,
-        "state_since": mv.state_since,
-        "attrs": dumps(mv.attrs),
-        "lineage": dumps(mv.lineage),
-        "sources": dumps(mv.sources),
-        "hash": mv.hash,
-        "changed_run": mv.changed_run,
-        "person_id": person if isinstance(person, str) else None,
-        "group_id": group if isinstance(group, str) else None,
-    }
+def insert_mv(db: Database, conn: Connection, objects: Sequence[Encoded], run_id: int) -> None:
+    rows = [
+        (
+            e.mv.id,
+            e.mv.object_type,
+            e.mv.state.value,
+            e.mv.state_since,
+            e.attrs,
+            e.lineage,
+            e.sources,
+            e.hash,
+            run_id,
+            e.mv.changed_run,
+            *e.refs(),
+        )
+        for e in objects
+    ]
+    db.insert(conn, t.mv_objects, INSERT_COLUMNS, rows)
 
 
-def insert_mv(conn: Connection, objects: Sequence[MvObject], run_id: int) -> None:
-    if objects:
-        conn.execute(t.mv_objects.insert(), [{**_row(mv), "created_run": run_id} for mv in objects])
+def update_mv(db: Database, conn: Connection, objects: Sequence[Encoded]) -> None:
+    rows = [
+        (
+            e.mv.state.value,
+            e.mv.state_since,
+            e.attrs,
+            e.lineage,
+            e.sources,
+            e.hash,
+            e.mv.changed_run,
+            *e.refs(),
+            e.mv.id,
+        )
+        for e in objects
+    ]
+    db.many(conn, UPDATE, rows)
 
 
-def update_mv(conn: Connection, objects: Sequence[MvObject]) -> None:
-    if not objects:
-        return
-    mv = t.mv_objects
-    cols = (
-        "state",
-        "state_since",
-        "attrs",
-        "lineage",
-        "sources",
-        "hash",
-        "changed_run",
-        "person_id",
-        "group_id",
-    )
-    stmt = update(mv).where(mv.c.id == bindparam("b_id")).values({c: bindparam(c) for c in cols})
-    conn.execute(stmt, [{**{c: r[c] for c in cols}, "b_id": r["id"]} for r in map(_row, objects)])
-
-
-def replace_keys(conn: Connection, rows: list[dict[str, Any]], ids: Sequence[str], fresh: bool) -> None:
-    """Store the hashed join keys of ``ids``; ``fresh`` objects have none to remove."""
-    if ids and not fresh:
-        for i in range(0, len(ids), CHUNK):
-            conn.execute(delete(t.mv_keys).where(t.mv_keys.c.mv_id.in_(list(ids[i : i + CHUNK]))))
-    if rows:
-        conn.execute(t.mv_keys.insert(), rows)
+def save_changed(
+    db: Database, conn: Connection, objects: Iterable[MvObject], run_id: int, fresh: set[str] | None = None
+) -> list[MvObject]:
+    """Write the objects whose content changed (stamping ``changed_run``); return them."""
+    changed_new: list[Encoded] = []
+    changed_old: list[Encoded] = []
+    for mv in objects:
+        enc = Encoded(mv)
+        if enc.hash == mv.hash:
+            continue
+        mv.hash = enc.hash
+        mv.changed_run = run_id
+        (changed_new if fresh and mv.id in fresh else changed_old).append(enc)
+    insert_mv(db, conn, changed_new, run_id)
+    update_mv(db, conn, changed_old)
+    return [e.mv for e in changed_new + changed_old]

@@ -25,7 +25,18 @@ from edusync.services.context import RunContext
 from edusync.services.mvstore import CHUNK
 from edusync.storage import tables as t
 
-PAGE = 20_000
+CHANGE_COLUMNS = (
+    "change_set_id",
+    "object_type",
+    "key",
+    "op",
+    "attrs",
+    "hash",
+    "mv_id",
+    "soft",
+    "status",
+    "attempts",
+)
 
 
 @dataclass
@@ -71,9 +82,7 @@ def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> 
     conn.execute(
         update(t.change_sets)
         .where(t.change_sets.c.id == cs_id)
-        .values(
-            hash=result.hash, status=status, counts=dumps(result.counts), base_counts=dumps(result.before)
-        )
+        .values(hash=result.hash, status=status, counts=dumps(result.counts), base_counts=dumps(result.before))
     )
     return result
 
@@ -127,26 +136,24 @@ class _Planner:
         self.counts = counts
         self.running = running
 
-    def _select(self) -> Any:
-        mv = t.mv_objects
-        return select(mv.c.id, mv.c.attrs, mv.c.state).where(mv.c.object_type == self.rule.metaverse_type)
-
     def plan(self, since: int, *, full: bool) -> None:
+        """Changed objects (and those whose last change failed) in id order, so the hash is stable."""
         mv = t.mv_objects
-        retry = self._retry_ids()
-        for i in range(0, len(retry), CHUNK):
-            part = retry[i : i + CHUNK]
-            self._page(self.conn.execute(self._select().where(mv.c.id.in_(part)).order_by(mv.c.id)).all())
-        skip = set(retry)
-        last = ""
-        while True:
-            q = self._select().where(mv.c.id > last, mv.c.changed_run > since).order_by(mv.c.id).limit(PAGE)
-            rows = self.conn.execute(q).all()
-            if not rows:
-                break
-            last = rows[-1][0]
-            self._page([r for r in rows if r[0] not in skip])
-            self.ctx.progress(f"plan {self.target}/{self.rule.object_type}", len(rows), None)
+        ids = {
+            r[0]
+            for r in self.conn.execute(
+                select(mv.c.id).where(mv.c.object_type == self.rule.metaverse_type, mv.c.changed_run > since)
+            )
+        }
+        ordered = sorted(ids.union(self._retry_ids()))
+        label = f"plan {self.target}/{self.rule.object_type}"
+        for i in range(0, len(ordered), CHUNK):
+            part = ordered[i : i + CHUNK]
+            rows = self.conn.execute(
+                select(mv.c.id, mv.c.attrs, mv.c.state).where(mv.c.id.in_(part)).order_by(mv.c.id)
+            ).all()
+            self._page(rows)
+            self.ctx.progress(label, i + len(part), len(ordered))
         if full:
             self._orphans()
 
@@ -170,7 +177,7 @@ class _Planner:
         q = select(to.c.key, to.c.hash, to.c.state, to.c.attrs).where(
             to.c.target == self.target, to.c.object_type == self.rule.object_type, to.c.key.in_(keys)
         )
-        return {k: Sent(h, s, loads(a)) for k, h, s, a in self.conn.execute(q)}
+        return {k: Sent(h, s, a) for k, h, s, a in self.conn.execute(q)}
 
     def _page(self, rows: Sequence[Any]) -> None:
         if not rows:
@@ -185,32 +192,31 @@ class _Planner:
             attrs = loads(attrs_text)
             desired = None
             if state in self.states and self.scope(attrs, ctx.rules):
-                desired = self.flows.outbound(attrs, ctx.rules) if rule.flows else attrs
+                desired = self.flows.apply(attrs, ctx.rules) if rule.flows else attrs
             planned = diff(desired, state == State.ARCHIVED.value, sent.get(mv_id), rule.deprovision)
             if planned is not None:
                 out.append(self._change(mv_id, planned))
         self._store(out)
 
-    def _change(self, key: str, planned: Planned) -> dict[str, Any]:
+    def _change(self, key: str, planned: Planned) -> tuple[Any, ...]:
         op = planned.op.value
         self.counts[self.rule.object_type][op] += 1
         self.running.update(f"{self.rule.object_type}\x1f{key}\x1f{op}\x1f{planned.hash}\n".encode())
-        return {
-            "change_set_id": self.cs_id,
-            "object_type": self.rule.object_type,
-            "key": key,
-            "op": op,
-            "attrs": dumps(planned.attrs),
-            "hash": planned.hash,
-            "mv_id": key,
-            "soft": planned.soft,
-            "status": "pending",
-            "attempts": 0,
-        }
+        return (
+            self.cs_id,
+            self.rule.object_type,
+            key,
+            op,
+            planned.text,
+            planned.hash,
+            key,
+            planned.soft,
+            "pending",
+            0,
+        )
 
-    def _store(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(t.changes.insert(), rows)
+    def _store(self, rows: list[tuple[Any, ...]]) -> None:
+        self.ctx.db.insert(self.conn, t.changes, CHANGE_COLUMNS, rows)
 
     def _orphans(self) -> None:
         """Objects the target has whose metaverse object no longer exists at all."""
@@ -225,7 +231,7 @@ class _Planner:
         )
         out = []
         for key, digest, state, attrs in self.conn.execute(q):
-            planned = diff(None, False, Sent(digest, state, loads(attrs)), self.rule.deprovision)
+            planned = diff(None, False, Sent(digest, state, attrs), self.rule.deprovision)
             if planned is not None:
                 out.append(self._change(key, planned))
         self._store(out)

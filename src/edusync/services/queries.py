@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
+from edusync.config.models import Config
+from edusync.engine.flows import FlowSet
 from edusync.errors import FatalError
 from edusync.model.fnr import mask_values
 from edusync.model.hashing import dumps, loads
@@ -71,12 +73,20 @@ def get_run(db: Database, run_id: int) -> dict[str, Any]:
     return out
 
 
-def _find_mv(conn: Connection, object_type: str, key: str) -> Any:
+def _find_mv(conn: Connection, config: Config, object_type: str, key: str) -> Any:
     mv, cs = t.mv_objects, t.cs_objects
     row = conn.execute(select(mv).where(mv.c.id == key, mv.c.object_type == object_type)).first()
     if row is not None:
         return row
-    linked = select(cs.c.mv_id).where(cs.c.anchor == key, cs.c.mv_id.is_not(None))
+    # By source anchor: one indexed lookup per source type that feeds this metaverse type.
+    feeds = [
+        and_(cs.c.connector == r.connector, cs.c.object_type == r.object_type)
+        for r in config.sync
+        if r.metaverse_type == object_type
+    ]
+    if not feeds:
+        raise NotFound(f"no {object_type} with id {key!r}")
+    linked = select(cs.c.mv_id).where(or_(*feeds), cs.c.anchor == key, cs.c.mv_id.is_not(None))
     rows = conn.execute(select(mv).where(mv.c.object_type == object_type, mv.c.id.in_(linked))).all()
     if len(rows) > 1:
         raise NotFound(f"{key!r} is the anchor of {len(rows)} {object_type}s; use the metaverse id")
@@ -85,21 +95,22 @@ def _find_mv(conn: Connection, object_type: str, key: str) -> Any:
     raise NotFound(f"no {object_type} with id or source anchor {key!r}")
 
 
-def show_object(db: Database, object_type: str, key: str) -> dict[str, Any]:
+def show_object(db: Database, config: Config, object_type: str, key: str) -> dict[str, Any]:
     """Attributes, lifecycle state, lineage per attribute, sources, and what each target holds."""
     with db.begin() as conn:
-        row = _find_mv(conn, object_type, key)
+        row = _find_mv(conn, config, object_type, key)
         to = t.target_objects
-        targets = [
-            {
-                "target": r.target,
-                "object_type": r.object_type,
-                "key": r.key,
-                "state": r.state,
-                "run": r.run_id,
-            }
-            for r in conn.execute(select(to).where(to.c.mv_id == row.id))
-        ]
+        targets = []
+        for name, target in config.targets.items():
+            for rule in target.objects:
+                if rule.metaverse_type != object_type:
+                    continue
+                q = select(to).where(to.c.target == name, to.c.object_type == rule.object_type, to.c.key == row.id)
+                targets += [
+                    {"target": r.target, "object_type": r.object_type, "key": r.key, "state": r.state, "run": r.run_id}
+                    for r in conn.execute(q)
+                ]
+    sources = loads(row.sources)
     return {
         "id": row.id,
         "type": row.object_type,
@@ -108,10 +119,23 @@ def show_object(db: Database, object_type: str, key: str) -> dict[str, Any]:
         "created_run": row.created_run,
         "changed_run": row.changed_run,
         "attributes": mask_values(loads(row.attrs)),
-        "lineage": loads(row.lineage),
-        "sources": loads(row.sources),
+        "lineage": explain_lineage(config, loads(row.lineage), sources),
+        "sources": sources,
         "targets": targets,
     }
+
+
+def explain_lineage(config: Config, lineage: dict[str, list[int]], sources: list[list[str]]) -> dict[str, Any]:
+    """Expand the stored ``[source index, run]`` into connector, anchor, rule and run."""
+    labels = {(r.connector, r.object_type): FlowSet(r.flows).labels() for r in config.sync}
+    out: dict[str, Any] = {}
+    for attr, (index, run) in lineage.items():
+        if index >= len(sources):
+            continue
+        connector, object_type, anchor = sources[index]
+        rule = labels.get((connector, object_type), {}).get(attr, "")
+        out[attr] = {"connector": connector, "object_type": object_type, "anchor": anchor, "rule": rule, "run": run}
+    return out
 
 
 def trash(db: Database, include_grace: bool = True) -> list[dict[str, Any]]:
@@ -169,9 +193,7 @@ def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
         )
         run_id = int(res.inserted_primary_key[0])  # type: ignore[index]
         conn.execute(
-            update(mv)
-            .where(mv.c.id == key)
-            .values(state=State.ACTIVE.value, state_since=now, changed_run=run_id)
+            update(mv).where(mv.c.id == key).values(state=State.ACTIVE.value, state_since=now, changed_run=run_id)
         )
         audit(conn, actor, "restore", run_id, None, object=key, type=row.object_type, was=row.state)
     return {"id": key, "type": row.object_type, "state": State.ACTIVE.value, "was": row.state}

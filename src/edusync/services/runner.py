@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +134,9 @@ class Runner:
         index = first
         try:
             for index in range(first, len(steps)):
+                began = time.perf_counter()
                 self._step(ctx, steps[index], approved)
+                report.add("timing", steps[index], "ms", int((time.perf_counter() - began) * 1000))
                 with self.db.begin() as conn:
                     conn.execute(
                         update(t.runs)
@@ -194,9 +197,7 @@ class Runner:
         cst = t.change_sets
         with self.db.begin() as conn:
             row = conn.execute(
-                select(cst)
-                .where(cst.c.run_id == ctx.run_id, cst.c.target == target)
-                .order_by(cst.c.id.desc())
+                select(cst).where(cst.c.run_id == ctx.run_id, cst.c.target == target).order_by(cst.c.id.desc())
             ).first()
         if row is not None and row.status == "done":
             return
@@ -212,9 +213,7 @@ class Runner:
                 reasons = breaches(plan.counts, plan.before, ctx.config.targets[target].thresholds, target)
                 if reasons and plan.hash not in approved:
                     conn.execute(update(cst).where(cst.c.id == cs_id).values(status="blocked"))
-                    blocked = StepBlocked(
-                        "threshold", reasons, plan.hash, {"target": target, "change_set_id": cs_id}
-                    )
+                    blocked = StepBlocked("threshold", reasons, plan.hash, {"target": target, "change_set_id": cs_id})
                 else:
                     conn.execute(update(cst).where(cst.c.id == cs_id).values(status="exporting"))
                     blocked = None

@@ -29,6 +29,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA cache_size=-262144")
     cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA wal_autocheckpoint=16384")
     cur.close()
 
 
@@ -63,9 +64,7 @@ class Database:
     def connect(self) -> Connection:
         return self.engine.connect()
 
-    def upsert(
-        self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
-    ) -> None:
+    def upsert(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
         """Insert ``rows`` or, where the key exists, overwrite the other columns."""
         if not rows:
             return
@@ -74,6 +73,35 @@ class Database:
         cols = [c for c in rows[0] if c not in keys]
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in cols})
         conn.execute(stmt, list(rows))
+
+    def q(self, sql: str) -> str:
+        """Adapt ``?`` placeholders to the driver's (``%s`` for psycopg)."""
+        return sql if self.is_sqlite else sql.replace("?", "%s")
+
+    def many(self, conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run ``sql`` (``?`` placeholders) once per row, straight through the driver.
+
+        Bulk paths skip SQLAlchemy's statement compilation, which costs more than
+        the database itself at a million rows.
+        """
+        if rows:
+            conn.exec_driver_sql(self.q(sql), list(rows))
+
+    def insert(self, conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows: ``executemany`` on SQLite, ``COPY`` on PostgreSQL."""
+        if not rows:
+            return
+        cols = ", ".join(columns)
+        if self.is_sqlite:
+            marks = ", ".join("?" * len(columns))
+            # Table and column names come from edusync's own schema, never from input.
+            conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", list(rows))  # noqa: S608
+            return
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def migrate(self) -> None:
         with self.engine.begin() as conn:

@@ -1,12 +1,15 @@
 """The tables. Attributes, lineage and counts are JSON text written by :mod:`edusync.model.hashing`.
 
+Lineage is stored compactly, ``{attribute: [index into sources, run]}``; the rule
+that made a value is read from the configuration when it is shown.
+
 Change this file only together with a new Alembic revision in ``storage/migrations``;
 ``tests/storage`` checks that the migrations and these tables agree.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, text
 
 metadata = MetaData()
 
@@ -34,9 +37,10 @@ runs = Table(
 cs_objects = Table(
     "cs_objects",
     metadata,
-    Column("connector", NAME, primary_key=True),
-    Column("object_type", NAME, primary_key=True),
-    Column("anchor", String(255), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connector", NAME, nullable=False),
+    Column("object_type", NAME, nullable=False),
+    Column("anchor", String(255), nullable=False),
     Column("hash", String(32), nullable=False),
     Column("attrs", Text, nullable=False),
     Column("state", String(8), nullable=False),
@@ -44,8 +48,9 @@ cs_objects = Table(
     Column("mv_id", ID),
     Column("seen_run", Integer, nullable=False),
     Column("changed_run", Integer, nullable=False),
-    Index("ix_cs_dirty", "connector", "object_type", "dirty"),
-    Index("ix_cs_mv", "mv_id"),
+    UniqueConstraint("connector", "object_type", "anchor", name="uq_cs_anchor"),
+    # Partial: only the few dirty rows are indexed, so clearing the flag is cheap.
+    Index("ix_cs_dirty", "connector", "object_type", "id", sqlite_where=text("dirty"), postgresql_where=text("dirty")),
 )
 
 mv_objects = Table(
@@ -64,7 +69,13 @@ mv_objects = Table(
     Column("person_id", ID),
     Column("group_id", ID),
     Index("ix_mv_changed", "object_type", "changed_run"),
-    Index("ix_mv_state", "object_type", "state"),
+    Index(
+        "ix_mv_state",
+        "object_type",
+        "state",
+        sqlite_where=text("state != 'active'"),
+        postgresql_where=text("state != 'active'"),
+    ),
     Index("ix_mv_person", "person_id"),
     Index("ix_mv_group", "group_id"),
 )
@@ -77,6 +88,7 @@ mv_keys = Table(
     Column("value", String(32), primary_key=True),
     Column("mv_id", ID, primary_key=True),
     Index("ix_mvkey_mv", "mv_id"),
+    sqlite_with_rowid=False,
 )
 
 target_objects = Table(
@@ -90,7 +102,6 @@ target_objects = Table(
     Column("attrs", Text, nullable=False),
     Column("state", String(10), nullable=False),
     Column("run_id", Integer, nullable=False),
-    Index("ix_target_mv", "target", "mv_id"),
 )
 
 target_state = Table(
@@ -132,7 +143,7 @@ changes = Table(
     Column("status", String(8), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("error", Text),
-    Index("ix_change_set_status", "change_set_id", "status"),
+    Index("ix_change_set_status", "change_set_id", "status", "id"),
 )
 
 watermarks = Table(

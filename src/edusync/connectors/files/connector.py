@@ -71,9 +71,7 @@ class FilesConnector(Connector):
             raise SourceError(f"{folder}: input folder not found (connector {self.name!r})")
         if Path(ft.file).suffix:
             return folder / ft.file
-        suffixes = (
-            [".csv", ".json", ".jsonl"] if self.settings.format == "auto" else [f".{self.settings.format}"]
-        )
+        suffixes = [".csv", ".json", ".jsonl"] if self.settings.format == "auto" else [f".{self.settings.format}"]
         for suffix in suffixes:
             candidate = folder / (ft.file + suffix)
             if candidate.exists():

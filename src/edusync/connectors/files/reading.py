@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+from functools import partial
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,12 @@ from typing import Any
 import orjson
 
 from edusync.errors import SourceError
+from edusync.model.hashing import ROW_DIGEST
 from edusync.model.records import SourceRecord
+
+
+def _row_attrs(header: list[str], row: list[str]) -> dict[str, Any]:
+    return {k: v for k, v in zip(header, row, strict=True) if v}
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -19,6 +26,7 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_csv(path: Path, anchor: str, encoding: str, delimiter: str) -> Iterator[SourceRecord]:
+    """Rows as records; each record's fingerprint hashes the header and the raw row."""
     try:
         handle = path.open(encoding=encoding, newline="")
     except FileNotFoundError:
@@ -27,22 +35,28 @@ def read_csv(path: Path, anchor: str, encoding: str, delimiter: str) -> Iterator
         raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
     seen: set[str] = set()
     with handle:
+        reader = csv.reader(handle, delimiter=delimiter)
         try:
-            reader = csv.DictReader(handle, delimiter=delimiter)
-            header = reader.fieldnames or []
+            header = [h.strip() for h in next(reader, [])]
             if anchor not in header:
                 raise SourceError(f"{path}: no column {anchor!r} (the anchor) in the header {header}")
+            at = header.index(anchor)
+            width = len(header)
+            prefix = hashlib.blake2b("\x1f".join(header).encode(), digest_size=ROW_DIGEST)
             for row in reader:
-                line = reader.line_num
-                if None in row:
-                    raise SourceError(f"{path}:{line}: more fields than the header has")
-                key = (row.get(anchor) or "").strip()
+                if not row:
+                    continue
+                if len(row) != width:
+                    raise SourceError(f"{path}:{reader.line_num}: {len(row)} fields, the header has {width}")
+                key = row[at].strip()
                 if not key:
-                    raise SourceError(f"{path}:{line}: empty anchor {anchor!r}")
+                    raise SourceError(f"{path}:{reader.line_num}: empty anchor {anchor!r}")
                 if key in seen:
-                    raise SourceError(f"{path}:{line}: duplicate anchor {key!r}")
+                    raise SourceError(f"{path}:{reader.line_num}: duplicate anchor {key!r}")
                 seen.add(key)
-                yield SourceRecord(key, _clean(row))
+                h = prefix.copy()
+                h.update("\x1f".join(row).encode())
+                yield SourceRecord.lazy(key, h.hexdigest(), partial(_row_attrs, header, row))
         except UnicodeDecodeError as exc:
             raise SourceError(f"{path}: not {encoding} text: {exc.reason} at byte {exc.start}") from exc
         except csv.Error as exc:

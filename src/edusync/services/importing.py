@@ -30,18 +30,20 @@ GONE = "UPDATE cs_objects SET state = 'gone', dirty = ?, changed_run = ? WHERE i
 
 def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) -> None:
     connector = open_connector(ctx, name)
-    staged: list[tuple[str, dict[str, int]]] = []
+    use_delta = delta and connector.supports(Capability.DELTA_IMPORT)
     try:
         with ctx.db.begin() as conn:
-            for object_type in source_types(ctx, connector):
-                use_delta = delta and connector.supports(Capability.DELTA_IMPORT)
-                staged.append(_Import(ctx, conn, connector, object_type).run(use_delta, approved))
+            staged = [_Import(ctx, conn, connector, t).stage(use_delta) for t in source_types(ctx, connector)]
+            if not use_delta:
+                _sanity_check(ctx, staged, approved)
+            for imp in staged:
+                imp.finish()
     finally:
         connector.close()
     # Counted only once committed: a blocked or failed import staged nothing.
-    for subject, counts in staged:
-        for what, n in counts.items():
-            ctx.report.add("import", subject, what, n)
+    for imp in staged:
+        for what, n in imp.counts.items():
+            ctx.report.add("import", imp.subject, what, n)
 
 
 class _Import:
@@ -65,9 +67,10 @@ class _Import:
         ).first()
         return None if row is None else str(row[0])
 
-    def run(self, delta: bool, approved: set[str]) -> tuple[str, dict[str, int]]:
+    def stage(self, delta: bool) -> _Import:
+        """Stage new and changed records; find what is gone, without marking it yet."""
         ctx, name, object_type = self.ctx, self.connector.name, self.object_type
-        existing = self._existing()
+        self.existing = existing = self._existing()
         stream = self.connector.import_objects(object_type, since=self._watermark() if delta else None)
         seen: set[str] = set()
         added = changed = unchanged = 0
@@ -101,34 +104,31 @@ class _Import:
             if len(seen) % FLUSH == 0:
                 ctx.progress(label, len(seen), stream.total)
         self._flush()
-        gone: list[str] = []
-        if not delta:
-            gone = [a for a, (_, _, s) in existing.items() if s == "present" and a not in seen]
-            _sanity_check(ctx, name, object_type, existing, len(seen), gone, approved)
-            ctx.db.many(self.conn, GONE, [(True, run_id, existing[a][0]) for a in gone])
-        if stream.watermark is not None:
-            ctx.db.upsert(
-                self.conn,
-                t.watermarks,
-                [
-                    {
-                        "connector": name,
-                        "object_type": object_type,
-                        "value": stream.watermark,
-                        "run_id": run_id,
-                    }
-                ],
-                ["connector", "object_type"],
-            )
+        self.gone = [] if delta else [a for a, (_, _, s) in existing.items() if s == "present" and a not in seen]
+        self.before = sum(1 for _, _, s in existing.values() if s == "present")
+        self.watermark = stream.watermark
         ctx.progress(label, len(seen), len(seen))
-        counts = {
+        self.counts = {
             "seen": len(seen),
             "added": added,
             "changed": changed,
             "unchanged": unchanged,
-            "gone": len(gone),
+            "gone": len(self.gone),
         }
-        return self.subject, counts
+        return self
+
+    def finish(self) -> None:
+        """Mark the gone objects and move the watermark (after the sanity check passed)."""
+        ctx, run_id = self.ctx, self.ctx.run_id
+        ctx.db.many(self.conn, GONE, [(True, run_id, self.existing[a][0]) for a in self.gone])
+        if self.watermark is not None:
+            row = {
+                "connector": self.connector.name,
+                "object_type": self.object_type,
+                "value": self.watermark,
+                "run_id": run_id,
+            }
+            ctx.db.upsert(self.conn, t.watermarks, [row], ["connector", "object_type"])
 
     def _flush(self) -> None:
         self.ctx.db.insert(self.conn, t.cs_objects, COLUMNS, self.inserts)
@@ -137,42 +137,36 @@ class _Import:
         self.updates.clear()
 
 
-def _sanity_check(
-    ctx: RunContext,
-    connector: str,
-    object_type: str,
-    existing: dict[str, tuple[int, str, str]],
-    seen: int,
-    gone: list[str],
-    approved: set[str],
-) -> None:
-    """Block before anything is planned as gone when a full import looks broken."""
-    before = sum(1 for _, _, s in existing.values() if s == "present")
-    if before == 0 or not gone:
-        return
+def _sanity_check(ctx: RunContext, staged: list[_Import], approved: set[str]) -> None:
+    """Block before anything is planned as gone when a full import looks broken.
+
+    Every object type of the connector is checked first, so one approval covers
+    everything that one broken export lost.
+    """
     policy = ctx.config.safety.input
-    limit = ctx.config.object_options(connector, object_type).max_loss_percent
-    limit = policy.max_loss_percent if limit is None else limit
-    lost_pct = 100.0 * len(gone) / before
-    reasons = []
-    if seen == 0 and policy.block_empty:
-        reasons.append(f"{connector}/{object_type}: the full import is empty (had {before} objects)")
-    elif lost_pct > limit:
-        reasons.append(
-            f"{connector}/{object_type}: the full import lost {len(gone)} of {before} objects "
-            f"({lost_pct:.1f} % > limit {limit:g} %)"
-        )
+    reasons: list[str] = []
+    lost: list[str] = []
+    for imp in staged:
+        if imp.before == 0 or not imp.gone:
+            continue
+        limit = ctx.config.object_options(imp.connector.name, imp.object_type).max_loss_percent
+        limit = policy.max_loss_percent if limit is None else limit
+        pct = 100.0 * len(imp.gone) / imp.before
+        if imp.counts["seen"] == 0 and policy.block_empty:
+            reasons.append(f"{imp.subject}: the full import is empty (had {imp.before} objects)")
+        elif pct > limit:
+            reasons.append(
+                f"{imp.subject}: the full import lost {len(imp.gone)} of {imp.before} objects "
+                f"({pct:.1f} % > limit {limit:g} %)"
+            )
+        else:
+            continue
+        lost += [f"{imp.object_type}\x1f{a}" for a in sorted(imp.gone)]
     if not reasons:
         return
-    digest = text_hash(connector, object_type, *sorted(gone))
+    digest = text_hash(staged[0].connector.name, *lost)
     if digest in approved:
-        ctx.report.warnings.append(reasons[0] + " (approved)")
+        ctx.report.warnings += [r + " (approved)" for r in reasons]
         return
-    detail = {
-        "connector": connector,
-        "object_type": object_type,
-        "before": before,
-        "seen": seen,
-        "lost": len(gone),
-    }
+    detail = {"connector": staged[0].connector.name, "lost": {i.subject: len(i.gone) for i in staged if i.gone}}
     raise StepBlocked("input", reasons, digest, detail)

@@ -14,6 +14,7 @@ from edusync.model.hashing import dumps, loads
 from edusync.model.records import State
 from edusync.services.approvals import audit
 from edusync.services.runner import utcnow
+from edusync.services.syncing import mv_id_for
 from edusync.storage import Database
 from edusync.storage import tables as t
 
@@ -92,6 +93,13 @@ def _find_mv(conn: Connection, config: Config, object_type: str, key: str) -> An
         raise NotFound(f"{key!r} is the anchor of {len(rows)} {object_type}s; use the metaverse id")
     if rows:
         return rows[0]
+    # A source object that has left is no longer linked, but the object it projected keeps its derived id.
+    derived = [
+        mv_id_for(object_type, r.connector, r.object_type, key) for r in config.sync if r.metaverse_type == object_type
+    ]
+    row = conn.execute(select(mv).where(mv.c.id.in_(derived))).first()
+    if row is not None:
+        return row
     raise NotFound(f"no {object_type} with id or source anchor {key!r}")
 
 

@@ -119,6 +119,7 @@ class _Page:
         self.touched: dict[str, MvObject] = {}
         self.links: list[tuple[str | None, bool, int]] = []
         self.subject = f"{self.rule.connector}/{self.rule.object_type}"
+        self.projected = 0
         self.policy = self.ctx.config.object_options(self.rule.connector, self.rule.object_type).deprovision
 
     def process(self, rows: Sequence[Any]) -> None:
@@ -129,7 +130,7 @@ class _Page:
         resolve = self.step.resolver(self.conn, rule.connector)
         for cs_id, anchor, attrs_text, state, linked in rows:
             attrs = loads(attrs_text)
-            ref = SourceRef(rule.connector, rule.object_type, anchor)
+            ref = [rule.connector, rule.object_type, anchor]
             if state == "present" and self.compiled.criteria(attrs, ctx.rules):
                 try:
                     values = self.compiled.flows.apply(attrs, ctx.rules, resolve)
@@ -150,7 +151,7 @@ class _Page:
     def _find(self, mv_id: str) -> MvObject | None:
         return self.touched.get(mv_id) or self.new.get(mv_id) or self.existing.get(mv_id)
 
-    def _connect(self, ref: SourceRef, attrs: Attrs, values: Attrs, linked: str | None, project_id: str) -> str | None:
+    def _connect(self, me: list[str], attrs: Attrs, values: Attrs, linked: str | None, project_id: str) -> str | None:
         rule, ctx = self.rule, self.ctx
         mv = self._find(linked) if linked else None
         if mv is None:
@@ -165,8 +166,7 @@ class _Page:
             if mv is None or mv.state == State.PURGED:
                 mv = MvObject(id=project_id, object_type=rule.metaverse_type, attrs={}, state_since=ctx.stamp)
                 self.new[project_id] = mv
-                ctx.report.add("sync", self.subject, "projected")
-        me = ref.as_list()
+                self.projected += 1
         if me not in mv.sources:
             mv.sources.append(me)
         self._recompute(mv, me, values)
@@ -183,7 +183,7 @@ class _Page:
                 return mv
         return None
 
-    def _disconnect(self, ref: SourceRef, linked: str) -> bool:
+    def _disconnect(self, me: list[str], linked: str) -> bool:
         """Apply the deprovisioning policy; True when the link is kept."""
         mv = self._find(linked)
         if mv is None:
@@ -191,8 +191,8 @@ class _Page:
         self.ctx.report.add("sync", self.subject, "deprovisioned")
         if self.policy == "keep":
             return True
-        if ref.as_list() in mv.sources:
-            mv.sources.remove(ref.as_list())
+        if me in mv.sources:
+            mv.sources.remove(me)
         if self.policy == "disconnect" and mv.sources:
             self._recompute(mv, None, {})
             return False
@@ -237,6 +237,7 @@ class _Page:
 
     def _write(self) -> None:
         ctx = self.ctx
+        ctx.report.add("sync", self.subject, "projected", self.projected)
         fresh = set(self.new)
         changed = save_changed(ctx.db, self.conn, [*self.new.values(), *self.touched.values()], ctx.run_id, fresh)
         ctx.report.add("sync", self.subject, "updated", sum(1 for mv in changed if mv.id not in fresh))

@@ -140,7 +140,7 @@ changes = Table(
     Column("hash", String(32), nullable=False),
     Column("mv_id", ID),
     Column("soft", Boolean, nullable=False),
-    Column("status", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("error", Text),
     Index("ix_change_set_status", "change_set_id", "status", "id"),

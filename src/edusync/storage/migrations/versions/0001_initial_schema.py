@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.Column('hash', sa.String(length=32), nullable=False),
     sa.Column('mv_id', sa.String(length=48), nullable=True),
     sa.Column('soft', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')

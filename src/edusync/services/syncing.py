@@ -125,8 +125,9 @@ class _Page:
     def process(self, rows: Sequence[Any]) -> None:
         rule, ctx = self.rule, self.ctx
         project_ids = {r[1]: mv_id_for(rule.metaverse_type, rule.connector, rule.object_type, r[1]) for r in rows}
-        self.existing = load_mv(self.conn, [r[4] for r in rows if r[4]] + list(project_ids.values()))
         self.joins = self.step.joins.for_page(self.conn, rule, rows)
+        joined = [i for ids in self.joins.index.values() for i in ids]
+        self.existing = load_mv(self.conn, [r[4] for r in rows if r[4]] + list(project_ids.values()) + joined)
         resolve = self.step.resolver(self.conn, rule.connector)
         for cs_id, anchor, attrs_text, state, linked in rows:
             attrs = loads(attrs_text)

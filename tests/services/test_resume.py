@@ -1,0 +1,88 @@
+"""An export killed mid-way resumes on the next attempt and sends nothing twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+import pytest
+
+from edusync.connectors import registry
+from edusync.connectors.files import FilesConnector
+from edusync.model.records import Change, ChangeResult
+
+from edusync.services.runner import Runner
+from tests.workspace import Workspace
+
+
+def _kill_mid_export(ws: Workspace, env: dict[str, str]) -> bool:
+    """Run in a child and SIGKILL it once the export has written part of its file."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edusync", "run", "nightly", "--config", str(ws.config_path), "--json"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    out = ws.folder / "out"
+    while time.monotonic() < deadline and proc.poll() is None:
+        partial = list(out.glob("*.partial")) if out.exists() else []
+        if partial and partial[0].stat().st_size > 20_000:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.005)
+    proc.wait()
+    return False
+
+
+def test_killed_export_resumes_without_duplicates(workspace: Workspace) -> None:
+    workspace.settings["targets"]["lms"]["batch_size"] = 50
+    workspace.write()
+    env = {**os.environ}
+    killed = _kill_mid_export(workspace, env)
+    assert killed, "the child finished before it could be killed mid-export"
+    run_id = workspace.run_info(1)["id"]
+    assert workspace.run_info(run_id)["status"] == "running"
+    outcome = Runner(workspace.loaded, workspace.db).resume(run_id)
+    assert outcome.status == "done", outcome.report.errors
+    lines = workspace.out_lines()
+    ids = Counter(line["change_id"] for line in lines)
+    assert max(ids.values()) == 1, "no change was written twice"
+    total = sum(len(x) for x in (workspace.county.orgs, workspace.county.persons, workspace.county.groups,
+                                 workspace.county.memberships))
+    assert len(lines) == total
+    assert not list((workspace.folder / "out").glob("*.partial"))
+
+
+class _DiesAfterWriting(FilesConnector):
+    """Writes its third batch, then the process "dies" before edusync records the results."""
+
+    batches = 0
+
+    def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        results = super().export(changes)
+        type(self).batches += 1
+        if type(self).batches == 3:
+            raise KeyboardInterrupt  # not an Exception: nothing below the runner handles it, like a kill
+        return results
+
+
+def test_changes_in_flight_are_confirmed_not_resent(sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = sqlite_workspace
+    ws.settings["targets"]["lms"]["batch_size"] = 100
+    ws.write()
+    types = {**registry.connector_types(), "files": _DiesAfterWriting}
+    monkeypatch.setattr(registry, "connector_types", lambda: types)
+    with pytest.raises(KeyboardInterrupt):
+        ws.run()
+    monkeypatch.undo()
+    outcome = ws.resume(1)
+    assert outcome.status == "done", outcome.report.errors
+    assert any("100 of 100 in-flight changes were already applied" in w for w in outcome.report.warnings)
+    ids = Counter(line["change_id"] for line in ws.out_lines())
+    assert max(ids.values()) == 1
+    assert len(ids) == sum(len(x) for x in (ws.county.orgs, ws.county.persons, ws.county.groups, ws.county.memberships))

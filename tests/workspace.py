@@ -11,7 +11,7 @@ import yaml
 from edusync.config.loader import LoadedConfig, load_config
 from edusync.demo import data, demo
 from edusync.services import queries
-from edusync.services.runner import RunOutcome, Runner
+from edusync.services.runner import Runner, RunOutcome
 from edusync.storage import Database, open_database
 
 DAY0 = dt.datetime(2026, 8, 17, 2, 0, tzinfo=dt.UTC)

@@ -167,9 +167,7 @@ def test_exam_detail_is_consistent(client: httpx.Client, university: University)
             assert k["sprak"] in {"nb", "nn", "en"}
         for k in detail["kommisjoner"]:
             assert k["sensorer"], "a commission has assessors"
-            assert all(
-                s["sensorrolle"] in {"INTERN", "EKSTERN"} and fnr.is_valid(s["fnr"]) for s in k["sensorer"]
-            )
+            assert all(s["sensorrolle"] in {"INTERN", "EKSTERN"} and fnr.is_valid(s["fnr"]) for s in k["sensorer"])
 
 
 # --- scenario -------------------------------------------------------------------------------------
@@ -177,9 +175,7 @@ def test_exam_detail_is_consistent(client: httpx.Client, university: University)
 
 def test_date_fallback_cases(client: httpx.Client, scenario: dict[str, Any]) -> None:
     only_fra = exam(client, scenario["examOnlyDatoEksamenFra"])
-    assert only_fra["datoEksamenFra"] and not (
-        only_fra["datoEksamenTil"] or only_fra["start"] or only_fra["slutt"]
-    )
+    assert only_fra["datoEksamenFra"] and not (only_fra["datoEksamenTil"] or only_fra["start"] or only_fra["slutt"])
     start_slutt = exam(client, scenario["examStartSluttOnly"])
     assert start_slutt["start"] and start_slutt["slutt"]
     assert start_slutt["datoEksamenFra"] is None and start_slutt["datoEksamenTil"] is None
@@ -190,9 +186,7 @@ def test_date_fallback_cases(client: httpx.Client, scenario: dict[str, Any]) -> 
 
 def test_candidate_and_assessor_cases(client: httpx.Client, scenario: dict[str, Any]) -> None:
     def kandidat(ref: dict[str, str]) -> dict[str, Any]:
-        return next(
-            k for k in kandidater(exam(client, ref["examId"])) if k["kandidatnr"] == ref["kandidatnr"]
-        )
+        return next(k for k in kandidater(exam(client, ref["examId"])) if k["kandidatnr"] == ref["kandidatnr"])
 
     no_mail = kandidat(scenario["kandidatWithoutEmail"])["kontaktinfo"]
     assert no_mail["epost"] is None and no_mail["epostPrivat"] is None
@@ -311,9 +305,7 @@ def test_commissionless_exam_takes_no_assessor(client: httpx.Client, scenario: d
     detail = exam(client, exam_id)
     kandidatnr = [k["kandidatnr"] for k in kandidater(detail)]
     any_sensor = scenario["sensorOnTwoExams"]["personlopenummer"]
-    grade = {"A-F": "B", "BESTÅTT": "Bestått", "GODKJENT": "Godkjent", "1.0-10.0": "5.0"}[
-        detail["karakterskala"]
-    ]
+    grade = {"A-F": "B", "BESTÅTT": "Bestått", "GODKJENT": "Godkjent", "1.0-10.0": "5.0"}[detail["karakterskala"]]
     rows = [
         {"kandidatnr": kandidatnr[0], "karakter": grade, "sensorer": [any_sensor], "saksbehandler": MANAGER},
         {"kandidatnr": kandidatnr[1], "karakter": "I", "saksbehandler": MANAGER},

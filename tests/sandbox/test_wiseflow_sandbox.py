@@ -67,9 +67,7 @@ def flow(api: httpx.Client, title: str = "INF1000 Programmering") -> int:
 
 def participants(api: httpx.Client, flow_id: int, count: int) -> list[int]:
     people = [user(api)[1] for _ in range(count)]
-    items = [
-        {"userData": {"id": FEIDE, "value": f}, "uniqueExamId": str(10_000 + i)} for i, f in enumerate(people)
-    ]
+    items = [{"userData": {"id": FEIDE, "value": f}, "uniqueExamId": str(10_000 + i)} for i, f in enumerate(people)]
     data = api.post(f"/flows/{flow_id}/participants", json=items).json()["data"]
     return [d["participant"]["id"] for d in data]
 
@@ -114,9 +112,7 @@ def test_create_read_update_and_search_a_flow(api: httpx.Client) -> None:
         "purpose": "EXAMINATION",
     }
     assert api.put(f"/flows/{flow_id}/metadata", json=metadata).json()["data"] == metadata
-    dates = api.patch(
-        f"/flows/{flow_id}/dates", json={"participation": {"start": 1_700_000_000, "end": 1_700_014_400}}
-    )
+    dates = api.patch(f"/flows/{flow_id}/dates", json={"participation": {"start": 1_700_000_000, "end": 1_700_014_400}})
     assert dates.json()["data"]["participation"]["end"] == 1_700_014_400
     assert api.patch(f"/flows/{flow_id}/dates", json={"marking": {"start": 9, "end": 1}}).status_code == 400
     assert api.patch(f"/flows/{flow_id}/dates", json={}).status_code == 400
@@ -245,21 +241,14 @@ def test_assessors_and_single_allocations(api: httpx.Client) -> None:
     assert {a["assessorId"] for a in listed["data"]} == {internal, external}
     assert listed["pagination"]["limit"] == 50
     assert (
-        api.post(
-            f"/flows/{flow_id}/assessors/{internal}/allocations", json={"participantIds": pids[:2]}
-        ).status_code
+        api.post(f"/flows/{flow_id}/assessors/{internal}/allocations", json={"participantIds": pids[:2]}).status_code
         == 204
     )
     again = api.post(f"/flows/{flow_id}/assessors/{internal}/allocations", json={"participantIds": pids[2:]})
     assert again.status_code == 403 and reason(again) == "HAS_ALLOCATIONS"
-    dupes = api.post(
-        f"/flows/{flow_id}/assessors/{external}/allocations", json={"participantIds": [pids[0], pids[0]]}
-    )
+    dupes = api.post(f"/flows/{flow_id}/assessors/{external}/allocations", json={"participantIds": [pids[0], pids[0]]})
     assert dupes.status_code == 400
-    assert (
-        api.post(f"/flows/{flow_id}/assessors/{external}/allocations/participants/{pids[2]}").status_code
-        == 204
-    )
+    assert api.post(f"/flows/{flow_id}/assessors/{external}/allocations/participants/{pids[2]}").status_code == 204
     participant = api.get(f"/flows/{flow_id}/participants/{pids[0]}").json()["data"]
     assert participant["assessorIds"] == [internal]
     legacy = {a["id"]: a for a in api.get(f"/flow/{flow_id}/assessors").json()}
@@ -267,13 +256,8 @@ def test_assessors_and_single_allocations(api: httpx.Client) -> None:
         legacy[internal]["type"],
         legacy[external]["type"],
     ) == (0, 1)
-    assert (
-        api.delete(f"/flows/{flow_id}/assessors/{external}/allocations/participants/{pids[2]}").status_code
-        == 204
-    )
-    assert (
-        api.get(f"/flows/{flow_id}/assessors/{external}/allocations").json()["data"]["participantIds"] == []
-    )
+    assert api.delete(f"/flows/{flow_id}/assessors/{external}/allocations/participants/{pids[2]}").status_code == 204
+    assert api.get(f"/flows/{flow_id}/assessors/{external}/allocations").json()["data"]["participantIds"] == []
 
 
 def test_manual_allocation_blocks_allocation_writes_only(api: httpx.Client, admin: httpx.Client) -> None:
@@ -283,17 +267,12 @@ def test_manual_allocation_blocks_allocation_writes_only(api: httpx.Client, admi
     assert admin.put(f"/flows/{flow_id}/manual-allocation", json=True).json()["manualAllocation"] is True
     blocked = api.post(f"/flows/{flow_id}/assessors/{assessor_id}/allocations", json={"participantIds": pids})
     assert blocked.status_code == 403 and reason(blocked) == "MANUAL_ALLOCATION"
-    assert (
-        api.post(f"/flows/{flow_id}/assessors/{assessor_id}/allocations/participants/{pids[0]}").status_code
-        == 403
-    )
+    assert api.post(f"/flows/{flow_id}/assessors/{assessor_id}/allocations/participants/{pids[0]}").status_code == 403
     assert api.get(f"/flows/{flow_id}/assessors/{assessor_id}/allocations").status_code == 200
     assert admin.get(f"/flows/{flow_id}/manual-allocation").json()["manualAllocation"] is True
     admin.put(f"/flows/{flow_id}/manual-allocation", json=False)
     assert (
-        api.post(
-            f"/flows/{flow_id}/assessors/{assessor_id}/allocations", json={"participantIds": pids}
-        ).status_code
+        api.post(f"/flows/{flow_id}/assessors/{assessor_id}/allocations", json={"participantIds": pids}).status_code
         == 204
     )
 
@@ -309,9 +288,7 @@ def test_assessor_groups_need_grouped_allocation(api: httpx.Client, admin: httpx
     group = api.post(f"/flows/{flow_id}/assessor-groups", json=group_body).json()["data"]
     path = f"/flows/{flow_id}/assessor-groups/{group['id']}/allocations/participants"
     assert api.put(path, json={"participantIds": pids[:2]}).status_code == 200
-    assert api.get(f"/flows/{flow_id}/participants/{pids[0]}").json()["data"]["assessorGroupIds"] == [
-        group["id"]
-    ]
+    assert api.get(f"/flows/{flow_id}/participants/{pids[0]}").json()["data"]["assessorGroupIds"] == [group["id"]]
     assert api.get(f"/flow/{flow_id}/assessorGroups").json() == [
         {"assessorGroupId": group["id"], "name": "Kommisjon 1", "externalId": "4001"}
     ]
@@ -342,16 +319,12 @@ def test_rooms_bookings_and_placing_participants(api: httpx.Client) -> None:
     assert room.status_code == 201 and room.json()["identifier"] == "RFB-101"  # bare room, no envelope
     other = api.post("/license/rooms", json={"name": "Sal 102", "capacity": 30, "canBeBooked": True}).json()
     bookings = [
-        api.post(
-            f"/flows/{flow_id}/room-bookings", json={"roomId": r["id"], "from": 1000, "to": 2000}
-        ).json()["data"]
+        api.post(f"/flows/{flow_id}/room-bookings", json={"roomId": r["id"], "from": 1000, "to": 2000}).json()["data"]
         for r in (room.json(), other)
     ]
     first, second = (b["roomBookingId"] for b in bookings)
     assert (
-        api.put(
-            f"/flows/{flow_id}/room-bookings/{first}/participants", json={"participantIds": pids}
-        ).status_code
+        api.put(f"/flows/{flow_id}/room-bookings/{first}/participants", json={"participantIds": pids}).status_code
         == 201
     )
     api.put(f"/flows/{flow_id}/room-bookings/{second}/participants", json={"participantIds": pids[:1]})
@@ -419,9 +392,7 @@ def test_access_log_masks_national_ids(root: str) -> None:
     assert "01010112345" not in record.getMessage() and "010101*****" in record.getMessage()
 
 
-def test_cli_prints_url_and_token(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_prints_url_and_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     served: list[tuple[str, int]] = []
     monkeypatch.setattr(wf_cli, "serve_forever", lambda _app, host, port: served.append((host, port)))
     wf_cli.wiseflow()

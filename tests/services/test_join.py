@@ -17,18 +17,21 @@ def _add_hr_source(ws: Workspace, rows: list[list[str]], *, policy: str = "disco
         "settings": {"input": "hr", "types": {"employee": {"file": "employees"}}},
         "object_types": {"employee": {"deprovision": policy}},
     }
-    ws.settings["sync"].insert(2, {
-        "connector": "hr",
-        "object_type": "employee",
-        "metaverse_type": "person",
-        "join": [{"match": {"fnr": "nin"}}],
-        "project": False,
-        "flows": [
-            {"to": "mail", "from": "work_email", "precedence": 1},
-            {"to": "title", "from": "title", "precedence": 1},
-            {"to": "firstName", "from": "firstname", "precedence": 200},
-        ],
-    })
+    ws.settings["sync"].insert(
+        2,
+        {
+            "connector": "hr",
+            "object_type": "employee",
+            "metaverse_type": "person",
+            "join": [{"match": {"fnr": "nin"}}],
+            "project": False,
+            "flows": [
+                {"to": "mail", "from": "work_email", "precedence": 1},
+                {"to": "title", "from": "title", "precedence": 1},
+                {"to": "firstName", "from": "firstname", "precedence": 200},
+            ],
+        },
+    )
     ws.settings["profiles"]["nightly"] = ["sis:import", "hr:import", "sync", "lifecycle", "lms:export"]
     ws.write()
 

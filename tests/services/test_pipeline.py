@@ -63,7 +63,11 @@ def test_lineage_names_source_rule_and_run(workspace: Workspace) -> None:
     shown = workspace.show("person", pupil[0])
     lin = shown["lineage"]
     assert lin["eduPersonPrincipalName"] == {
-        "connector": "sis", "object_type": "person", "anchor": pupil[0], "rule": "rule:lower(feide)", "run": 2,
+        "connector": "sis",
+        "object_type": "person",
+        "anchor": pupil[0],
+        "rule": "rule:lower(feide)",
+        "run": 2,
     }
     assert shown["attributes"]["eduPersonPrincipalName"] == "ny.bruker@fylke.no"
     assert lin["firstName"]["run"] == 1, "an unchanged value keeps the run that set it"
@@ -88,6 +92,12 @@ def test_dry_run_stores_the_change_set_and_sends_nothing(workspace: Workspace) -
     real = workspace.run()
     assert real.status == "done"
     assert len(workspace.out_lines()) == sum(
-        len(x) for x in (workspace.county.orgs, workspace.county.persons, workspace.county.groups,
-                         workspace.county.memberships))
+        len(x)
+        for x in (
+            workspace.county.orgs,
+            workspace.county.persons,
+            workspace.county.groups,
+            workspace.county.memberships,
+        )
+    )
     assert workspace.run_info(preview.run_id)["change_sets"][0]["status"] == "superseded"

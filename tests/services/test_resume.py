@@ -15,7 +15,6 @@ import pytest
 from edusync.connectors import registry
 from edusync.connectors.files import FilesConnector
 from edusync.model.records import Change, ChangeResult
-
 from edusync.services.runner import Runner
 from tests.workspace import Workspace
 
@@ -24,7 +23,9 @@ def _kill_mid_export(ws: Workspace, env: dict[str, str]) -> bool:
     """Run in a child and SIGKILL it once the export has written part of its file."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "edusync", "run", "nightly", "--config", str(ws.config_path), "--json"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     out = ws.folder / "out"
@@ -52,8 +53,15 @@ def test_killed_export_resumes_without_duplicates(workspace: Workspace) -> None:
     lines = workspace.out_lines()
     ids = Counter(line["change_id"] for line in lines)
     assert max(ids.values()) == 1, "no change was written twice"
-    total = sum(len(x) for x in (workspace.county.orgs, workspace.county.persons, workspace.county.groups,
-                                 workspace.county.memberships))
+    total = sum(
+        len(x)
+        for x in (
+            workspace.county.orgs,
+            workspace.county.persons,
+            workspace.county.groups,
+            workspace.county.memberships,
+        )
+    )
     assert len(lines) == total
     assert not list((workspace.folder / "out").glob("*.partial"))
 
@@ -71,7 +79,9 @@ class _DiesAfterWriting(FilesConnector):
         return results
 
 
-def test_changes_in_flight_are_confirmed_not_resent(sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changes_in_flight_are_confirmed_not_resent(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = sqlite_workspace
     ws.settings["targets"]["lms"]["batch_size"] = 100
     ws.write()

@@ -8,6 +8,7 @@ committed and mailed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from edusync.config.models import Config, Flow
+from edusync.config.models import Config, ConnectorConfig, Flow
 from edusync.errors import ConfigError
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -116,26 +117,35 @@ def load_config(path: str | Path) -> LoadedConfig:
     missing: list[str] = []
     data = _substitute(raw, (), refs, missing)
     problems = [f"{source}: environment variable {name} is not set" for name in sorted(set(missing))]
+    config: Config | None = None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(problems + _errors(exc, source, lines)) from None
-    settings, more = _connector_settings(config, source, lines, refs)
-    problems += more + [f"{source}: {p}" for p in cross_check(config)]
-    if problems:
+        problems += _errors(exc, source, lines)
+    # Connector settings are checked even when the rest is wrong, so every problem shows at once.
+    connectors = {}
+    raw_connectors = data.get("connectors")
+    for name, raw_conn in (raw_connectors if isinstance(raw_connectors, dict) else {}).items():
+        with contextlib.suppress(ValidationError):
+            connectors[name] = ConnectorConfig.model_validate(raw_conn)
+    settings, more = _connector_settings(connectors, source, lines, refs)
+    problems += more
+    if config is not None:
+        problems += [f"{source}: {p}" for p in cross_check(config)]
+    if problems or config is None:
         raise ConfigError(problems)
     return LoadedConfig(config, file.resolve(), settings)
 
 
 def _connector_settings(
-    config: Config, source: str, lines: dict[Path_, int], refs: set[Path_]
+    connectors: dict[str, ConnectorConfig], source: str, lines: dict[Path_, int], refs: set[Path_]
 ) -> tuple[dict[str, BaseModel], list[str]]:
     from edusync.connectors.registry import connector_types
 
     types = connector_types()
     settings: dict[str, BaseModel] = {}
     problems: list[str] = []
-    for name, conn in config.connectors.items():
+    for name, conn in connectors.items():
         prefix: Path_ = ("connectors", name, "settings")
         if conn.type not in types:
             known = ", ".join(sorted(types))

@@ -7,8 +7,8 @@ computes over them, storage persists them.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 Attrs = dict[str, Any]

@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from edusync.errors import StorageError
 
@@ -58,8 +59,10 @@ class Database:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise StorageError(f"database error: {exc.orig}") from exc
+        except psycopg.Error as exc:  # raised by COPY, which goes to the driver directly
+            raise StorageError(f"database error: {exc}") from exc
 
     def connect(self) -> Connection:
         return self.engine.connect()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from functools import partial
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -170,15 +170,11 @@ def _add_programme_routes(api: APIRouter, university: University) -> None:
     @api.get("/studieretninger/{key}/studenter")
     async def direction_students(key: str, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
         programme, _, direction = key.partition(",")
-        known = programme in programmes and any(
-            r.kode == direction for r in programmes[programme].studieretninger
-        )
+        known = programme in programmes and any(r.kode == direction for r in programmes[programme].studieretninger)
         if not known:
             raise _not_found(f"studieretning {key!r} (expected studieprogramkode,studieretningkode)")
         match = [
-            r
-            for r in university.studieretter
-            if (r.studieprogramkode, r.studieretningkode) == (programme, direction)
+            r for r in university.studieretter if (r.studieprogramkode, r.studieretningkode) == (programme, direction)
         ]
         return members(match, limit, offset)
 

@@ -33,9 +33,7 @@ AREAS: tuple[Area, ...] = (
     ),
     Area("SOS", "sosiologi", ("sosiologisk teori", "kvalitativ metode", "arbeidslivet", "migrasjon")),
     Area("HIS", "historie", ("norsk historie", "antikken", "middelalderen", "moderne historie")),
-    Area(
-        "NOR", "nordisk språk og litteratur", ("norrønt", "språkhistorie", "litteraturteori", "dialektologi")
-    ),
+    Area("NOR", "nordisk språk og litteratur", ("norrønt", "språkhistorie", "litteraturteori", "dialektologi")),
     Area("ENG", "engelsk", ("grammatikk", "britisk litteratur", "amerikansk litteratur", "fonetikk")),
     Area("JUS", "rettsvitenskap", ("forvaltningsrett", "strafferett", "avtalerett", "folkerett")),
     Area("MED", "medisin", ("anatomi", "fysiologi", "farmakologi", "samfunnsmedisin")),
@@ -77,9 +75,7 @@ class AssessmentForm:
 
 
 FORMS: tuple[AssessmentForm, ...] = (
-    AssessmentForm(
-        "SKR", "Skriftlig eksamen", 45, ((Scale.BOKSTAV, 90), (Scale.TALL, 5), (Scale.BESTATT, 5)), True
-    ),
+    AssessmentForm("SKR", "Skriftlig eksamen", 45, ((Scale.BOKSTAV, 90), (Scale.TALL, 5), (Scale.BESTATT, 5)), True),
     AssessmentForm("HJEM", "Hjemmeeksamen", 20, ((Scale.BOKSTAV, 85), (Scale.BESTATT, 15)), False),
     AssessmentForm("MUNT", "Muntlig eksamen", 10, ((Scale.BOKSTAV, 70), (Scale.BESTATT, 30)), True),
     AssessmentForm("OPPG", "Oppgave", 10, ((Scale.BOKSTAV, 50), (Scale.GODKJENT, 50)), False),

@@ -30,9 +30,7 @@ def fs(port: int = 0, host: str = "127.0.0.1", seed: int = 1, size: str = "small
     base = f"http://{host}:{port}"
     # Only ids and counts are printed: never a person's data, and never a fødselsnummer.
     typer.echo(f"FS sandbox: {university.navn} (institusjonsnr {university.institusjonsnr})")
-    typer.echo(
-        f"  seed {seed}, size {size}: {len(university.exams)} exams, {len(university.studieretter)} students"
-    )
+    typer.echo(f"  seed {seed}, size {size}: {len(university.exams)} exams, {len(university.studieretter)} students")
     typer.echo(f"  base URL:  {base}/")
     typer.echo(f"  user:      {username}")
     typer.echo(f"  password:  {password}")

@@ -100,9 +100,7 @@ class ExamBuilder:
         self._titles.add(title)
         return Emne(self._inst, code, "1" if rng.random() < 0.85 else "2", title)
 
-    def _exam(
-        self, key: ExamKey, emne: Emne, area: Area, form: AssessmentForm, first: dt.date, last: dt.date
-    ) -> Exam:
+    def _exam(self, key: ExamKey, emne: Emne, area: Area, form: AssessmentForm, first: dt.date, last: dt.date) -> Exam:
         rng = self._rng
         scales, weights = zip(*form.scales, strict=True)
         day = first + dt.timedelta(days=rng.randint(0, (last - first).days))

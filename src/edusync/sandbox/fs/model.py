@@ -42,9 +42,7 @@ class ExamKey:
 
     @property
     def id(self) -> str:
-        return "|".join(
-            (str(self.institusjonsnr), self.emnekode, self.versjonskode, self.vurdkombkode, self.tid)
-        )
+        return "|".join((str(self.institusjonsnr), self.emnekode, self.versjonskode, self.vurdkombkode, self.tid))
 
     @classmethod
     def parse(cls, text: str) -> ExamKey:

@@ -82,9 +82,7 @@ class PeopleFactory:
             epost_privat=None
             if rng.random() < no_private
             else f"{_slug(first)}.{_slug(last)}{rng.randint(1, 99)}@example.net",
-            telefonnr=None
-            if rng.random() < no_phone
-            else f"+47{rng.choice('49')}{rng.randint(0, 9_999_999):07d}",
+            telefonnr=None if rng.random() < no_phone else f"+47{rng.choice('49')}{rng.randint(0, 9_999_999):07d}",
         )
         codes, weights = zip(*languages, strict=True)
         return Person(

@@ -122,9 +122,7 @@ def _check(raw: Any, exam: Exam, candidates: set[str], registered: set[int], see
     except GradeError as exc:
         raise RowRejected("grade_not_on_scale", str(exc)) from None
     if not row.sensorer and not grade.administrative:
-        raise RowRejected(
-            "missing_assessor", "a grade needs the personløpenummer of the assessor(s) who set it"
-        )
+        raise RowRejected("missing_assessor", "a grade needs the personløpenummer of the assessor(s) who set it")
     unknown = sorted(set(row.sensorer) - registered)
     if unknown:
         listed = ", ".join(str(n) for n in unknown)

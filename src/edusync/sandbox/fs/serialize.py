@@ -73,8 +73,7 @@ def exam_detail(exam: Exam, base: str) -> Json:
             for g in exam.vurderingsgrupper
         ],
         "kommisjoner": [
-            {"id": k.id, "navn": k.navn, "sensorer": [sensor_json(s) for s in k.sensorer]}
-            for k in exam.kommisjoner
+            {"id": k.id, "navn": k.navn, "sensorer": [sensor_json(s) for s in k.sensorer]} for k in exam.kommisjoner
         ],
     }
 

@@ -85,9 +85,7 @@ class University:
         return self.exams.get(key.id)
 
     def kull(self) -> list[Kull]:
-        return sorted(
-            {r.kull for r in self.studieretter}, key=lambda k: (k.studieprogramkode, k.arstall, k.terminkode)
-        )
+        return sorted({r.kull for r in self.studieretter}, key=lambda k: (k.studieprogramkode, k.arstall, k.terminkode))
 
 
 def generate(seed: int = 1, size: str = "small") -> University:
@@ -151,11 +149,7 @@ def _studierett(rng: random.Random, person: Person, programmes: list[Studieprogr
         til = fra + dt.timedelta(days=rng.randint(30, studied - 1))
     elif rng.random() < 0.1:  # no planned end registered
         til = None
-    retning = (
-        rng.choice(programme.studieretninger).kode
-        if programme.studieretninger and rng.random() < 0.7
-        else None
-    )
+    retning = rng.choice(programme.studieretninger).kode if programme.studieretninger and rng.random() < 0.7 else None
     kull = Kull(programme.kode, year, "HØST" if autumn else "VÅR")
     return Studierett(person, programme.kode, retning, kull, fra, til)
 
@@ -165,7 +159,5 @@ def _rooms(rng: random.Random, count: int) -> list[Room]:
     for i in range(count):
         code, building = BUILDINGS[i % len(BUILDINGS)]
         number = 100 + i
-        rooms.append(
-            Room(f"{code}-{number}", building, f"{rng.choice(ROOM_NAMES)} {number}", rng.choice(EQUIPMENT))
-        )
+        rooms.append(Room(f"{code}-{number}", building, f"{rng.choice(ROOM_NAMES)} {number}", rng.choice(EQUIPMENT)))
     return rooms

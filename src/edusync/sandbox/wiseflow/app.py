@@ -34,8 +34,7 @@ class MaskNationalIds(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _ELEVEN_DIGITS.sub(lambda m: fnr.mask(m.group()), a) if isinstance(a, str) else a
-                for a in record.args
+                _ELEVEN_DIGITS.sub(lambda m: fnr.mask(m.group()), a) if isinstance(a, str) else a for a in record.args
             )
         return True
 

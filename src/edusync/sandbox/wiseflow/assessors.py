@@ -80,9 +80,7 @@ def assessor_json(store: Store, assessor: Assessor) -> dict[str, Any]:
 def _single_allocations_allowed(flow: Flow) -> None:
     allocation_writable(flow)
     if flow.allocation_type != "SINGLE_ASSESSOR":
-        raise ApiError(
-            403, "the flow allocates assessor groups, not single assessors", "ALLOCATION_TYPE_GROUPED"
-        )
+        raise ApiError(403, "the flow allocates assessor groups, not single assessors", "ALLOCATION_TYPE_GROUPED")
 
 
 def router(store: Store) -> APIRouter:
@@ -140,9 +138,7 @@ def router(store: Store) -> APIRouter:
                     "user": {**user.brief(), "phone": user.phone, "externalIds": user.visible_ids()},
                     "type": LEGACY_ASSESSOR_TYPE.get(a.type_id or 0, 2),
                     "participantIds": list(a.participant_ids),
-                    "assessorGroupIds": [
-                        g.id for g in flow.assessor_groups.values() if a.id in g.assessor_ids
-                    ],
+                    "assessorGroupIds": [g.id for g in flow.assessor_groups.values() if a.id in g.assessor_ids],
                 }
             )
         return result
@@ -158,9 +154,7 @@ def router(store: Store) -> APIRouter:
         assessor = get_assessor(flow, assessor_id)
         _single_allocations_allowed(flow)
         if assessor.participant_ids:
-            raise ApiError(
-                403, "the assessor already has allocations; add or remove one by one", "HAS_ALLOCATIONS"
-            )
+            raise ApiError(403, "the assessor already has allocations; add or remove one by one", "HAS_ALLOCATIONS")
         check_participants(flow, body.participantIds)
         assessor.participant_ids = list(body.participantIds)
         return no_content()
@@ -176,9 +170,7 @@ def router(store: Store) -> APIRouter:
         assessor.participant_ids = []
         return ok()
 
-    @api.post(
-        "/flows/{flow_id}/assessors/{assessor_id}/allocations/participants/{participant_id}", status_code=204
-    )
+    @api.post("/flows/{flow_id}/assessors/{assessor_id}/allocations/participants/{participant_id}", status_code=204)
     async def allocate_one(flow_id: int, assessor_id: int, participant_id: int) -> Response:
         flow = get_flow(store, flow_id)
         assessor = get_assessor(flow, assessor_id)
@@ -188,9 +180,7 @@ def router(store: Store) -> APIRouter:
             assessor.participant_ids.append(participant_id)
         return no_content()
 
-    @api.delete(
-        "/flows/{flow_id}/assessors/{assessor_id}/allocations/participants/{participant_id}", status_code=204
-    )
+    @api.delete("/flows/{flow_id}/assessors/{assessor_id}/allocations/participants/{participant_id}", status_code=204)
     async def deallocate_one(flow_id: int, assessor_id: int, participant_id: int) -> Response:
         flow = get_flow(store, flow_id)
         assessor = get_assessor(flow, assessor_id)

@@ -163,9 +163,7 @@ def router(store: Store) -> APIRouter:
     @api.post("/license/create/flow", status_code=201)
     async def create_flow(body: CreateFlow) -> dict[str, int]:
         if body.type not in FLOW_TYPES:
-            raise ApiError(
-                400, f"unknown flow type {body.type}; see /license/flow-types", "INVALID_FLOW_TYPE"
-            )
+            raise ApiError(400, f"unknown flow type {body.type}; see /license/flow-types", "INVALID_FLOW_TYPE")
         unknown = [m for m in body.managers if m not in store.users]
         if unknown:
             raise ApiError(400, f"unknown manager userId(s) {unknown}", "USER_NOT_FOUND")

@@ -46,12 +46,7 @@ def assessment_json(flow: Flow, participant_id: int) -> dict[str, Any]:
 
 def _allocated(flow: Flow, participant_id: int) -> list[int]:
     direct = [a.id for a in flow.assessors.values() if participant_id in a.participant_ids]
-    grouped = [
-        a
-        for g in flow.assessor_groups.values()
-        if participant_id in g.participant_ids
-        for a in g.assessor_ids
-    ]
+    grouped = [a for g in flow.assessor_groups.values() if participant_id in g.participant_ids for a in g.assessor_ids]
     return list(dict.fromkeys(direct + grouped))
 
 
@@ -59,9 +54,7 @@ def enter_marks(store: Store, flow: Flow, marks: list[MarkBody]) -> list[dict[st
     """Check every mark first, then store them all: a bad one must not leave half a batch behind."""
     for body in marks:
         if body.participantId not in flow.participants:
-            raise ApiError(
-                404, f"participant {body.participantId} not on flow {flow.id}", "PARTICIPANT_NOT_FOUND"
-            )
+            raise ApiError(404, f"participant {body.participantId} not on flow {flow.id}", "PARTICIPANT_NOT_FOUND")
         if body.grade is None and body.adminGrade is None:
             raise ApiError(400, "a mark needs a grade or an adminGrade", "NO_GRADE")
         unknown = [a for a in body.assessorIds or [] if a not in flow.assessors]
@@ -95,9 +88,7 @@ def router(store: Store) -> APIRouter:
     async def assessment(flow_id: int, participant_id: int) -> JSONResponse:
         flow = get_flow(store, flow_id)
         if participant_id not in flow.participants:
-            raise ApiError(
-                404, f"participant {participant_id} not on flow {flow_id}", "PARTICIPANT_NOT_FOUND"
-            )
+            raise ApiError(404, f"participant {participant_id} not on flow {flow_id}", "PARTICIPANT_NOT_FOUND")
         return ok(assessment_json(flow, participant_id))
 
     return api

@@ -89,9 +89,7 @@ def router(store: Store) -> APIRouter:
     async def create_group(flow_id: int, body: GroupBody) -> JSONResponse:
         flow = _grouped(store, flow_id)
         _check_assessors(flow, body.assessorIds)
-        group = AssessorGroup(
-            store.next_id("group"), body.title, list(body.assessorIds), external_id=body.externalId
-        )
+        group = AssessorGroup(store.next_id("group"), body.title, list(body.assessorIds), external_id=body.externalId)
         flow.assessor_groups[group.id] = group
         return ok({"id": group.id, "title": group.title, "assessorIds": group.assessor_ids})
 

@@ -54,9 +54,7 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
-def find_user(
-    store: Store, *, user_id: int | None, email: str | None, data: tuple[int, str] | None
-) -> User | None:
+def find_user(store: Store, *, user_id: int | None, email: str | None, data: tuple[int, str] | None) -> User | None:
     """The one user an add-participant/assessor item names, by userId, user data or email.
 
     Raises 400-style ``ApiError`` reasons the callers translate: several users on one email.
@@ -77,9 +75,7 @@ def _check_new_user(body: NewUser) -> None:
     for ext in body.externalIds:
         kind = USER_DATA_TYPES.get(ext.userDataTypeId)
         if kind is None:
-            raise ApiError(
-                400, f"userDataTypeId {ext.userDataTypeId} is not on the licence", "INVALID_USER_DATA_TYPE"
-            )
+            raise ApiError(400, f"userDataTypeId {ext.userDataTypeId} is not on the licence", "INVALID_USER_DATA_TYPE")
         if not re.fullmatch(str(kind["pattern"]), ext.value):
             # never echo the value: it may be a national id
             raise ApiError(400, f"a value does not match the pattern of {kind['name']}", "INVALID_USER_DATA")

@@ -1,0 +1,123 @@
+"""The CLI through its real entry point (the installed ``edusync`` script), as an operator uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+EDUSYNC = shutil.which("edusync")
+
+
+def edusync(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    assert EDUSYNC, "the edusync console script is not installed"
+    full_env = {k: v for k, v in os.environ.items() if k not in ("EDUSYNC_DATABASE_URL", "EDUSYNC_CONFIG")}
+    full_env.update({"EDUSYNC_ACTOR": "tester", "COLUMNS": "200", **(env or {})})
+    return subprocess.run([EDUSYNC, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    result = edusync("init", "site", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path / "site"
+
+
+def test_init_refuses_to_overwrite(folder: Path) -> None:
+    again = edusync("init", str(folder), cwd=folder.parent)
+    assert again.returncode == 1 and "exists" in again.stderr
+
+
+def test_run_json_and_run_history(folder: Path) -> None:
+    result = edusync("run", "--json", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    run = json.loads(result.stdout)
+    assert run["status"] == "done" and run["profile"] == "nightly"
+    assert run["counts"]["plan"]["lms/person"]["add"] == 300
+    listed = json.loads(edusync("runs", "--json", cwd=folder).stdout)
+    assert [r["id"] for r in listed] == [run["id"]]
+    shown = edusync("runs", "show", str(run["id"]), cwd=folder)
+    assert shown.returncode == 0 and "change set" in shown.stdout
+
+
+def test_dry_run_prints_what_would_change(folder: Path) -> None:
+    result = edusync("run", "--dry-run", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "dry run: nothing sent" in result.stdout and "lms/person" in result.stdout
+    assert not (folder / "out").exists()
+
+
+def test_config_is_found_by_flag_env_and_folder(folder: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    missing = edusync("runs", cwd=elsewhere)
+    assert missing.returncode == 1 and "no configuration" in missing.stderr
+    by_flag = edusync("runs", "--json", "--config", str(folder / "edusync.yaml"), cwd=elsewhere)
+    assert by_flag.returncode == 0 and json.loads(by_flag.stdout) == []
+    by_env = edusync("runs", "--json", cwd=elsewhere, env={"EDUSYNC_CONFIG": str(folder / "edusync.yaml")})
+    assert by_env.returncode == 0
+
+
+def test_blocked_run_exits_3_and_approve_finishes_it(folder: Path) -> None:
+    assert edusync("run", cwd=folder).returncode == 0
+    persons = folder / "data" / "persons.csv"
+    lines = persons.read_text(encoding="utf-8").splitlines()
+    persons.write_text("\n".join(lines[:-100]) + "\n", encoding="utf-8")
+    blocked = edusync("run", "--json", cwd=folder)
+    assert blocked.returncode == 3
+    run = json.loads(blocked.stdout)
+    assert run["status"] == "blocked" and run["block"]["kind"] == "input"
+    refused = edusync("approve", str(run["id"]), "--expect", "ffffffffffff", cwd=folder)
+    assert refused.returncode == 1 and "what was blocked is" in refused.stderr
+    approved = edusync("approve", str(run["id"]), "--expect", run["block"]["hash"][:12], "--json", cwd=folder)
+    assert approved.returncode in (0, 3), approved.stderr  # 3 if the target's thresholds block next
+    after = json.loads(approved.stdout)
+    assert after["audit"][0]["actor"] == "tester" and after["audit"][0]["action"] == "approve"
+
+
+def test_reject_and_show_and_trash(folder: Path) -> None:
+    assert edusync("run", cwd=folder).returncode == 0
+    persons = folder / "data" / "persons.csv"
+    lines = persons.read_text(encoding="utf-8").splitlines()
+    leaver = lines[-1].split(",")[0]
+    persons.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    assert edusync("run", cwd=folder).returncode == 0
+    trash = json.loads(edusync("trash", "--json", cwd=folder).stdout)
+    assert [t["type"] for t in trash].count("person") == 1
+    shown = json.loads(edusync("show", "person", leaver, "--json", cwd=folder).stdout)
+    assert shown["state"] == "disabled"
+    table = edusync("show", "person", leaver, cwd=folder).stdout
+    assert "lineage" in table.lower() and "*****" in table, "the national id is shown masked"
+    restored = edusync("trash", "restore", shown["id"], cwd=folder)
+    assert restored.returncode == 0 and "restored" in restored.stdout
+    unknown = edusync("show", "person", "NOBODY", cwd=folder)
+    assert unknown.returncode == 1 and "no person" in unknown.stderr
+    assert edusync("reject", "99", cwd=folder).returncode == 1
+
+
+def test_config_errors_are_listed_together_with_line_numbers(folder: Path) -> None:
+    config = folder / "edusync.yaml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("type: files\n    settings: {output: out}", "type: nosuch\n    settings: {output: out}")
+    text = text.replace("grace_days: 0, retention_days: 90", "grace_days: -1, retention_days: 90")
+    config.write_text(text, encoding="utf-8")
+    result = edusync("run", cwd=folder)
+    assert result.returncode == 1
+    assert "unknown connector type 'nosuch'" in result.stderr
+    assert "lifecycle.person.grace_days" in result.stderr
+    assert "edusync.yaml:" in result.stderr
+
+
+def test_demo_runs_three_nights_and_the_third_is_blocked(tmp_path: Path) -> None:
+    result = edusync("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.index("Night 1") < out.index("Night 2") < out.index("Night 3")
+    assert "Blocked by the safety gate" in out
+    assert (tmp_path / "demo" / "edusync.db").exists()
+    runs = json.loads(edusync("runs", "--json", cwd=tmp_path / "demo").stdout)
+    assert [r["status"] for r in runs] == ["blocked", "done", "done"]

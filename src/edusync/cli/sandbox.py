@@ -1,14 +1,48 @@
-"""``edusync sandbox ...``: the fake FINT, FS and WISEflow servers, for trying edusync and for tests."""
+"""``edusync sandbox ...``: the fake FINT, FS and WISEflow servers, for trying edusync and for tests.
+
+The sandboxes are imported only when one is started, so that ordinary commands stay quick.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from edusync.sandbox.fint.cli import fint
-from edusync.sandbox.fs.cli import fs
-from edusync.sandbox.wiseflow.cli import wiseflow
-
 sandbox_app = typer.Typer(help="Serve a sandbox of a real system's API over loopback.", no_args_is_help=True)
-sandbox_app.command("fint", help="A FINT API (HAL JSON, OAuth2, deltas, async writes) over a seeded county.")(fint)
-sandbox_app.command("fs", help="An FS-like REST API over a seeded university, with a results endpoint.")(fs)
-sandbox_app.command("wiseflow", help="The WISEflow REST calls edusync uses, in memory.")(wiseflow)
+
+
+@sandbox_app.command("fint")
+def fint(
+    port: int = typer.Option(0, help="Port (0: pick a free one)."),
+    host: str = "127.0.0.1",
+    seed: int = typer.Option(1, help="Seed of the generated county."),
+    size: str = typer.Option("small", help="small, county or county-l."),
+    token_lifetime: int = typer.Option(3600, help="Seconds an access token lives."),
+) -> None:
+    """A FINT API (HAL JSON, OAuth2, deltas, asynchronous writes) over a seeded county."""
+    from edusync.sandbox.fint.cli import fint as serve
+
+    serve(port=port, host=host, seed=seed, size=size, token_lifetime=token_lifetime)
+
+
+@sandbox_app.command("fs")
+def fs(
+    port: int = typer.Option(0, help="Port (0: pick a free one)."),
+    host: str = "127.0.0.1",
+    seed: int = typer.Option(1, help="Seed of the generated university."),
+    size: str = typer.Option("small", help="small or university."),
+) -> None:
+    """An FS-like REST API over a seeded university, with a results endpoint."""
+    from edusync.sandbox.fs.cli import fs as serve
+
+    serve(port=port, host=host, seed=seed, size=size)
+
+
+@sandbox_app.command("wiseflow")
+def wiseflow(
+    port: int = typer.Option(0, help="Port (0: pick a free one)."),
+    host: str = "127.0.0.1",
+) -> None:
+    """The WISEflow REST calls edusync uses, in memory."""
+    from edusync.sandbox.wiseflow.cli import wiseflow as serve
+
+    serve(port=port, host=host)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 Attrs = dict[str, Any]
 
 
@@ -43,24 +45,23 @@ class SourceRecord:
 
     ``fingerprint``, when a connector gives one, is a hash of the record's raw form
     (equal content, equal fingerprint); it lets an unchanged record be skipped
-    without even building its attributes (see :meth:`lazy`). Without it the
-    importer hashes ``attrs``.
+    without serialising its attributes. A connector may then pass ``make`` instead
+    of ``attrs``, so the attributes are built only for records that changed.
     """
 
     __slots__ = ("_attrs", "_make", "anchor", "fingerprint")
 
-    def __init__(self, anchor: str, attrs: Attrs, fingerprint: str | None = None) -> None:
+    def __init__(
+        self,
+        anchor: str,
+        attrs: Attrs | None = None,
+        fingerprint: str | None = None,
+        make: Callable[[], Attrs] | None = None,
+    ) -> None:
         self.anchor = anchor
-        self._attrs: Attrs | None = attrs
-        self._make: Callable[[], Attrs] | None = None
+        self._attrs = attrs if attrs is not None or make is not None else {}
+        self._make = make
         self.fingerprint = fingerprint
-
-    @classmethod
-    def lazy(cls, anchor: str, fingerprint: str, make: Callable[[], Attrs]) -> SourceRecord:
-        """A record whose attributes are built only if the importer needs them."""
-        record = cls(anchor, {}, fingerprint)
-        record._attrs, record._make = None, make
-        return record
 
     @property
     def attrs(self) -> Attrs:
@@ -73,18 +74,40 @@ class SourceRecord:
         return f"SourceRecord({self.anchor!r})"
 
 
-@dataclass(slots=True)
 class Change:
-    """One planned change to one target object."""
+    """One planned change to one target object.
 
-    id: int
-    object_type: str
-    key: str
-    op: Op
-    attrs: Attrs
-    hash: str
-    mv_id: str | None = None
-    soft: bool = True
+    ``attrs_json`` is the stored canonical JSON of ``attrs``; ``attrs`` is parsed from
+    it on first use, so a connector that writes JSON can pass the text through.
+    """
+
+    __slots__ = ("_attrs", "attrs_json", "hash", "id", "key", "mv_id", "object_type", "op", "soft")
+
+    def __init__(
+        self,
+        id: int,
+        object_type: str,
+        key: str,
+        op: Op,
+        attrs: Attrs | None = None,
+        hash: str = "",
+        mv_id: str | None = None,
+        soft: bool = True,
+        attrs_json: str | None = None,
+    ) -> None:
+        self.id, self.object_type, self.key, self.op = id, object_type, key, op
+        self._attrs = attrs
+        self.attrs_json = attrs_json
+        self.hash, self.mv_id, self.soft = hash, mv_id, soft
+
+    @property
+    def attrs(self) -> Attrs:
+        if self._attrs is None:
+            self._attrs = orjson.loads(self.attrs_json) if self.attrs_json else {}
+        return self._attrs
+
+    def __repr__(self) -> str:
+        return f"Change({self.id}, {self.op.value} {self.object_type} {self.key})"
 
 
 @dataclass(frozen=True, slots=True)

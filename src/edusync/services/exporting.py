@@ -15,7 +15,6 @@ from sqlalchemy import Connection
 from edusync.connectors.base import Capability, Connector
 from edusync.engine.diff import after
 from edusync.errors import RetriableError
-from edusync.model.hashing import loads
 from edusync.model.records import Change, ChangeResult, Op
 from edusync.services.connectors import open_connector
 from edusync.services.context import RunContext
@@ -35,6 +34,7 @@ UPSERT = (
 )
 DROP = "DELETE FROM target_objects WHERE target = ? AND object_type = ? AND key = ?"
 MAX_ERRORS = 50
+OPS = {op.value: op for op in Op}
 
 
 class Exporter:
@@ -42,13 +42,11 @@ class Exporter:
         self.ctx, self.target, self.cs_id = ctx, target, cs_id
         self.batch = ctx.config.targets[target].batch_size
         self.failed = 0
-        self.texts: dict[int, str] = {}
 
     def _load(self, conn: Connection, status: str, after_id: int = 0, limit: int = 10**9) -> list[Change]:
-        rows = conn.exec_driver_sql(self.ctx.db.q(SELECT), (self.cs_id, status, after_id, limit)).all()
-        self.texts = {r[0]: r[4] for r in rows}
+        rows = self.ctx.db.fetch(conn, SELECT, (self.cs_id, status, after_id, limit))
         return [
-            Change(id=i, object_type=ot, key=k, op=Op(op), attrs=loads(a), hash=h, mv_id=m, soft=bool(s))
+            Change(id=i, object_type=ot, key=k, op=OPS[op], hash=h, mv_id=m, soft=bool(s), attrs_json=a)
             for i, ot, k, op, a, h, m, s in rows
         ]
 
@@ -133,7 +131,7 @@ class Exporter:
                         c.key,
                         c.mv_id,
                         c.hash,
-                        self.texts.get(c.id, "{}"),
+                        c.attrs_json or "{}",
                         state,
                         ctx.run_id,
                     )

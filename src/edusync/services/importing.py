@@ -23,9 +23,13 @@ FLUSH = 20_000
 COLUMNS = ("connector", "object_type", "anchor", "hash", "attrs", "state", "dirty", "seen_run", "changed_run")
 UPDATE = (
     "UPDATE cs_objects SET hash = ?, attrs = ?, state = 'present', dirty = ?, seen_run = ?, changed_run = ? "
-    "WHERE id = ?"
+    "WHERE connector = ? AND object_type = ? AND anchor = ?"
 )
-GONE = "UPDATE cs_objects SET state = 'gone', dirty = ?, changed_run = ? WHERE id = ?"
+GONE = (
+    "UPDATE cs_objects SET state = 'gone', dirty = ?, changed_run = ? WHERE connector = ? AND object_type = ? "
+    "AND anchor = ?"
+)
+EXISTING = "SELECT anchor, hash FROM cs_objects WHERE connector = ? AND object_type = ? AND state = ?"
 
 
 def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) -> None:
@@ -53,12 +57,9 @@ class _Import:
         self.inserts: list[tuple[Any, ...]] = []
         self.updates: list[tuple[Any, ...]] = []
 
-    def _existing(self) -> dict[str, tuple[int, str, str]]:
-        rows = self.conn.exec_driver_sql(
-            self.ctx.db.q("SELECT anchor, id, hash, state FROM cs_objects WHERE connector = ? AND object_type = ?"),
-            (self.connector.name, self.object_type),
-        )
-        return {a: (i, h, s) for a, i, h, s in rows}
+    def _existing(self, state: str) -> dict[str, str]:
+        """Anchor → hash of the staged objects in ``state``, read straight from the driver (a county is millions)."""
+        return dict(self.ctx.db.fetch(self.conn, EXISTING, (self.connector.name, self.object_type, state)))
 
     def _watermark(self) -> str | None:
         row = self.conn.exec_driver_sql(
@@ -69,50 +70,50 @@ class _Import:
 
     def stage(self, delta: bool) -> _Import:
         """Stage new and changed records; find what is gone, without marking it yet."""
-        ctx, name, object_type = self.ctx, self.connector.name, self.object_type
-        self.existing = existing = self._existing()
+        ctx, name, object_type, subject = self.ctx, self.connector.name, self.object_type, self.subject
+        present = self._existing("present")
+        gone_before = self._existing("gone")
         stream = self.connector.import_objects(object_type, since=self._watermark() if delta else None)
         seen: set[str] = set()
-        added = changed = unchanged = 0
+        added = changed = 0
         run_id = ctx.run_id
-        label = f"import {self.subject}"
+        label = f"import {subject}"
+        inserts, updates = self.inserts, self.updates
         for record in stream:
             anchor = record.anchor
             if not anchor or not isinstance(anchor, str):
-                raise SourceError(f"{self.subject}: a record has an empty anchor")
+                raise SourceError(f"{subject}: a record has an empty anchor")
             if anchor in seen:
-                raise SourceError(f"{self.subject}: duplicate anchor {anchor!r} in one import")
+                raise SourceError(f"{subject}: duplicate anchor {anchor!r} in one import")
             seen.add(anchor)
-            old = existing.get(anchor)
             digest = record.fingerprint
             text = None
             if digest is None:
                 text, digest = dump_hash(record.attrs)
-            if old is not None and old[1] == digest and old[2] == "present":
-                unchanged += 1
+            old = present.get(anchor)
+            if old == digest:
+                continue
+            if text is None:
+                text = dump_hash(record.attrs)[0]
+            if old is None and anchor not in gone_before:
+                added += 1
+                inserts.append((name, object_type, anchor, digest, text, "present", True, run_id, run_id))
             else:
-                if text is None:
-                    text = dump_hash(record.attrs)[0]
-                if old is None:
-                    added += 1
-                    self.inserts.append((name, object_type, anchor, digest, text, "present", True, run_id, run_id))
-                else:
-                    changed += 1
-                    self.updates.append((digest, text, True, run_id, run_id, old[0]))
-                if len(self.inserts) + len(self.updates) >= FLUSH:
-                    self._flush()
-            if len(seen) % FLUSH == 0:
+                changed += 1
+                updates.append((digest, text, True, run_id, run_id, name, object_type, anchor))
+            if len(inserts) + len(updates) >= FLUSH:
+                self._flush()
                 ctx.progress(label, len(seen), stream.total)
         self._flush()
-        self.gone = [] if delta else [a for a, (_, _, s) in existing.items() if s == "present" and a not in seen]
-        self.before = sum(1 for _, _, s in existing.values() if s == "present")
+        self.gone = [] if delta else [a for a in present if a not in seen]
+        self.before = len(present)
         self.watermark = stream.watermark
         ctx.progress(label, len(seen), len(seen))
         self.counts = {
             "seen": len(seen),
             "added": added,
             "changed": changed,
-            "unchanged": unchanged,
+            "unchanged": len(seen) - added - changed,
             "gone": len(self.gone),
         }
         return self
@@ -120,7 +121,8 @@ class _Import:
     def finish(self) -> None:
         """Mark the gone objects and move the watermark (after the sanity check passed)."""
         ctx, run_id = self.ctx, self.ctx.run_id
-        ctx.db.many(self.conn, GONE, [(True, run_id, self.existing[a][0]) for a in self.gone])
+        name, object_type = self.connector.name, self.object_type
+        ctx.db.many(self.conn, GONE, [(True, run_id, name, object_type, a) for a in self.gone])
         if self.watermark is not None:
             row = {
                 "connector": self.connector.name,

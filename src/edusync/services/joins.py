@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
 from edusync.config.models import SyncRule
 from edusync.model.hashing import loads, text_hash
@@ -17,6 +17,7 @@ from edusync.services.context import RunContext
 from edusync.storage import tables as t
 
 CHUNK = 5000
+KEYS = "SELECT value, mv_id FROM mv_keys WHERE object_type = ? AND name = ? AND value IN ({marks})"
 
 
 def join_key(pairs: Sequence[tuple[str, str]], attrs: Attrs, *, source_side: bool) -> tuple[str, str] | None:
@@ -57,17 +58,10 @@ class JoinIndex:
             attrs = loads(row[2])
             for name, value in page.source_keys(attrs):
                 wanted.setdefault(name, set()).add(value)
-        mk = t.mv_keys
         for name, values in wanted.items():
-            ordered = sorted(values)
-            for i in range(0, len(ordered), CHUNK):
-                q = select(mk.c.value, mk.c.mv_id).where(
-                    mk.c.object_type == rule.metaverse_type,
-                    mk.c.name == name,
-                    mk.c.value.in_(ordered[i : i + CHUNK]),
-                )
-                for value, mv_id in conn.execute(q):
-                    page.index.setdefault((name, value), []).append(mv_id)
+            rows = self.ctx.db.fetch_in(conn, KEYS, (rule.metaverse_type, name), sorted(values))
+            for value, mv_id in rows:
+                page.index.setdefault((name, value), []).append(mv_id)
         return page
 
     def store(self, conn: Connection, object_type: str, changed: Sequence[MvObject], fresh: set[str]) -> None:

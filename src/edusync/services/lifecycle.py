@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, or_, select, text
 
 from edusync.engine.lifecycle import cutoff, next_state, purge
 from edusync.model.records import MvObject, State
 from edusync.services.context import RunContext
 from edusync.services.mvstore import CHUNK, MV_COLUMNS, row_to_mv, save_changed
 from edusync.storage import tables as t
+
+NOT_ACTIVE = text("state != 'active'")
 
 
 def lifecycle_step(ctx: RunContext) -> None:
@@ -32,7 +34,8 @@ def _age(ctx: RunContext, conn: Connection, object_type: str) -> None:
         and_(mv.c.state == State.GRACE.value, mv.c.state_since <= cutoff(ctx.now, policy.grace_days)),
         and_(mv.c.state == State.DISABLED.value, mv.c.state_since <= cutoff(ctx.now, policy.retention_days)),
     )
-    rows = conn.execute(select(*MV_COLUMNS).where(mv.c.object_type == object_type, due)).all()
+    # The literal term lets SQLite use the partial index of objects that are not active.
+    rows = conn.execute(select(*MV_COLUMNS).where(mv.c.object_type == object_type, NOT_ACTIVE, due)).all()
     moved = []
     for row in rows:
         obj = row_to_mv(row)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from edusync.model.hashing import bytes_hash, loads
 from edusync.model.records import MvObject, State
@@ -60,15 +60,15 @@ def row_to_mv(row: Sequence[Any]) -> MvObject:
     )
 
 
-def load_mv(conn: Connection, ids: Iterable[str]) -> dict[str, MvObject]:
+LOAD = (
+    "SELECT id, object_type, attrs, lineage, sources, state, state_since, changed_run, hash FROM mv_objects "
+    "WHERE id IN ({marks})"
+)
+
+
+def load_mv(db: Database, conn: Connection, ids: Iterable[str]) -> dict[str, MvObject]:
     """The metaverse objects with these ids (missing ids are simply absent)."""
-    wanted = list(dict.fromkeys(ids))
-    found: dict[str, MvObject] = {}
-    for i in range(0, len(wanted), CHUNK):
-        part = wanted[i : i + CHUNK]
-        for row in conn.execute(select(*MV_COLUMNS).where(t.mv_objects.c.id.in_(part))):
-            found[row[0]] = row_to_mv(row)
-    return found
+    return {row[0]: row_to_mv(row) for row in db.fetch_in(conn, LOAD, (), list(dict.fromkeys(ids)))}
 
 
 class Encoded:

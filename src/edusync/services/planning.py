@@ -22,9 +22,13 @@ from edusync.engine.flows import FlowSet
 from edusync.model.hashing import content_hash, dumps, loads
 from edusync.model.records import State
 from edusync.services.context import RunContext
-from edusync.services.mvstore import CHUNK
 from edusync.storage import tables as t
 
+PAGE = 20_000
+KNOWN = "SELECT 1 FROM target_objects WHERE target = ? AND object_type = ? LIMIT 1"
+BY_ID = "SELECT id, attrs, state FROM mv_objects WHERE id IN ({marks})"
+CHANGED = "SELECT id, attrs, state FROM mv_objects WHERE object_type = ? AND changed_run > ?"
+SENT = "SELECT key, hash, state, attrs FROM target_objects WHERE target = ? AND object_type = ? AND key IN ({marks})"
 CHANGE_COLUMNS = (
     "change_set_id",
     "object_type",
@@ -137,23 +141,22 @@ class _Planner:
         self.running = running
 
     def plan(self, since: int, *, full: bool) -> None:
-        """Changed objects (and those whose last change failed) in id order, so the hash is stable."""
-        mv = t.mv_objects
-        ids = {
-            r[0]
-            for r in self.conn.execute(
-                select(mv.c.id).where(mv.c.object_type == self.rule.metaverse_type, mv.c.changed_run > since)
-            )
-        }
-        ordered = sorted(ids.union(self._retry_ids()))
-        label = f"plan {self.target}/{self.rule.object_type}"
-        for i in range(0, len(ordered), CHUNK):
-            part = ordered[i : i + CHUNK]
-            rows = self.conn.execute(
-                select(mv.c.id, mv.c.attrs, mv.c.state).where(mv.c.id.in_(part)).order_by(mv.c.id)
-            ).all()
-            self._page(rows)
-            self.ctx.progress(label, i + len(part), len(ordered))
+        """Changed objects, and those whose last change failed, streamed in index order.
+
+        The change set's hash follows the order the changes are stored in, which is
+        this order, so it can be recomputed from the stored changes.
+        """
+        db, label = self.ctx.db, f"plan {self.target}/{self.rule.object_type}"
+        self.known = bool(db.fetch(self.conn, KNOWN, (self.target, self.rule.object_type)))
+        retry = self._retry_ids()
+        if retry:
+            self._page(db.fetch_in(self.conn, BY_ID, (), retry))
+        skip = set(retry)
+        done = 0
+        for batch in db.stream(self.conn, CHANGED, (self.rule.metaverse_type, since), PAGE):
+            self._page([r for r in batch if r[0] not in skip] if skip else batch)
+            done += len(batch)
+            self.ctx.progress(label, done, None)
         if full:
             self._orphans()
 
@@ -173,20 +176,17 @@ class _Planner:
         return sorted(str(r[0]) for r in self.conn.execute(q))
 
     def _sent(self, keys: list[str]) -> dict[str, Sent]:
-        to = t.target_objects
-        q = select(to.c.key, to.c.hash, to.c.state, to.c.attrs).where(
-            to.c.target == self.target, to.c.object_type == self.rule.object_type, to.c.key.in_(keys)
-        )
-        return {k: Sent(h, s, a) for k, h, s, a in self.conn.execute(q)}
+        """What the target was last sent for these keys (nothing to ask when it has none of this type)."""
+        if not self.known:
+            return {}
+        rows = self.ctx.db.fetch_in(self.conn, SENT, (self.target, self.rule.object_type), keys)
+        return {k: Sent(h, s, a) for k, h, s, a in rows}
 
     def _page(self, rows: Sequence[Any]) -> None:
         if not rows:
             return
         ctx, rule = self.ctx, self.rule
-        sent: dict[str, Sent] = {}
-        keys = [r[0] for r in rows]
-        for i in range(0, len(keys), CHUNK):
-            sent.update(self._sent(keys[i : i + CHUNK]))
+        sent = self._sent([r[0] for r in rows])
         out = []
         for mv_id, attrs_text, state in rows:
             attrs = loads(attrs_text)

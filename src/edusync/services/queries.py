@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, text, update
 
 from edusync.config.models import Config
 from edusync.engine.flows import FlowSet
@@ -152,7 +152,7 @@ def trash(db: Database, include_grace: bool = True) -> list[dict[str, Any]]:
     with db.begin() as conn:
         rows = conn.execute(
             select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.state_since, mv.c.attrs)
-            .where(mv.c.state.in_(states))
+            .where(text("state != 'active'"), mv.c.state.in_(states))
             .order_by(mv.c.object_type, mv.c.id)
         ).all()
     return [

@@ -127,7 +127,9 @@ class _Page:
         project_ids = {r[1]: mv_id_for(rule.metaverse_type, rule.connector, rule.object_type, r[1]) for r in rows}
         self.joins = self.step.joins.for_page(self.conn, rule, rows)
         joined = [i for ids in self.joins.index.values() for i in ids]
-        self.existing = load_mv(self.conn, [r[4] for r in rows if r[4]] + list(project_ids.values()) + joined)
+        self.existing = load_mv(
+            self.ctx.db, self.conn, [r[4] for r in rows if r[4]] + list(project_ids.values()) + joined
+        )
         resolve = self.step.resolver(self.conn, rule.connector)
         for cs_id, anchor, attrs_text, state, linked in rows:
             attrs = loads(attrs_text)

@@ -81,6 +81,39 @@ class Database:
         """Adapt ``?`` placeholders to the driver's (``%s`` for psycopg)."""
         return sql if self.is_sqlite else sql.replace("?", "%s")
 
+    def fetch(self, conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """All rows of a query as plain tuples, straight from the driver (no Row objects)."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            cur.execute(self.q(sql), tuple(params))
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def stream(self, conn: Connection, sql: str, params: Sequence[Any], size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Batches of rows without holding the whole result (a server-side cursor on PostgreSQL)."""
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cur = raw.cursor() if self.is_sqlite else raw.cursor(name=f"edusync_stream_{id(conn)}")
+        try:
+            cur.execute(self.q(sql), tuple(params))
+            while batch := cur.fetchmany(size):
+                yield list(batch)
+        finally:
+            cur.close()
+
+    def fetch_in(
+        self, conn: Connection, sql: str, params: Sequence[Any], values: Sequence[Any], chunk: int = 2000
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` whose ``{marks}`` placeholder is an IN list over ``values``, in chunks."""
+        out: list[tuple[Any, ...]] = []
+        for i in range(0, len(values), chunk):
+            part = list(values[i : i + chunk])
+            out += self.fetch(conn, sql.format(marks=", ".join("?" * len(part))), [*params, *part])
+        return out
+
     def many(self, conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run ``sql`` (``?`` placeholders) once per row, straight through the driver.
 

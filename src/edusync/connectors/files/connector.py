@@ -44,6 +44,18 @@ class FilesSettings(BaseModel):
     keep_files: int = Field(default=30, ge=1)
 
 
+def _line(c: Change) -> dict[str, object]:
+    attrs = orjson.Fragment(c.attrs_json) if c.attrs_json else c.attrs
+    return {
+        "change_id": c.id,
+        "op": c.op.value,
+        "object_type": c.object_type,
+        "key": c.key,
+        "soft": c.soft,
+        "attrs": attrs,
+    }
+
+
 class FilesConnector(Connector):
     """Reads ``orgs``, ``persons``, ``groups``, ``memberships`` (CSV or JSON); writes JSON Lines.
 
@@ -99,20 +111,7 @@ class FilesConnector(Connector):
         self._partial = self._final.with_name(self._final.name + ".partial")
 
     def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
-        lines = b"".join(
-            orjson.dumps(
-                {
-                    "change_id": c.id,
-                    "op": str(c.op),
-                    "object_type": c.object_type,
-                    "key": c.key,
-                    "soft": c.soft,
-                    "attrs": c.attrs,
-                }
-            )
-            + b"\n"
-            for c in changes
-        )
+        lines = b"".join(orjson.dumps(_line(c)) + b"\n" for c in changes)
         with self._partial.open("ab") as handle:
             handle.write(lines)
             handle.flush()

@@ -152,7 +152,7 @@ class TargetConfig(Frozen):
 
     objects: list[ProvisionRule]
     thresholds: dict[str, dict[OpName, Limit]] = Field(default_factory=_default_thresholds)
-    batch_size: Annotated[int, Field(ge=1, le=100_000)] = 2000
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] | None = None  # None: the connector's own default
 
 
 class ObjectTypeOptions(Frozen):

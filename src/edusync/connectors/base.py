@@ -85,6 +85,8 @@ class Connector(ABC):
     type_name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     settings_model: ClassVar[type[BaseModel]] = NoSettings
+    #: Changes per ``export`` call unless the target's config says otherwise.
+    default_batch_size: ClassVar[int] = 500
 
     def __init__(self, name: str, settings: BaseModel, base_dir: Path) -> None:
         self.name = name

@@ -1,9 +1,12 @@
 """Export: apply a change set batch by batch, recording each change's own result.
 
-Each batch is marked ``sending`` and committed before the target is called, and its
-results are committed right after. If the process dies in between, the next attempt
-asks the target which of the ``sending`` changes it already has (``confirm``) and
-sends only the rest, so nothing is applied twice.
+Before a batch is sent, its id range is recorded as *in flight* and committed;
+right after, the failures are recorded one by one and the change set's
+``sent_upto`` moves past the batch. If the process dies in between, the next
+attempt asks the target which in-flight changes it already has (``confirm``) and
+sends only the rest, so nothing is applied twice. Successful changes are marked
+``done`` in one statement when the change set is complete, so a million changes
+do not cost a million row updates.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from edusync.services.context import RunContext
 
 SELECT = (
     "SELECT id, object_type, key, op, attrs, hash, mv_id, soft FROM changes "
-    "WHERE change_set_id = ? AND status = ? AND id > ? ORDER BY id LIMIT ?"
+    "WHERE change_set_id = ? AND id > ? AND id <= ? AND status = 'pending' ORDER BY id LIMIT ?"
 )
-MARK_RANGE = "UPDATE changes SET status = ? WHERE change_set_id = ? AND status = ? AND id >= ? AND id <= ?"
-MARK_ONE = "UPDATE changes SET status = ? WHERE id = ?"
+PROGRESS = "SELECT sent_upto, inflight_from, inflight_to FROM change_sets WHERE id = ?"
+INFLIGHT = "UPDATE change_sets SET inflight_from = ?, inflight_to = ? WHERE id = ?"
+SENT = "UPDATE change_sets SET sent_upto = ?, inflight_from = NULL, inflight_to = NULL WHERE id = ?"
 FAIL = "UPDATE changes SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?"
+DONE = "UPDATE changes SET status = 'done', attempts = attempts + 1 WHERE change_set_id = ? AND status = 'pending'"
+DONE_ONE = "UPDATE changes SET status = 'done', attempts = attempts + 1 WHERE id = ?"
+FINISH = "UPDATE change_sets SET status = ? WHERE id = ?"
 UPSERT = (
     "INSERT INTO target_objects (target, object_type, key, mv_id, hash, attrs, state, run_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, object_type, key) DO UPDATE SET "
@@ -34,63 +41,73 @@ UPSERT = (
 )
 DROP = "DELETE FROM target_objects WHERE target = ? AND object_type = ? AND key = ?"
 MAX_ERRORS = 50
+LAST = 2**62
 OPS = {op.value: op for op in Op}
 
 
 class Exporter:
     def __init__(self, ctx: RunContext, target: str, cs_id: int) -> None:
         self.ctx, self.target, self.cs_id = ctx, target, cs_id
-        self.batch = ctx.config.targets[target].batch_size
+        self.configured = ctx.config.targets[target].batch_size
         self.failed = 0
 
-    def _load(self, conn: Connection, status: str, after_id: int = 0, limit: int = 10**9) -> list[Change]:
-        rows = self.ctx.db.fetch(conn, SELECT, (self.cs_id, status, after_id, limit))
+    def _load(self, conn: Connection, after_id: int, upto: int = LAST, limit: int = LAST) -> list[Change]:
+        rows = self.ctx.db.fetch(conn, SELECT, (self.cs_id, after_id, upto, limit))
         return [
             Change(id=i, object_type=ot, key=k, op=OPS[op], hash=h, mv_id=m, soft=bool(s), attrs_json=a)
             for i, ot, k, op, a, h, m, s in rows
         ]
 
     def run(self) -> dict[str, Any]:
+        db = self.ctx.db
         connector = open_connector(self.ctx, self.target)
+        self.batch = self.configured or connector.default_batch_size
         try:
             connector.begin_export(self.ctx.run_id, self.cs_id)
-            self._resume(connector)
+            upto = self._resume(connector)
             sent = 0
             while True:
-                with self.ctx.db.begin() as conn:
-                    batch = self._load(conn, "pending", 0, self.batch)
+                with db.begin() as conn:
+                    batch = self._load(conn, upto, limit=self.batch)
                     if not batch:
                         break
-                    self._mark_range(conn, batch, "pending", "sending")
+                    db.many(conn, INFLIGHT, [(batch[0].id, batch[-1].id, self.cs_id)])
                 self._send(connector, batch)
+                upto = batch[-1].id
                 sent += len(batch)
                 self.ctx.progress(f"export {self.target}", sent, None)
             connector.finish_export()
         finally:
             connector.close()
         status = "partial" if self.failed else "done"
-        with self.ctx.db.begin() as conn:
-            conn.exec_driver_sql(self.ctx.db.q("UPDATE change_sets SET status = ? WHERE id = ?"), (status, self.cs_id))
+        with db.begin() as conn:
+            db.many(conn, DONE, [(self.cs_id,)])
+            db.many(conn, FINISH, [(status, self.cs_id)])
         return {"status": status, "failed": self.failed}
 
-    def _mark_range(self, conn: Connection, batch: list[Change], old: str, new: str) -> None:
-        if batch:
-            self.ctx.db.many(conn, MARK_RANGE, [(new, self.cs_id, old, batch[0].id, batch[-1].id)])
-
-    def _resume(self, connector: Connector) -> None:
-        with self.ctx.db.begin() as conn:
-            sending = self._load(conn, "sending")
-        if not sending:
-            return
-        have = connector.confirm(sending) if connector.supports(Capability.CONFIRM) else set()
-        with self.ctx.db.begin() as conn:
-            # Back to pending first: _record marks every remaining "sending" row of its range as done.
-            self.ctx.db.many(conn, MARK_ONE, [("pending", c.id) for c in sending if c.id not in have])
-            self._record(conn, [ChangeResult(c.id, True) for c in sending if c.id in have], sending)
+    def _resume(self, connector: Connector) -> int:
+        """Settle a batch left in flight by a dead process; return how far the change set has gone."""
+        db = self.ctx.db
+        with db.begin() as conn:
+            upto, lo, hi = db.fetch(conn, PROGRESS, (self.cs_id,))[0]
+            inflight = self._load(conn, lo - 1, hi) if lo is not None else []
+        if not inflight:
+            return int(upto)
+        have = connector.confirm(inflight) if connector.supports(Capability.CONFIRM) else set()
+        confirmed = [c for c in inflight if c.id in have]
+        with db.begin() as conn:
+            # Marked done one by one and the batch stays in flight: if we die again, only the rest is asked about.
+            self._record(conn, [ChangeResult(c.id, True) for c in confirmed], confirmed, None)
         self.ctx.report.warnings.append(
-            f"{self.target}: resumed an interrupted export; {len(have)} of {len(sending)} in-flight changes "
+            f"{self.target}: resumed an interrupted export; {len(have)} of {len(inflight)} in-flight changes "
             "were already applied and were not sent again"
         )
+        rest = [c for c in inflight if c.id not in have]
+        if rest:
+            self._send(connector, rest)
+        with db.begin() as conn:
+            db.many(conn, SENT, [(hi, self.cs_id)])
+        return int(hi)
 
     def _send(self, connector: Connector, batch: list[Change]) -> None:
         remote = [c for c in batch if c.op != Op.FORGET]
@@ -103,10 +120,13 @@ class Exporter:
         if missing:
             raise RetriableError(f"{self.target}: the connector returned no result for {len(missing)} changes")
         with self.ctx.db.begin() as conn:
-            self._record(conn, results, batch)
+            self._record(conn, results, batch, batch[-1].id)
 
-    def _record(self, conn: Connection, results: list[ChangeResult], batch: list[Change]) -> None:
-        """Failures first (one by one), then the rest of the batch's ``sending`` rows as done in one range."""
+    def _record(self, conn: Connection, results: list[ChangeResult], batch: list[Change], upto: int | None) -> None:
+        """Failures one by one; what went through into the target's state; then move ``sent_upto``.
+
+        With ``upto`` None the progress stays and the successes are marked done one by one.
+        """
         db, ctx = self.ctx.db, self.ctx
         by_id = {c.id: c for c in batch}
         bad = [r for r in results if not r.ok]
@@ -115,26 +135,22 @@ class Exporter:
         for r in bad[:MAX_ERRORS]:
             c = by_id[r.change_id]
             ctx.report.errors.append(f"{self.target}: {c.op} {c.object_type} {c.key}: {r.error}")
-        ok = [by_id[r.change_id] for r in results if r.ok]
-        ok_ids = {c.id for c in ok}
-        db.many(conn, MARK_RANGE, [("done", self.cs_id, "sending", min(ok_ids), max(ok_ids))] if ok_ids else [])
         keep, drop = [], []
-        for c in ok:
+        for r in results:
+            if not r.ok:
+                continue
+            c = by_id[r.change_id]
             state = after(c.op, c.soft)
             if state is None:
                 drop.append((self.target, c.object_type, c.key))
             else:
                 keep.append(
-                    (
-                        self.target,
-                        c.object_type,
-                        c.key,
-                        c.mv_id,
-                        c.hash,
-                        c.attrs_json or "{}",
-                        state,
-                        ctx.run_id,
-                    )
+                    (self.target, c.object_type, c.key, c.mv_id, c.hash, c.attrs_json or "{}", state, ctx.run_id)
                 )
+        keep.sort(key=lambda row: (row[1], row[2]))  # key order keeps the index writes together
         db.many(conn, UPSERT, keep)
         db.many(conn, DROP, drop)
+        if upto is None:
+            db.many(conn, DONE_ONE, [(r.change_id,) for r in results if r.ok])
+        else:
+            db.many(conn, SENT, [(upto, self.cs_id)])

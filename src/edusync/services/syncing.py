@@ -21,9 +21,11 @@ from edusync.engine.flows import FlowSet, RefResolver, SourceRef, Unresolved, me
 from edusync.engine.lifecycle import purge
 from edusync.model.hashing import loads, text_hash
 from edusync.model.records import Attrs, MvObject, State
+from edusync.services import bulk_sync
 from edusync.services.context import RunContext
 from edusync.services.joins import JoinIndex
 from edusync.services.mvstore import load_mv, save_changed
+from edusync.storage import tables as t
 
 PAGE = 20_000
 DIRTY = (
@@ -79,16 +81,28 @@ class SyncStep:
         return resolve
 
     def _sync_rule(self, compiled: Compiled) -> None:
+        with self.ctx.db.begin() as conn:
+            first_load = bulk_sync.applies(self, conn, compiled)
+        if first_load:
+            with self.ctx.db.without_indexes(t.mv_objects, bulk_sync.DEFERRED):
+                self._pages(compiled, first_load)
+        else:
+            self._pages(compiled, first_load)
+
+    def _pages(self, compiled: Compiled, first_load: bool) -> None:
         rule = compiled.rule
         last, done = 0, 0
         label = f"sync {rule.connector}/{rule.object_type}"
         while True:
             with self.ctx.db.begin() as conn:
-                rows = conn.exec_driver_sql(self.ctx.db.q(DIRTY), (rule.connector, rule.object_type, last, PAGE)).all()
+                rows = self.ctx.db.fetch(conn, DIRTY, (rule.connector, rule.object_type, last, PAGE))
                 if not rows:
                     break
                 last = rows[-1][0]
-                _Page(self, compiled, conn).process(rows)
+                if first_load:
+                    self.ctx.db.many(conn, LINK, bulk_sync.project_page(self, compiled, conn, rows))
+                else:
+                    _Page(self, compiled, conn).process(rows)
             done += len(rows)
             self.ctx.progress(label, done, None)
 

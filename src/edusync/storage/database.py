@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from edusync.errors import StorageError
+from edusync.storage.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ENV_URL = "EDUSYNC_DATABASE_URL"
@@ -139,6 +140,29 @@ class Database:
             for row in rows:
                 copy.write_row(row)
 
+    def ensure_indexes(self) -> None:
+        """Create any index of the schema that is missing (one dropped for a bulk load that died)."""
+        with self.engine.begin() as conn:
+            for table in metadata.tables.values():
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
+
+    @contextmanager
+    def without_indexes(self, table: Table, names: Sequence[str]) -> Iterator[None]:
+        """Drop secondary indexes for a bulk load and build them again after it.
+
+        Building an index once over a million sorted keys is far cheaper than keeping
+        it up to date through a million random inserts.
+        """
+        with self.begin() as conn:
+            for index in table.indexes:
+                if index.name in names:
+                    index.drop(conn, checkfirst=True)
+        try:
+            yield
+        finally:
+            self.ensure_indexes()
+
     def migrate(self) -> None:
         with self.engine.begin() as conn:
             cfg = alembic_config()
@@ -176,6 +200,7 @@ def open_database(url: str | None = None, base_dir: Path | None = None, *, migra
     if migrate:
         try:
             db.migrate()
+            db.ensure_indexes()
         except OperationalError as exc:
             raise StorageError(f"cannot open or migrate the database: {exc.orig}") from exc
     return db

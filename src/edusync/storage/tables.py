@@ -125,6 +125,10 @@ change_sets = Table(
     Column("created_at", String(32), nullable=False),
     Column("decided_by", String(128)),
     Column("decided_at", String(32)),
+    # Export progress: every change with id <= sent_upto has its result; a batch being sent is in flight.
+    Column("sent_upto", Integer, nullable=False, default=0),
+    Column("inflight_from", Integer),
+    Column("inflight_to", Integer),
     Index("ix_cset_target", "target", "status"),
 )
 
@@ -143,7 +147,7 @@ changes = Table(
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("error", Text),
-    Index("ix_change_set_status", "change_set_id", "status", "id"),
+    Index("ix_change_set", "change_set_id", "id"),
 )
 
 watermarks = Table(

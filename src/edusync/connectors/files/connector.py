@@ -69,6 +69,7 @@ class FilesConnector(Connector):
         {Capability.FULL_IMPORT, Capability.EXPORT, Capability.CONFIRM, Capability.SOFT_DELETE}
     )
     settings_model = FilesSettings
+    default_batch_size = 20_000  # a batch is one append and one fsync
     settings: FilesSettings
 
     def object_types(self) -> list[ObjectTypeSpec]:

@@ -36,6 +36,9 @@ def upgrade() -> None:
     sa.Column('created_at', sa.String(length=32), nullable=False),
     sa.Column('decided_by', sa.String(length=128), nullable=True),
     sa.Column('decided_at', sa.String(length=32), nullable=True),
+    sa.Column('sent_upto', sa.Integer(), nullable=False),
+    sa.Column('inflight_from', sa.Integer(), nullable=True),
+    sa.Column('inflight_to', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('change_sets', schema=None) as batch_op:
@@ -58,7 +61,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('changes', schema=None) as batch_op:
-        batch_op.create_index('ix_change_set_status', ['change_set_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_change_set', ['change_set_id', 'id'], unique=False)
 
     op.create_table('cs_objects',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -175,7 +178,7 @@ def downgrade() -> None:
 
     op.drop_table('cs_objects')
     with op.batch_alter_table('changes', schema=None) as batch_op:
-        batch_op.drop_index('ix_change_set_status')
+        batch_op.drop_index('ix_change_set')
 
     op.drop_table('changes')
     with op.batch_alter_table('change_sets', schema=None) as batch_op:

@@ -92,3 +92,28 @@ def test_yaml_booleans_do_not_become_keys(tmp_path: Path) -> None:
     data = yaml.safe_load(template())
     assert data["sync"][1]["join"][0] == {"match": {"fnr": "nin"}}
     assert load_config(write(tmp_path, template())).config.sync[1].join[0].match == {"fnr": "nin"}
+
+
+def test_a_literal_secret_is_refused_and_a_reference_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import BaseModel, SecretStr
+
+    from edusync.connectors import registry
+    from edusync.connectors.files import FilesConnector
+
+    class Settings(BaseModel):
+        password: SecretStr
+
+    class WithSecret(FilesConnector):
+        settings_model = Settings
+
+    types = {**registry.connector_types(), "secretive": WithSecret}
+    monkeypatch.setattr(registry, "connector_types", lambda: types)
+    data = yaml.safe_load(template())
+    data["connectors"]["vault"] = {"type": "secretive", "settings": {"password": "hunter2"}}
+    with pytest.raises(ConfigError, match=r"connectors.vault.settings.password: a secret must be an \$\{ENV_VAR\}"):
+        load_config(write(tmp_path, yaml.safe_dump(data, sort_keys=False)))
+    monkeypatch.setenv("VAULT_PASSWORD", "hunter2")
+    data["connectors"]["vault"]["settings"]["password"] = "${VAULT_PASSWORD}"
+    loaded = load_config(write(tmp_path, yaml.safe_dump(data, sort_keys=False)))
+    secret = loaded.settings["vault"].password  # type: ignore[attr-defined]
+    assert secret.get_secret_value() == "hunter2" and "hunter2" not in repr(loaded.settings["vault"])

@@ -32,7 +32,13 @@ def test_rerun_without_changes_sends_nothing(workspace: Workspace) -> None:
     assert len(workspace.out_lines()) == before
     imported = second.report.as_dict()["import"]["sis/membership"]
     assert imported["unchanged"] == imported["seen"] == len(workspace.county.memberships)
+    assert imported["identical_source"] == 1, "an identical file is not read again"
     assert "sync" not in second.report.as_dict()
+    workspace.county.memberships.append(workspace.county.memberships.pop(0))  # same rows, another order
+    third = workspace.run(day=2)
+    imported = third.report.as_dict()["import"]["sis/membership"]
+    assert "identical_source" not in imported and imported["unchanged"] == imported["seen"]
+    assert len(workspace.out_lines()) == before
 
 
 def test_a_night_of_changes_becomes_exactly_those_changes(workspace: Workspace) -> None:

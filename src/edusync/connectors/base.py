@@ -28,6 +28,9 @@ which every connector's tests subclass):
    that nothing is applied twice. Without it, ``export`` must be idempotent.
 7. ``begin_export(run_id, target)`` is called before the first batch of a change set
    and ``finish_export()`` after the last, so file targets can publish atomically.
+8. A source may return a ``snapshot(t)``: a fingerprint of everything it holds of a
+   type, cheap to compute (a file's hash). Equal snapshots promise an identical
+   full import, which the engine then skips.
 """
 
 from __future__ import annotations
@@ -109,6 +112,10 @@ class Connector(ABC):
     def import_objects(self, object_type: str, *, since: str | None = None) -> ImportStream:
         """Yield the objects of ``object_type`` (all, or those changed after ``since``)."""
         raise FatalError(f"connector {self.name!r} ({self.type_name}) cannot import")
+
+    def snapshot(self, object_type: str) -> str | None:
+        """A fingerprint of the whole of ``object_type`` as the source holds it now, if cheap; else None."""
+        return None
 
     def begin_export(self, run_id: int, change_set_id: int) -> None:
         """Prepare to receive the batches of one change set."""

@@ -30,6 +30,8 @@ GONE = (
     "AND anchor = ?"
 )
 EXISTING = "SELECT anchor, hash FROM cs_objects WHERE connector = ? AND object_type = ? AND state = ?"
+PRESENT = "SELECT count(*) FROM cs_objects WHERE connector = ? AND object_type = ? AND state = 'present'"
+MARKS = "SELECT value, snapshot FROM watermarks WHERE connector = ? AND object_type = ?"
 
 
 def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) -> None:
@@ -61,19 +63,36 @@ class _Import:
         """Anchor → hash of the staged objects in ``state``, read straight from the driver (a county is millions)."""
         return dict(self.ctx.db.fetch(self.conn, EXISTING, (self.connector.name, self.object_type, state)))
 
-    def _watermark(self) -> str | None:
-        row = self.conn.exec_driver_sql(
-            self.ctx.db.q("SELECT value FROM watermarks WHERE connector = ? AND object_type = ?"),
-            (self.connector.name, self.object_type),
-        ).first()
-        return None if row is None else str(row[0])
+    def _marks(self) -> tuple[str | None, str | None]:
+        """The delta watermark and the snapshot of the last full import."""
+        rows = self.ctx.db.fetch(self.conn, MARKS, (self.connector.name, self.object_type))
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+    def _unchanged(self) -> _Import:
+        """The source says it holds exactly what it held last time: nothing to read."""
+        (count,) = self.ctx.db.fetch(self.conn, PRESENT, (self.connector.name, self.object_type))[0]
+        self.gone: list[str] = []
+        self.before, self.watermark = int(count), self.old_watermark
+        self.counts = {
+            "seen": int(count),
+            "added": 0,
+            "changed": 0,
+            "unchanged": int(count),
+            "gone": 0,
+            "identical_source": 1,
+        }
+        return self
 
     def stage(self, delta: bool) -> _Import:
         """Stage new and changed records; find what is gone, without marking it yet."""
         ctx, name, object_type, subject = self.ctx, self.connector.name, self.object_type, self.subject
+        self.old_watermark, old_snapshot = self._marks()
+        self.snapshot = None if delta else self.connector.snapshot(object_type)
+        if self.snapshot is not None and self.snapshot == old_snapshot:
+            return self._unchanged()
         present = self._existing("present")
         gone_before = self._existing("gone")
-        stream = self.connector.import_objects(object_type, since=self._watermark() if delta else None)
+        stream = self.connector.import_objects(object_type, since=self.old_watermark if delta else None)
         seen: set[str] = set()
         added = changed = 0
         run_id = ctx.run_id
@@ -123,14 +142,15 @@ class _Import:
         ctx, run_id = self.ctx, self.ctx.run_id
         name, object_type = self.connector.name, self.object_type
         ctx.db.many(self.conn, GONE, [(True, run_id, name, object_type, a) for a in self.gone])
-        if self.watermark is not None:
-            row = {
-                "connector": self.connector.name,
-                "object_type": self.object_type,
-                "value": self.watermark,
-                "run_id": run_id,
-            }
-            ctx.db.upsert(self.conn, t.watermarks, [row], ["connector", "object_type"])
+        # A delta leaves no snapshot: the next full import must read everything again.
+        row = {
+            "connector": name,
+            "object_type": object_type,
+            "value": self.watermark,
+            "snapshot": self.snapshot,
+            "run_id": run_id,
+        }
+        ctx.db.upsert(self.conn, t.watermarks, [row], ["connector", "object_type"])
 
     def _flush(self) -> None:
         self.ctx.db.insert(self.conn, t.cs_objects, COLUMNS, self.inserts)

@@ -60,33 +60,47 @@ def _cascade(ctx: RunContext, conn: Connection) -> None:
         select(mv.c.id, mv.c.state).where(mv.c.changed_run == ctx.run_id, mv.c.object_type.in_(["person", "group"]))
     ).all()
     gone = [i for i, s in changed if s in (State.DISABLED.value, State.PURGED.value)]
-    back = [i for i, s in changed if s in (State.ACTIVE.value, State.GRACE.value)]
-    live = (State.ACTIVE.value, State.GRACE.value)
-    _cascade_set(ctx, conn, gone, live, State.DISABLED, "disabled_with_owner")
-    _cascade_set(ctx, conn, back, (State.DISABLED.value,), State.ACTIVE, "restored_with_owner")
+    back = {i for i, s in changed if s in (State.ACTIVE.value, State.GRACE.value)}
+    _disable_with_owners(ctx, conn, gone)
+    if back:
+        _restore_with_owners(ctx, conn, back)
 
 
-def _cascade_set(
-    ctx: RunContext, conn: Connection, owners: list[str], states: tuple[str, ...], to: State, what: str
-) -> None:
+def _disable_with_owners(ctx: RunContext, conn: Connection, owners: list[str]) -> None:
     mv = t.mv_objects
     moved: list[MvObject] = []
     for i in range(0, len(owners), CHUNK):
         part = owners[i : i + CHUNK]
         q = select(*MV_COLUMNS).where(
             mv.c.object_type == "membership",
-            mv.c.state.in_(states),
+            mv.c.state.in_([State.ACTIVE.value, State.GRACE.value]),
             or_(mv.c.person_id.in_(part), mv.c.group_id.in_(part)),
         )
-        for row in conn.execute(q):
+        moved += [row_to_mv(row) for row in conn.execute(q)]
+    _move(ctx, conn, moved, State.DISABLED, "disabled_with_owner")
+
+
+def _restore_with_owners(ctx: RunContext, conn: Connection, back: set[str]) -> None:
+    """Read the (few) disabled memberships, not the memberships of every owner that changed."""
+    mv = t.mv_objects
+    q = select(*MV_COLUMNS, mv.c.person_id, mv.c.group_id).where(
+        mv.c.object_type == "membership", NOT_ACTIVE, mv.c.state == State.DISABLED.value
+    )
+    moved = []
+    for row in conn.execute(q):
+        if row[-2] in back or row[-1] in back:
             obj = row_to_mv(row)
-            if to == State.ACTIVE and not (obj.sources and _owners_live(conn, obj)):
-                continue
-            obj.state = to
-            obj.state_since = ctx.stamp
-            moved.append(obj)
-    ctx.report.add("lifecycle", "membership", what, len(moved))
-    _save(ctx, conn, moved)
+            if obj.sources and _owners_live(conn, obj):
+                moved.append(obj)
+    _move(ctx, conn, moved, State.ACTIVE, "restored_with_owner")
+
+
+def _move(ctx: RunContext, conn: Connection, objects: list[MvObject], to: State, what: str) -> None:
+    for obj in objects:
+        obj.state = to
+        obj.state_since = ctx.stamp
+    ctx.report.add("lifecycle", "membership", what, len(objects))
+    _save(ctx, conn, objects)
 
 
 def _owners_live(conn: Connection, obj: MvObject) -> bool:

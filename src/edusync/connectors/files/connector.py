@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,6 +98,16 @@ class FilesConnector(Connector):
         if path.suffix in (".json", ".jsonl"):
             return ImportStream(read_json(path, anchor))
         return ImportStream(read_csv(path, anchor, self.settings.encoding, self.settings.delimiter))
+
+    def snapshot(self, object_type: str) -> str | None:
+        """The hash of the file and of the settings that decide how it is read."""
+        path = self._source_file(object_type)
+        s = self.settings
+        digest = hashlib.blake2b(f"{path.name}|{s.types[object_type]}|{s.encoding}|{s.delimiter}".encode())
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()[:32]
 
     # -- target -----------------------------------------------------------------------------
 

@@ -149,7 +149,8 @@ def upgrade() -> None:
     op.create_table('watermarks',
     sa.Column('connector', sa.String(length=64), nullable=False),
     sa.Column('object_type', sa.String(length=64), nullable=False),
-    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=True),
+    sa.Column('snapshot', sa.String(length=64), nullable=True),
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('connector', 'object_type')
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,8 @@ import pytest
 from edusync.connectors import registry
 from edusync.connectors.files import FilesConnector
 from edusync.model.records import Change, ChangeResult
-from edusync.services.runner import Runner
+from edusync.services.locking import RunInProgress
+from edusync.storage import tables as t
 from tests.workspace import Workspace
 
 
@@ -46,10 +48,10 @@ def test_killed_export_resumes_without_duplicates(workspace: Workspace) -> None:
     env = {**os.environ}
     killed = _kill_mid_export(workspace, env)
     assert killed, "the child finished before it could be killed mid-export"
-    run_id = workspace.run_info(1)["id"]
-    assert workspace.run_info(run_id)["status"] == "running"
-    outcome = Runner(workspace.loaded, workspace.db).resume(run_id)
+    assert workspace.run_info(1)["status"] == "running"
+    outcome = workspace.run(day=1)  # the next night first finishes the interrupted run
     assert outcome.status == "done", outcome.report.errors
+    assert workspace.run_info(1)["status"] == "done"
     lines = workspace.out_lines()
     ids = Counter(line["change_id"] for line in lines)
     assert max(ids.values()) == 1, "no change was written twice"
@@ -96,3 +98,23 @@ def test_changes_in_flight_are_confirmed_not_resent(
     ids = Counter(line["change_id"] for line in ws.out_lines())
     assert max(ids.values()) == 1
     assert len(ids) == sum(len(x) for x in (ws.county.orgs, ws.county.persons, ws.county.groups, ws.county.memberships))
+
+
+def test_a_run_does_not_start_while_another_is_alive(sqlite_workspace: Workspace) -> None:
+    ws = sqlite_workspace
+    ws.run()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with ws.db.begin() as conn:
+            conn.execute(
+                t.runs.update()
+                .where(t.runs.c.id == 1)
+                .values(status="running", owner=f"{socket.gethostname()}:{sleeper.pid}")
+            )
+        with pytest.raises(RunInProgress, match="run 1 is still in progress"):
+            ws.run(day=1)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert ws.run(day=1).status == "done", "once that process is gone, the run is settled and the next one runs"
+    assert ws.run_info(1)["status"] == "done"

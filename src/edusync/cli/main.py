@@ -122,6 +122,16 @@ def approve(
 
 
 @app.command()
+def resume(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Finish a run that was interrupted or failed, from the step where it stopped."""
+    with handled():
+        loaded, db = open_all(config)
+        with Bars(not as_json) as bars:
+            outcome = Runner(loaded, db, progress=bars).resume(run_id, actor=actor())
+    _finish(outcome, db, as_json)
+
+
+@app.command()
 def reject(run_id: int, config: Path = CONFIG_OPTION) -> None:
     """Discard the blocked change set of RUN; nothing of it is sent."""
     with handled():

@@ -23,6 +23,7 @@ from edusync.services.context import Progress, Report, RunContext, _no_progress
 from edusync.services.exporting import Exporter
 from edusync.services.importing import import_step
 from edusync.services.lifecycle import lifecycle_step
+from edusync.services.locking import RunInProgress, interrupted_runs, is_alive, owner
 from edusync.services.planning import plan_target
 from edusync.services.syncing import SyncStep
 from edusync.storage import Database
@@ -80,6 +81,15 @@ class Runner:
     ) -> RunOutcome:
         name, steps = self.loaded.config.profile(profile)
         clock = now or utcnow()
+        with self.db.begin() as conn:
+            dead = interrupted_runs(conn)
+        for run_id in dead:  # settle an interrupted export before anything is planned again
+            earlier = self.resume(run_id, actor=actor)
+            if earlier.status != "done":
+                raise RunInProgress(
+                    f"run {run_id} was interrupted and could not be finished ({earlier.status}); "
+                    f"see `edusync runs show {run_id}`"
+                )
         started = utcnow().isoformat(timespec="seconds")
         with self.db.begin() as conn:
             res = conn.execute(
@@ -94,6 +104,7 @@ class Runner:
                     counts="{}",
                     errors="[]",
                     warnings="[]",
+                    owner=owner(),
                 )
             )
             run_id = int(res.inserted_primary_key[0])  # type: ignore[index]
@@ -102,12 +113,20 @@ class Runner:
     def resume(self, run_id: int, *, actor: str = "edusync") -> RunOutcome:
         """Continue a run from the step that blocked or failed (after an approval)."""
         with self.db.begin() as conn:
-            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).one()
+            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+        if row is None:
+            raise FatalError(f"there is no run {run_id}")
+        if row.status not in ("running", "failed", "blocked"):
+            raise FatalError(f"run {run_id} is {row.status}; only an interrupted, failed or approved run can resume")
+        if row.status == "running" and row.owner and is_alive(row.owner):
+            raise RunInProgress(f"run {run_id} is still in progress ({row.owner})")
         block = loads(row.block) if row.block else None
+        if row.status == "blocked" and not (block and block.get("approved")):
+            raise FatalError(f"run {run_id} is blocked; approve or reject it first")
         approved = {block["hash"]} if block and block.get("approved") else set()
         report = Report.from_dict(loads(row.counts), loads(row.errors), loads(row.warnings))
         with self.db.begin() as conn:
-            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="running"))
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="running", owner=owner()))
         return self._execute(
             run_id,
             loads(row.steps),

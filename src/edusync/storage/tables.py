@@ -32,6 +32,7 @@ runs = Table(
     Column("errors", Text, nullable=False, default="[]"),
     Column("warnings", Text, nullable=False, default="[]"),
     Column("block", Text),
+    Column("owner", String(160)),  # host:pid of the process running it
 )
 
 cs_objects = Table(

@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('errors', sa.Text(), nullable=False),
     sa.Column('warnings', sa.Text(), nullable=False),
     sa.Column('block', sa.Text(), nullable=True),
+    sa.Column('owner', sa.String(length=160), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('target_objects',

@@ -48,26 +48,21 @@ def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> i
     rng = random.Random(seed)
     day = dt.datetime(2026, 8, 17, 2, 0, tzinfo=dt.UTC)
 
-    console.print(Rule("Night 1: the first full sync"))
-    first = runner.start("nightly", now=day)
-    render(console, queries.get_run(db, first.run_id))
-
     county = data.read(folder / "data")
-    log = nights.ordinary_night(county, rng)
-    data.write(county, folder / "data")
-    console.print(Rule("Night 2: an ordinary night"))
-    for line in log.lines:
-        console.print(f"  • {line}")
-    second = runner.start("nightly", now=day + dt.timedelta(days=1))
-    render(console, queries.get_run(db, second.run_id))
-
-    log = nights.broken_night(county)
-    data.write(county, folder / "data")
-    console.print(Rule("Night 3: a broken night"))
-    for line in log.lines:
-        console.print(f"  • {line}")
-    third = runner.start("nightly", now=day + dt.timedelta(days=2))
-    render(console, queries.get_run(db, third.run_id))
+    nights_ = [
+        ("Night 1: the first full sync", None),
+        ("Night 2: an ordinary night", lambda: nights.ordinary_night(county, rng)),
+        ("Night 3: a broken night", lambda: nights.broken_night(county)),
+    ]
+    for number, (title, change) in enumerate(nights_):
+        console.print(Rule(title))
+        if change is not None:
+            for line in change().lines:
+                console.print(f"  • {line}")
+            data.write(county, folder / "data")
+        outcome = runner.start("nightly", now=day + dt.timedelta(days=number))
+        render(console, queries.get_run(db, outcome.run_id))
+    third = outcome
 
     console.print(Rule("What you can do now"))
     console.print(f"  cd {folder}")

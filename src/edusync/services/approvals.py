@@ -60,6 +60,11 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None = None) ->
     """Record the approval; the caller then resumes the run."""
     with db.begin() as conn:
         _row, block = _blocked_run(conn, run_id)
+        if block.get("approved"):
+            raise ApprovalRefused(
+                f"run {run_id} is already approved by {block.get('approved_by')}; "
+                f"finish it with `edusync resume {run_id}`"
+            )
         if expect and not block["hash"].startswith(expect.lower()):
             raise ApprovalRefused(
                 f"run {run_id}: the approval names {expect}, but what was blocked is {block['hash'][:12]}"
@@ -71,46 +76,30 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None = None) ->
                 raise ApprovalRefused(f"run {run_id}: its change set is {status} (a later run replaced it)")
             if stored_hash(conn, cs_id) != block["hash"]:
                 raise ApprovalRefused(f"run {run_id}: the stored change set no longer matches what was blocked")
-            conn.execute(
-                update(t.change_sets)
-                .where(t.change_sets.c.id == cs_id)
-                .values(status="approved", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds"))
-            )
         block["approved"] = True
         block["approved_by"] = actor
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(block=dumps(block)))
-        audit(
-            conn,
-            actor,
-            "approve",
-            run_id,
-            cs_id,
-            hash=block["hash"],
-            kind=block["kind"],
-            reasons=block["reasons"],
-        )
+        _decide(conn, run_id, block, actor, "approve")
     return block
 
 
 def reject(db: Database, run_id: int, actor: str) -> dict[str, Any]:
     with db.begin() as conn:
         _row, block = _blocked_run(conn, run_id)
-        cs_id = block.get("change_set_id")
-        if cs_id is not None:
-            conn.execute(
-                update(t.change_sets)
-                .where(t.change_sets.c.id == cs_id)
-                .values(status="rejected", decided_by=actor, decided_at=utcnow().isoformat(timespec="seconds"))
-            )
         conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(status="rejected"))
-        audit(
-            conn,
-            actor,
-            "reject",
-            run_id,
-            cs_id,
-            hash=block["hash"],
-            kind=block["kind"],
-            reasons=block["reasons"],
-        )
+        _decide(conn, run_id, block, actor, "reject")
     return block
+
+
+def _decide(conn: Connection, run_id: int, block: dict[str, Any], actor: str, action: str) -> None:
+    """Record who decided what on the change set (if the block has one) and in the audit log."""
+    cs_id = block.get("change_set_id")
+    if cs_id is not None:
+        status = {"approve": "approved", "reject": "rejected"}[action]
+        stamp = utcnow().isoformat(timespec="seconds")
+        conn.execute(
+            update(t.change_sets)
+            .where(t.change_sets.c.id == cs_id)
+            .values(status=status, decided_by=actor, decided_at=stamp)
+        )
+    audit(conn, actor, action, run_id, cs_id, hash=block["hash"], kind=block["kind"], reasons=block["reasons"])

@@ -21,6 +21,7 @@ from edusync.errors import RetriableError
 from edusync.model.records import Change, ChangeResult, Op
 from edusync.services.connectors import open_connector
 from edusync.services.context import RunContext
+from edusync.storage import tables as t
 
 SELECT = (
     "SELECT id, object_type, key, op, attrs, hash, mv_id, soft FROM changes "
@@ -33,12 +34,8 @@ FAIL = "UPDATE changes SET status = 'failed', attempts = attempts + 1, error = ?
 DONE = "UPDATE changes SET status = 'done', attempts = attempts + 1 WHERE change_set_id = ? AND status = 'pending'"
 DONE_ONE = "UPDATE changes SET status = 'done', attempts = attempts + 1 WHERE id = ?"
 FINISH = "UPDATE change_sets SET status = ? WHERE id = ?"
-UPSERT = (
-    "INSERT INTO target_objects (target, object_type, key, mv_id, hash, attrs, state, run_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, object_type, key) DO UPDATE SET "
-    "mv_id = excluded.mv_id, hash = excluded.hash, attrs = excluded.attrs, state = excluded.state, "
-    "run_id = excluded.run_id"
-)
+TARGET_KEYS = ("target", "object_type", "key")
+TARGET_COLUMNS = ("target", "object_type", "key", "mv_id", "hash", "attrs", "state", "run_id")
 DROP = "DELETE FROM target_objects WHERE target = ? AND object_type = ? AND key = ?"
 MAX_ERRORS = 50
 LAST = 2**62
@@ -148,7 +145,7 @@ class Exporter:
                     (self.target, c.object_type, c.key, c.mv_id, c.hash, c.attrs_json or "{}", state, ctx.run_id)
                 )
         keep.sort(key=lambda row: (row[1], row[2]))  # key order keeps the index writes together
-        db.many(conn, UPSERT, keep)
+        db.upsert_rows(conn, t.target_objects, TARGET_KEYS, TARGET_COLUMNS, keep)
         db.many(conn, DROP, drop)
         if upto is None:
             db.many(conn, DONE_ONE, [(r.change_id,) for r in results if r.ok])

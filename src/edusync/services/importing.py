@@ -44,6 +44,8 @@ def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) 
                 _sanity_check(ctx, staged, approved)
             for imp in staged:
                 imp.finish()
+            if any(imp.counts["added"] for imp in staged):
+                ctx.db.analyze(conn, t.cs_objects)
     finally:
         connector.close()
     # Counted only once committed: a blocked or failed import staged nothing.

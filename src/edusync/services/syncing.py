@@ -28,11 +28,12 @@ from edusync.services.mvstore import load_mv, save_changed
 from edusync.storage import tables as t
 
 PAGE = 20_000
+ANALYZE_AFTER = 20_000  # rows synced by one rule after which the planner's statistics are refreshed
 DIRTY = (
     "SELECT id, anchor, attrs, state, mv_id FROM cs_objects WHERE connector = ? AND object_type = ? "
     "AND dirty AND id > ? ORDER BY id LIMIT ?"
 )
-LINK = "UPDATE cs_objects SET mv_id = ?, dirty = ? WHERE id = ?"
+LINK_COLUMNS = ("mv_id", "dirty")
 MAX_WARNINGS = 200
 
 
@@ -100,11 +101,16 @@ class SyncStep:
                     break
                 last = rows[-1][0]
                 if first_load:
-                    self.ctx.db.many(conn, LINK, bulk_sync.project_page(self, compiled, conn, rows))
+                    links = bulk_sync.project_page(self, compiled, conn, rows)
+                    self.ctx.db.update_rows(conn, t.cs_objects, "id", LINK_COLUMNS, links)
                 else:
                     _Page(self, compiled, conn).process(rows)
             done += len(rows)
             self.ctx.progress(label, done, None)
+        if done >= ANALYZE_AFTER:
+            with self.ctx.db.begin() as conn:
+                for table in (t.mv_objects, t.mv_keys, t.cs_objects):
+                    self.ctx.db.analyze(conn, table)
 
     def stored_values(self, conn: Connection, ref: SourceRef) -> tuple[Attrs, dict[str, int]]:
         """What another source of an object contributes, from its staged attributes."""
@@ -259,4 +265,4 @@ class _Page:
         changed = save_changed(ctx.db, self.conn, [*self.new.values(), *self.touched.values()], ctx.run_id, fresh)
         ctx.report.add("sync", self.subject, "updated", sum(1 for mv in changed if mv.id not in fresh))
         self.step.joins.store(self.conn, self.rule.metaverse_type, changed, fresh)
-        ctx.db.many(self.conn, LINK, self.links)
+        ctx.db.update_rows(self.conn, t.cs_objects, "id", LINK_COLUMNS, self.links)

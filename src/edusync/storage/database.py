@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from edusync.storage.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ENV_URL = "EDUSYNC_DATABASE_URL"
+BULK_MIN = 2000  # from this many rows, PostgreSQL writes go through COPY and one statement
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -108,12 +110,69 @@ class Database:
     def fetch_in(
         self, conn: Connection, sql: str, params: Sequence[Any], values: Sequence[Any], chunk: int = 2000
     ) -> list[tuple[Any, ...]]:
-        """Rows of ``sql`` whose ``{marks}`` placeholder is an IN list over ``values``, in chunks."""
+        """Rows of ``sql`` whose ``IN ({marks})`` is a list over ``values``, in chunks.
+
+        PostgreSQL gets one array parameter (``= ANY``), which it plans as an index lookup
+        however long the list is.
+        """
         out: list[tuple[Any, ...]] = []
+        if not self.is_sqlite:
+            any_sql = sql.replace("IN ({marks})", "= ANY(?)")
+            for i in range(0, len(values), 50_000):
+                out += self.fetch(conn, any_sql, [*params, list(values[i : i + 50_000])])
+            return out
         for i in range(0, len(values), chunk):
             part = list(values[i : i + chunk])
             out += self.fetch(conn, sql.format(marks=", ".join("?" * len(part))), [*params, *part])
         return out
+
+    def update_rows(
+        self, conn: Connection, table: Table, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """``UPDATE table SET columns WHERE key`` for each row (its values, then the key)."""
+        if not rows:
+            return
+        if self.is_sqlite or len(rows) < BULK_MIN:
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            self.many(conn, f"UPDATE {table.name} SET {sets} WHERE {key} = ?", rows)
+            return
+        tmp = self._staged(conn, table, [*columns, key], rows)
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        conn.exec_driver_sql(f"UPDATE {table.name} AS t SET {sets} FROM {tmp} AS s WHERE t.{key} = s.{key}")
+
+    def upsert_rows(
+        self, conn: Connection, table: Table, keys: Sequence[str], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert rows (``columns`` order), overwriting the other columns where ``keys`` match."""
+        if not rows:
+            return
+        cols = ", ".join(columns)
+        sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+        conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+        if self.is_sqlite or len(rows) < BULK_MIN:
+            marks = ", ".join("?" * len(columns))
+            self.many(conn, f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) {conflict}", rows)
+            return
+        tmp = self._staged(conn, table, columns, rows)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {tmp} {conflict}")
+
+    def _staged(self, conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+        """COPY rows into a temporary table shaped like ``table`` (PostgreSQL's fast path for bulk writes)."""
+        cols = ", ".join(columns)
+        tmp = f"tmp_{table.name}_{zlib.crc32(cols.encode()):08x}"
+        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {tmp} AS SELECT {cols} FROM {table.name} WITH NO DATA")
+        conn.exec_driver_sql(f"TRUNCATE {tmp}")
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return tmp
+
+    def analyze(self, conn: Connection, table: Table) -> None:
+        """Refresh the planner's statistics after a bulk load (PostgreSQL plans badly on stale ones)."""
+        if not self.is_sqlite:
+            conn.exec_driver_sql(f"ANALYZE {table.name}")
 
     def many(self, conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run ``sql`` (``?`` placeholders) once per row, straight through the driver.
@@ -132,7 +191,7 @@ class Database:
         if self.is_sqlite:
             marks = ", ".join("?" * len(columns))
             # Table and column names come from edusync's own schema, never from input.
-            conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", list(rows))  # noqa: S608
+            conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", list(rows))
             return
         raw = conn.connection.driver_connection
         assert raw is not None

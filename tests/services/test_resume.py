@@ -10,6 +10,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import ClassVar
 
 import pytest
 
@@ -118,3 +119,41 @@ def test_a_run_does_not_start_while_another_is_alive(sqlite_workspace: Workspace
         sleeper.wait()
     assert ws.run(day=1).status == "done", "once that process is gone, the run is settled and the next one runs"
     assert ws.run_info(1)["status"] == "done"
+
+
+class _RejectsSomePersons(FilesConnector):
+    """A target that refuses the first few persons it is sent, as a real one refuses bad rows."""
+
+    refuse = 0
+    refused: ClassVar[set[str]] = set()
+
+    def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        cls = type(self)
+        for c in changes:
+            if c.object_type == "person" and len(cls.refused) < cls.refuse:
+                cls.refused.add(c.key)
+        super().export([c for c in changes if c.key not in cls.refused])
+        return [ChangeResult(c.id, c.key not in cls.refused, "target said no") for c in changes]
+
+
+def test_refused_changes_are_retried_by_the_next_run(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = sqlite_workspace
+    _RejectsSomePersons.refuse, _RejectsSomePersons.refused = 3, set()
+    types = {**registry.connector_types(), "files": _RejectsSomePersons}
+    monkeypatch.setattr(registry, "connector_types", lambda: types)
+    first = ws.run()
+    refused = set(_RejectsSomePersons.refused)
+    assert len(refused) == 3
+    assert sum("target said no" in e for e in first.report.errors) == 3, first.report.errors
+    sent = {line["key"] for line in ws.out_lines()}
+    assert not refused & sent
+
+    _RejectsSomePersons.refuse, _RejectsSomePersons.refused = 0, set()
+    second = ws.run(day=1)
+    assert second.status == "done", second.report.errors
+    lines = ws.out_lines()
+    retried = [line["key"] for line in lines if line["key"] in refused]
+    assert sorted(retried) == sorted(refused), "each refused person is sent once the target takes it"
+    assert len(lines) == len(sent) + len(refused), "nothing that went through is sent again"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, select, text, update
 
 from edusync.config.models import ProvisionRule, TargetConfig
 from edusync.engine.criteria import compile_all
@@ -25,6 +25,12 @@ from edusync.services.context import RunContext
 from edusync.storage import tables as t
 
 PAGE = 20_000
+# Literal, so that SQLite matches it to the partial index of failed changes.
+FAILED = text("status = 'failed'")
+RETRY = (
+    "SELECT c.mv_id FROM changes AS c JOIN change_sets AS s ON s.id = c.change_set_id "
+    "WHERE c.status = 'failed' AND s.target = ? AND c.object_type = ? AND c.mv_id IS NOT NULL"
+)
 KNOWN = "SELECT 1 FROM target_objects WHERE target = ? AND object_type = ? LIMIT 1"
 BY_ID = "SELECT id, attrs, state FROM mv_objects WHERE id IN ({marks})"
 CHANGED = "SELECT id, attrs, state FROM mv_objects WHERE object_type = ? AND changed_run > ?"
@@ -114,12 +120,8 @@ def _supersede(conn: Connection, target: str, cs_id: int) -> None:
         .where(cst.c.target == target, cst.c.id != cs_id, cst.c.status.in_(["blocked", "preview", "planned"]))
         .values(status="superseded")
     )
-    old_failed = select(cst.c.id).where(cst.c.target == target, cst.c.id != cs_id)
-    conn.execute(
-        update(t.changes)
-        .where(t.changes.c.status == "failed", t.changes.c.change_set_id.in_(old_failed))
-        .values(status="superseded")
-    )
+    db_failed = select(cst.c.id).where(cst.c.target == target, cst.c.id != cs_id)
+    conn.execute(update(t.changes).where(FAILED, t.changes.c.change_set_id.in_(db_failed)).values(status="superseded"))
 
 
 class _Planner:
@@ -161,19 +163,9 @@ class _Planner:
             self._orphans()
 
     def _retry_ids(self) -> list[str]:
-        ch, cst = t.changes, t.change_sets
-        q = (
-            select(ch.c.mv_id)
-            .distinct()
-            .join(cst, cst.c.id == ch.c.change_set_id)
-            .where(
-                cst.c.target == self.target,
-                ch.c.status == "failed",
-                ch.c.object_type == self.rule.object_type,
-                ch.c.mv_id.is_not(None),
-            )
-        )
-        return sorted(str(r[0]) for r in self.conn.execute(q))
+        """Objects whose last change to this target failed (read through the small index of failures)."""
+        rows = self.ctx.db.fetch(self.conn, RETRY, (self.target, self.rule.object_type))
+        return sorted({str(r[0]) for r in rows})
 
     def _sent(self, keys: list[str]) -> dict[str, Sent]:
         """What the target was last sent for these keys (nothing to ask when it has none of this type)."""

@@ -149,6 +149,12 @@ changes = Table(
     Column("attempts", Integer, nullable=False),
     Column("error", Text),
     Index("ix_change_set", "change_set_id", "id"),
+    Index(
+        "ix_change_failed",
+        "change_set_id",
+        sqlite_where=text("status = 'failed'"),
+        postgresql_where=text("status = 'failed'"),
+    ),
 )
 
 watermarks = Table(

@@ -61,6 +61,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('changes', schema=None) as batch_op:
+        batch_op.create_index('ix_change_failed', ['change_set_id'], unique=False, sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
         batch_op.create_index('ix_change_set', ['change_set_id', 'id'], unique=False)
 
     op.create_table('cs_objects',
@@ -181,6 +182,7 @@ def downgrade() -> None:
     op.drop_table('cs_objects')
     with op.batch_alter_table('changes', schema=None) as batch_op:
         batch_op.drop_index('ix_change_set')
+        batch_op.drop_index('ix_change_failed', sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
 
     op.drop_table('changes')
     with op.batch_alter_table('change_sets', schema=None) as batch_op:

@@ -1,0 +1,220 @@
+"""The ``pifu-xml`` connector: PIFU-IMS 1.3 files out (full or delta), IMS Enterprise files in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import orjson
+
+from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
+from edusync.connectors.pifu import reader
+from edusync.connectors.pifu.delivery import prune, publish, upload
+from edusync.connectors.pifu.normalize import GROUP, MEMBERSHIP, ORG, PERSON, Canon, canon
+from edusync.connectors.pifu.render import Document, document
+from edusync.connectors.pifu.settings import PifuSettings
+from edusync.connectors.pifu.state import FAMILY, PendingRow, State
+from edusync.errors import FatalError, SkippableError
+from edusync.model.records import Change, ChangeResult, Op
+
+TYPES = ("person", "organisation", "group", "membership")
+_PERSON_ATTRS = ("nin", "feide", "username", "studentId", "employeeId", "givenName", "familyName", "fullName", "email")
+_GROUP_ATTRS = ("name", "groupType", "parent", "parentName", "start", "end", "adminPeriod")
+_MEMBER_ATTRS = ("person", "group", "roletype", "role", "subrole", "status", "begin", "end")
+
+
+class PifuConnector(Connector):
+    """Writes one PIFU-IMS file per change set into ``output`` (and over SFTP); reads ``input``.
+
+    Object types: ``person``, ``organisation`` and ``group`` (both PIFU ``<group>``s;
+    an organisation defaults to group type ``skole``), and ``membership``. The
+    attribute names each type reads are in docs/pifu.md. What was published is kept
+    in ``output/.<prefix>.pifu-state.sqlite`` (see :mod:`.state`), which is what a
+    full file and the recstatus of a delta file are computed from.
+    """
+
+    type_name = "pifu-xml"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.FULL_IMPORT,
+            Capability.DELTA_IMPORT,
+            Capability.EXPORT,
+            Capability.SOFT_DELETE,
+            Capability.CONFIRM,
+        }
+    )
+    settings_model = PifuSettings
+    default_batch_size = 20_000  # a batch is one SQLite transaction
+    settings: PifuSettings
+
+    def __init__(self, name: str, settings: Any, base_dir: Path) -> None:
+        super().__init__(name, settings, base_dir)
+        self._state: State | None = None
+        self._token = ""
+
+    def object_types(self) -> list[ObjectTypeSpec]:
+        return [
+            ObjectTypeSpec("person", "id", _PERSON_ATTRS),
+            ObjectTypeSpec("organisation", "id", _GROUP_ATTRS, {"parent": "organisation"}),
+            ObjectTypeSpec("group", "id", _GROUP_ATTRS, {"parent": "organisation"}),
+            ObjectTypeSpec("membership", "id", _MEMBER_ATTRS, {"person": "person", "group": "group"}),
+        ]
+
+    # -- source -----------------------------------------------------------------------------
+
+    def _input(self) -> Path:
+        if self.settings.input is None:
+            raise FatalError(f"connector {self.name!r}: 'input' is not set, so it cannot import")
+        return self.resolve_path(self.settings.input)
+
+    def import_objects(self, object_type: str, *, since: str | None = None) -> ImportStream:
+        if object_type not in TYPES:
+            raise FatalError(f"connector {self.name!r} has no object type {object_type!r}")
+        files = reader.select(self._input(), since)
+        records = reader.read(files, object_type, delta=since is not None)
+        return ImportStream(records, files[-1].name if files else since)
+
+    def snapshot(self, object_type: str) -> str | None:
+        """The hash of the files a full import reads."""
+        digest = hashlib.blake2b(object_type.encode())
+        for path in reader.select(self._input(), None):
+            digest.update(path.name.encode())
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        return digest.hexdigest()[:32]
+
+    # -- target -----------------------------------------------------------------------------
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.prefix or self.name
+
+    def _folder(self) -> Path:
+        if self.settings.output is None:
+            raise FatalError(f"connector {self.name!r}: 'output' is not set, so it cannot export")
+        folder = self.resolve_path(self.settings.output)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def state(self) -> State:
+        if self._state is None:
+            self._state = State(self._folder() / f".{self.prefix}.pifu-state.sqlite")
+        return self._state
+
+    def begin_export(self, run_id: int, change_set_id: int) -> None:
+        self._token = f"run{run_id:06d}-cs{change_set_id}"
+        self.state()
+
+    def _pending(self, c: Change) -> PendingRow:
+        if c.object_type not in TYPES:
+            raise SkippableError(f"pifu-xml has no object type {c.object_type!r}")
+        family = FAMILY.get(c.object_type, 1)
+        gone = c.op in (Op.DELETE, Op.ARCHIVE)
+        if gone:
+            keep = c.op == Op.DELETE and c.soft and self.settings.soft_delete == "inactive" and family != 1
+            # Kept-but-inactive takes its content from what was published (None: from the state).
+            return (c.id, family, c.key, None, None, None, int(keep), 0, None)
+        section, record = canon(c.object_type, c.key, c.attrs)
+        grp = record["group"] if section == MEMBERSHIP else record.get("parent", "")
+        label = record["short"] if section in (ORG, GROUP) else None
+        return (c.id, family, c.key, section, grp, label, 1, 1, orjson.dumps(record).decode())
+
+    def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
+        """Record the changes; they reach the file in :meth:`finish_export`."""
+        rows: list[PendingRow] = []
+        results: list[ChangeResult] = []
+        for c in changes:
+            try:
+                rows.append(self._pending(c))
+            except SkippableError as exc:
+                results.append(ChangeResult(c.id, False, f"{c.object_type} {c.key}: {exc}", retriable=False))
+        self.state().record(rows)
+        results += [ChangeResult(row[0], True) for row in rows]
+        return results
+
+    def confirm(self, changes: Sequence[Change]) -> set[int]:
+        """Changes recorded for the file being written, or in the file published last."""
+        return self.state().recorded([c.id for c in changes])
+
+    def finish_export(self) -> None:
+        state = self.state()
+        pending = state.pending_count()
+        if not pending and state.get("published") == self._token:
+            return  # this change set is already out (a resumed run)
+        full = self.settings.mode == "full" or (self.settings.mode == "auto" and state.is_empty())
+        if not full and not pending and self.settings.skip_empty_delta:
+            return
+        kind: Literal["full", "delta"] = "full" if full else "delta"
+        folder = self._folder()
+        final = folder / f"{self.prefix}-{self._token}-{kind}.xml"
+        tmp = folder / f".{final.name}.tmp"
+        state.begin()
+        try:
+            state.apply()
+            labels = state.labels()
+            s = self.settings
+            when = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+            with document(
+                tmp, kind, datasource=s.datasource, source=s.id_source, targets=s.targets, lang=s.lang, when=when
+            ) as doc:
+                if full:
+                    for _fam, key, section, _grp, active, text in state.objects():
+                        _emit(doc, labels, section, key, orjson.loads(text), None, bool(active))
+                else:
+                    _write_delta(doc, state, labels)
+            if s.sftp_host:
+                upload(s, self.base_dir, tmp, final.name)
+            publish(tmp, final)
+            state.commit({"published": self._token, "file": final.name, "mode": kind})
+        except BaseException:
+            state.rollback()
+            tmp.unlink(missing_ok=True)
+            raise
+        prune(folder, self.prefix, s.keep_files)
+
+    def close(self) -> None:
+        if self._state is not None:
+            self._state.close()
+            self._state = None
+
+
+def _emit(
+    doc: Document, labels: dict[str, str], section: int, key: str, c: Canon, recstatus: int | None, active: bool
+) -> None:
+    if section == PERSON:
+        doc.person(key, c, recstatus, active)
+    elif section == MEMBERSHIP:
+        doc.member(c, recstatus, active)
+    else:
+        parent: str = c["parent"]
+        label: str = c.get("label") or (c["short"] if parent == key else labels.get(parent, parent))
+        doc.group(key, c, label, recstatus)
+
+
+def _write_delta(doc: Document, state: State, labels: dict[str, str]) -> None:
+    """Each touched object once, as its net change: 1 new, 2 changed, 3 gone."""
+    for row in state.net():
+        _fam, key, present, active, text, section, _grp, existed, old_active, old_text, old_section, _old = row
+        after = orjson.loads(text) if present else None
+        before = orjson.loads(old_text) if existed else None
+        if after is None:
+            if before is not None:
+                _emit(doc, labels, old_section, key, before, 3, bool(old_active))
+        elif before is None:
+            _emit(doc, labels, section, key, after, 1, bool(active))
+        elif after == before and bool(active) == bool(old_active):
+            continue
+        elif section == MEMBERSHIP and _moved(before, after):
+            # The member is identified by group, person and role: a new identity is a delete and an add.
+            _emit(doc, labels, section, key, before, 3, bool(old_active))
+            _emit(doc, labels, section, key, after, 1, bool(active))
+        else:
+            _emit(doc, labels, section, key, after, 2, bool(active))
+
+
+def _moved(before: Canon, after: Canon) -> bool:
+    return any(before[k] != after[k] for k in ("group", "person", "roletype"))

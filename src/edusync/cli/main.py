@@ -31,6 +31,7 @@ trash_app = typer.Typer(help="Objects in grace or in the trash.", invoke_without
 app.add_typer(runs_app, name="runs")
 app.add_typer(trash_app, name="trash")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(__import__("edusync.cli.exams", fromlist=["exams_app"]).exams_app, name="exams")
 
 
 class Kind(StrEnum):

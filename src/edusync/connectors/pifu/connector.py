@@ -166,9 +166,12 @@ class PifuConnector(Connector):
                         _emit(doc, labels, section, key, orjson.loads(text), None, bool(active))
                 else:
                     _write_delta(doc, state, labels)
-            if s.sftp_host:
-                upload(s, self.base_dir, tmp, final.name)
-            publish(tmp, final)
+            if not full and not doc.records and s.skip_empty_delta:
+                tmp.unlink()  # every change folded into nothing the receiver would see
+            else:
+                if s.sftp_host:
+                    upload(s, self.base_dir, tmp, final.name)
+                publish(tmp, final)
             state.commit({"published": self._token, "file": final.name, "mode": kind})
         except BaseException:
             state.rollback()

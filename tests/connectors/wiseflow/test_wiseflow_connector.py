@@ -1,0 +1,87 @@
+"""The wiseflow connector against the WISEflow sandbox over HTTP: the contract, and idempotent export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from edusync.connectors.wiseflow import WiseflowConnector, WiseflowSettings
+from edusync.model.records import Change, Op
+from edusync.sandbox.serving import serve_in_thread
+from edusync.sandbox.wiseflow import create_app
+from edusync.testing.connector_contract import ConnectorContract
+
+TOKEN = "t"
+
+
+@pytest.fixture
+def wf_url() -> Iterator[str]:
+    with serve_in_thread(create_app(api_token=TOKEN)) as url:
+        yield url
+
+
+def make(url: str) -> WiseflowConnector:
+    settings = WiseflowSettings(base_url=f"{url}/v1", api_token=TOKEN, manager="leder@sandvoll.example", backoff=0.01)  # type: ignore[arg-type]
+    return WiseflowConnector("wiseflow", settings, Path("."))
+
+
+class TestContract(ConnectorContract):
+    @pytest.fixture
+    def connector(self, wf_url: str) -> WiseflowConnector:
+        return make(wf_url)
+
+
+EXAM = {
+    "examId": "9001|INF1000|1|SKR|2026 VÅR",
+    "title": "Programmering",
+    "subTitle": "INF1000",
+    "term": "2026 VÅR",
+    "startDateParticipants": "2026-05-11T09:00:00+02:00",
+    "endDateParticipants": "2026-05-11T13:00:00+02:00",
+    "endDateMarking": "2026-06-01",
+    "rooms": [{"id": "R1", "building": "Hovedbygget", "room": "Aud 1", "equipment": "PC"}],
+}
+PERSON = {
+    "exam": "exa-1",
+    "organisationId": "kari@sandvoll.example",
+    "firstName": "Kari",
+    "lastName": "Nordmann",
+    "emails": ["kari@sandvoll.example"],
+    "phones": ["+4799999999"],
+    "externalUserId": "150001",
+    "language": "nb",
+    "uniqueExamId": {"name": "kandidatnr", "value": "10001"},
+    "assessmentGroupIds": [],
+    "roomId": "R1",
+    "endDateParticipant": "2026-05-11T14:00:00+02:00",
+}
+
+
+def test_export_twice_makes_one_flow_one_participant_and_wrong_order_fails_alone(wf_url: str) -> None:
+    connector = make(wf_url)
+    orphan = Change(9, "participant", "par-9", Op.ADD, {**PERSON, "exam": "exa-unknown"})
+    for run in (1, 2):
+        connector.begin_export(run, run)
+        results = connector.export(
+            [Change(1, "exam", "exa-1", Op.ADD, EXAM), orphan, Change(2, "participant", "par-1", Op.ADD, PERSON)]
+        )
+        assert [r.ok for r in results] == [True, False, True]
+        assert "no flow" in (results[1].error or "")
+    summary = httpx.get(f"{wf_url}/_sandbox/summary", headers={"x-api-key": TOKEN}).json()
+    assert [(f["title"], f["participants"]) for f in summary["flows"]] == [("Programmering", 1)]
+    assert summary["rooms"] == 1
+
+
+def test_wiseflow_down_fails_the_batch_retriably_and_fast(wf_url: str) -> None:
+    connector = make(wf_url)
+    headers = {"x-api-key": TOKEN}
+    httpx.post(f"{wf_url}/_sandbox/faults/down", json={"requests": 100, "mode": "disconnect"}, headers=headers)
+    connector.begin_export(1, 1)
+    results = connector.export(
+        [Change(1, "exam", "exa-1", Op.ADD, EXAM), Change(2, "participant", "p", Op.ADD, PERSON)]
+    )
+    assert [(r.ok, r.retriable) for r in results] == [(False, True), (False, True)]
+    assert "not sent" in (results[1].error or "")

@@ -35,7 +35,8 @@ SYSTEM_SCHEMAS = ("core", "cosine", "inetorgperson")
 SLAPD = "/usr/sbin/slapd"
 MODULE_DIR = Path("/usr/lib/ldap")
 
-_OP = re.compile(r"conn=\d+ op=\d+ (ADD|MOD|DEL|MODRDN) dn=\"([^\"]*)\"")
+_OP = re.compile(r"(conn=\d+ op=\d+) (ADD|MOD|DEL|MODRDN) dn=\"([^\"]*)\"")
+_RESULT = re.compile(r"(conn=\d+ op=\d+) RESULT tag=\d+ err=(\d+)")
 _MOD_DN = re.compile(r"(conn=\d+ op=\d+) MOD dn=\"([^\"]*)\"")
 _MOD_ATTR = re.compile(r"(conn=\d+ op=\d+) MOD attr=(.*)$")
 
@@ -160,9 +161,22 @@ class Slapd:
                 raise
 
     def operations(self) -> Counter[tuple[str, str]]:
-        """How many ADD, MOD, DEL and MODRDN requests the server logged, per (operation, lower-cased DN)."""
+        """How many ADD, MOD, DEL and MODRDN requests the server carried out, per (operation, lower-cased DN).
+
+        Only requests answered with success count: slapd answers after its
+        transaction commits, so a request cut off by a kill was never applied.
+        """
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return Counter((op, dn.lower()) for op, dn in _OP.findall(text))
+        pending: dict[str, tuple[str, str]] = {}
+        done: Counter[tuple[str, str]] = Counter()
+        for line in text.splitlines():
+            if m := _OP.search(line):
+                pending[m.group(1)] = (m.group(2), m.group(3).lower())
+            elif (m := _RESULT.search(line)) and m.group(1) in pending:
+                op = pending.pop(m.group(1))
+                if m.group(2) == "0":
+                    done[op] += 1
+        return done
 
     def modified_attributes(self, dn: str) -> list[set[str]]:
         """For each MOD request the server logged on ``dn``, the attributes it touched (lower-cased)."""

@@ -44,15 +44,17 @@ def _events(path: Path, events: tuple[str, ...]) -> Any:
 
 def file_type(path: Path) -> str:
     """``full``, ``delta`` or ``event`` from ``properties/type``; a file without one is a full snapshot."""
+    depth = 0
     try:
-        for _, el in _events(path, ("end",)):
+        for event, el in _events(path, ("start", "end")):
             name = etree.QName(el).localname
-            if name == "type":
+            depth += 1 if event == "start" else -1
+            if event == "start" and depth == 2 and name not in ("comments", "properties"):
+                break  # the records have begun: no type given
+            if event == "end" and name == "type":
                 return (el.text or "").strip().lower() or "full"
-            if name == "properties":
-                break
-    except etree.XMLSyntaxError as exc:
-        raise SourceError(f"{path}:{exc.lineno}: malformed XML: {exc.msg}") from exc
+    except etree.XMLSyntaxError:
+        pass  # reading the file itself reports where it breaks, naming the element
     return "full"
 
 

@@ -144,4 +144,3 @@ class FsConnector(Connector):
                 s for p in self.client.programmes() for s in self.client.programme_students(p["studieprogramkode"])
             ]
         return self._students
-

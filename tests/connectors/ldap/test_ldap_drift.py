@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from edusync.model import fnr
 from edusync.model.records import Op
 from edusync.testing.slapd import Slapd
 from tests.connectors.ldap.conftest import MakeConnector
@@ -18,16 +19,18 @@ def test_hand_edit_is_reported_and_corrected_on_the_next_update(
     dn = f"employeeNumber=per-1,ou=people,{base_dn}"
     modify_by_hand(slapd, dn, "eduPersonPrimaryAffiliation", "employee")
     modify_by_hand(slapd, dn, "title", "set by hand, not managed")
+    modify_by_hand(slapd, dn, "norEduPersonNIN", "01010012356")
 
     drift = connector.drift([sent])
     assert [(d.attribute, d.expected, d.actual) for d in drift] == [
-        ("eduPersonPrimaryAffiliation", ["student"], ["employee"])
+        ("eduPersonPrimaryAffiliation", ["student"], ["employee"]),
+        ("norEduPersonNIN", [fnr.mask(PUPIL["norEduPersonNIN"])], ["010100*****"]),  # never shown whole
     ]
 
     # The engine sends an update for another reason (a new mail address); the hand edit is put right too.
     update = change("person", "per-1", Op.UPDATE, **{**PUPIL, "mail": "ny@example.no"})
     assert connector.export([update])[0].ok
-    assert slapd.modified_attributes(dn)[-1] == {"mail", "edupersonprimaryaffiliation"}
+    assert slapd.modified_attributes(dn)[-1] == {"mail", "edupersonprimaryaffiliation", "noredupersonnin"}
     entry = read(slapd, dn)
     assert entry is not None
     assert entry["edupersonprimaryaffiliation"] == ["student"]

@@ -32,6 +32,7 @@ from edusync.connectors.ldap.directory import LOST, RETRY_CODES, Directory, Foun
 from edusync.connectors.ldap.mapping import LAYOUTS, Entry, Mapper, modifications
 from edusync.connectors.ldap.settings import LdapSettings
 from edusync.errors import RetriableError, SkippableError
+from edusync.model import fnr
 from edusync.model.records import Change, ChangeResult, Op
 
 State = dict[tuple[str, str], Found]
@@ -228,8 +229,10 @@ class LdapConnector(Connector):
                 found.append(Drift(c.object_type, c.key, entry.dn, "*", ["present"], ["missing"]))
                 continue
             for name in modifications(entry, have.values or {}):
-                actual = (have.values or {}).get(name.lower(), [])
-                found.append(Drift(c.object_type, c.key, have.dn, name, entry.values.get(name, []), actual))
+                expected, actual = entry.values.get(name, []), (have.values or {}).get(name.lower(), [])
+                if name == "norEduPersonNIN":  # a drift report may be printed: never the number itself
+                    expected, actual = [fnr.mask(v) for v in expected], [fnr.mask(v) for v in actual]
+                found.append(Drift(c.object_type, c.key, have.dn, name, expected, actual))
         return found
 
     def close(self) -> None:

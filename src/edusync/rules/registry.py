@@ -39,7 +39,7 @@ class RuleSpec:
 
 
 _RULES: dict[str, RuleSpec] = {}
-_MODULES = ("edusync.rules.builtin",)
+_MODULES = ("edusync.rules.builtin", "edusync.rules.vigobas")
 _loaded = False
 
 

@@ -12,6 +12,7 @@ and switch faults on and off:
 ``POST /_sandbox/faults/truncate``        ``path`` of a class, ``count``: cut the JSON half way
 ``POST /_sandbox/faults/missing``         ``href`` of an object that then answers 404
 ``POST /_sandbox/faults/forbid``          ``path`` of a class that then answers 403
+``POST /_sandbox/faults/empty``           ``path`` of a class that then answers an empty collection
 ``POST /_sandbox/faults/clear``           every fault off
 ``POST /_sandbox/tokens/expire``          revoke every issued token (next call gets 401)
 ``POST /_sandbox/tokens/lifetime``        ``seconds`` for tokens issued from now on
@@ -125,6 +126,11 @@ def admin_router(
     @router.post("/faults/forbid")
     def forbid(path: str) -> dict[str, Any]:
         faults.forbidden.add(_class_path(path))
+        return faults.snapshot()
+
+    @router.post("/faults/empty")
+    def empty(path: str) -> dict[str, Any]:
+        faults.emptied.add(_class_path(path))
         return faults.snapshot()
 
     @router.post("/faults/clear")

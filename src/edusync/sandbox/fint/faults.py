@@ -4,7 +4,8 @@
 * ``delay``: requests wait before answering, long enough for a client to time out;
 * ``truncate``: the next N reads of a collection stop half way through the JSON;
 * ``missing``: one object answers 404 on its identifier route (a dangling link);
-* ``forbid``: a class answers 403, as FINT does when the client lacks access to it.
+* ``forbid``: a class answers 403, as FINT does when the client lacks access to it;
+* ``empty``: a class answers an empty collection, as an adapter does that lost its cache.
 
 Counters are consumed under a lock because uvicorn may run sync handlers in threads.
 """
@@ -28,6 +29,7 @@ class Faults:
     truncate: dict[str, int] = field(default_factory=dict)
     missing: set[tuple[str, str, str]] = field(default_factory=set)
     forbidden: set[str] = field(default_factory=set)
+    emptied: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def take_failure(self, path: str) -> int | None:
@@ -76,6 +78,7 @@ class Faults:
             self.truncate.clear()
             self.missing.clear()
             self.forbidden.clear()
+            self.emptied.clear()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -85,4 +88,5 @@ class Faults:
                 "truncate": {k: v for k, v in self.truncate.items() if v > 0},
                 "missing": [f"{path}/{name}/{value}" for path, name, value in sorted(self.missing)],
                 "forbidden": sorted(self.forbidden),
+                "empty": sorted(self.emptied),
             }

@@ -172,6 +172,8 @@ def _resources(
             return _json({"message": "sinceTimeStamp, size and offset must be non-negative integers"}, 400)
         with county.lock:
             positions = view.table(county).since(since) if since is not None else None
+        if view.path in faults.emptied:
+            positions = []
         self_url = base(request) + request.url.path + (f"?{request.url.query}" if request.url.query else "")
         pieces = pages.envelope(view, base(request), self_url, positions=positions, offset=offset, size=size)
         if faults.take_truncate(view.path):

@@ -1,0 +1,216 @@
+"""HTTP to FINT: password-grant tokens, paged collections in parallel, retries, asynchronous writes.
+
+FINT answers slowly and sometimes not at all; a 5xx or a timeout is tried again
+with backoff (``RetriableError`` once the retries are spent). 401 gets one fresh
+token; a second 401, a 403 or a 404 on a collection is fatal and names the path.
+Responses are parsed with orjson; a page that is not JSON names its path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import orjson
+
+from edusync.connectors.fint.settings import FintSettings
+from edusync.errors import FatalError, RetriableError, SourceError
+
+Entry = dict[str, Any]
+_TRANSIENT = (httpx.TimeoutException, httpx.TransportError)
+
+
+class NotFound(SourceError):
+    """A linked object or a collection does not exist (404)."""
+
+
+class FintClient:
+    def __init__(self, settings: FintSettings, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.s = settings
+        self.base = settings.base_url.rstrip("/")
+        limits = httpx.Limits(max_connections=settings.parallel * 2, max_keepalive_connections=settings.parallel * 2)
+        self.http = httpx.Client(timeout=settings.timeout_s, limits=limits, follow_redirects=False)
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+        self._sleep = sleep
+        self.requests = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- auth ---------------------------------------------------------------------------------
+
+    def _fetch_token(self) -> None:
+        data = {
+            "grant_type": "password",
+            "username": self.s.username,
+            "password": self.s.password.get_secret_value(),
+            "scope": self.s.scope,
+        }
+        auth = (self.s.client_id, self.s.client_secret.get_secret_value())
+        resp = self._send("POST", self.s.token_url, data=data, auth=auth, authorised=False)
+        if resp.status_code in (400, 401):
+            raise FatalError(f"FINT token endpoint refused the credentials ({resp.status_code}: {_reason(resp)})")
+        if resp.status_code != 200:
+            raise RetriableError(f"FINT token endpoint answered {resp.status_code}")
+        body = _json(resp, self.s.token_url)
+        self._token = str(body["access_token"])
+        # Refresh a minute early so a long import never sends a token that dies in flight.
+        self._expires = time.monotonic() + max(1.0, float(body.get("expires_in", 3600)) - 60)
+
+    def token(self, *, renew: bool = False) -> str:
+        with self._lock:
+            if renew or self._token is None or time.monotonic() >= self._expires:
+                self._fetch_token()
+            assert self._token is not None
+            return self._token
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def url(self, path_or_url: str) -> str:
+        return path_or_url if path_or_url.startswith("http") else self.base + path_or_url
+
+    def _send(self, method: str, url: str, *, authorised: bool = True, **kw: Any) -> httpx.Response:
+        """One request with retries on 5xx and timeouts; returns any other response."""
+        last = ""
+        for attempt in range(self.s.retries + 1):
+            if attempt:
+                self._sleep(self.s.backoff_s * 2 ** (attempt - 1))
+            headers = dict(kw.pop("headers", None) or {})
+            if authorised:
+                headers["Authorization"] = f"Bearer {self.token()}"
+            try:
+                self.requests += 1
+                resp = self.http.request(method, url, headers=headers, **kw)
+            except _TRANSIENT as exc:
+                last = f"{type(exc).__name__}"
+                kw["headers"] = headers
+                continue
+            kw["headers"] = headers
+            if resp.status_code == 401 and authorised and attempt == 0:
+                self.token(renew=True)  # the token died (expired or revoked): one fresh one
+                continue
+            if resp.status_code >= 500:
+                last = f"HTTP {resp.status_code}"
+                continue
+            return resp
+        raise RetriableError(f"FINT {method} {_path(url)} failed {self.s.retries + 1} times (last: {last})")
+
+    def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
+        url = self.url(path_or_url)
+        resp = self._send("GET", url, params=params)
+        if resp.status_code == 404:
+            raise NotFound(f"FINT has no {_path(url)} (404)")
+        if resp.status_code in (401, 403):
+            word = "refused the token" if resp.status_code == 401 else "does not allow this client to read"
+            raise FatalError(f"FINT {word} {_path(url)} ({resp.status_code})")
+        if resp.status_code != 200:
+            raise SourceError(f"FINT answered {resp.status_code} for {_path(url)}")
+        return _json(resp, url)
+
+    def last_updated(self, path: str) -> int:
+        return int(self.get(f"{path}/last-updated")["lastUpdated"])
+
+    def collection(self, path: str, *, since: int | None = None) -> Iterator[list[Entry]]:
+        """Pages of a collection's entries (all of it, or what changed after ``since``)."""
+        params: dict[str, Any] = {} if since is None else {"sinceTimeStamp": since}
+        size = self.s.page_size
+        if not size:
+            yield _entries(self.get(path, params), path)
+            return
+        first = self.get(path, {**params, "size": size, "offset": 0})
+        yield _entries(first, path)
+        total = int(first.get("total_items") or 0)
+        offsets = range(size, total, size)
+        if not offsets:
+            return
+        with ThreadPoolExecutor(self.s.parallel) as pool:
+            # Pages are fetched ahead in parallel but handed over in order, at most ``parallel`` ahead,
+            # so a collection of a million rows is never all in memory at once.
+            ahead: deque[Future[Any]] = deque()
+            for offset in offsets:
+                ahead.append(pool.submit(self.get, path, {**params, "size": size, "offset": offset}))
+                if len(ahead) > self.s.parallel:
+                    yield _entries(ahead.popleft().result(), path)
+            while ahead:
+                yield _entries(ahead.popleft().result(), path)
+
+    def fetch_many(self, urls: list[str]) -> Iterator[tuple[str, Entry | None]]:
+        """Single objects by link, in parallel; a 404 gives ``None`` (the caller says what it means)."""
+
+        def one(url: str) -> tuple[str, Entry | None]:
+            try:
+                return url, self.get(url)
+            except NotFound:
+                return url, None
+
+        with ThreadPoolExecutor(self.s.parallel) as pool:
+            yield from pool.map(one, urls)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def put_and_wait(self, url: str, body: Entry) -> tuple[str, str]:
+        """PUT a whole resource and poll its status: ("done"|"rejected"|"gone"|"failed", detail)."""
+        resp = self._send(
+            "PUT", self.url(url), content=orjson.dumps(body), headers={"Content-Type": "application/json"}
+        )
+        if resp.status_code == 400:
+            return "rejected", _reason(resp)
+        if resp.status_code != 202 or "location" not in resp.headers:
+            return "failed", f"FINT answered {resp.status_code} to the write"
+        status_url = self.url(resp.headers["location"])
+        for _ in range(self.s.write_max_polls):
+            poll = self._send("GET", status_url)
+            if poll.status_code == 202:
+                self._sleep(self.s.write_poll_s)
+                continue
+            if poll.status_code in (200, 201, 303):
+                return "done", ""
+            if poll.status_code == 400:
+                return "rejected", _reason(poll)
+            if poll.status_code == 410:
+                return "gone", "FINT says the resource is gone (410)"
+            return "failed", f"status {poll.status_code}"
+        return "failed", f"still pending after {self.s.write_max_polls} polls"
+
+
+def _path(url: str) -> str:
+    """The path of a URL without its last segment's value when that may be a fødselsnummer."""
+    path = httpx.URL(url).path
+    head, _, tail = path.rpartition("/")
+    return f"{head}/…" if tail.isdigit() and len(tail) == 11 else path
+
+
+def _json(resp: httpx.Response, url: str) -> Any:
+    try:
+        return orjson.loads(resp.content)
+    except orjson.JSONDecodeError as exc:
+        raise SourceError(f"FINT sent malformed JSON for {_path(url)} ({exc})") from exc
+
+
+def _entries(page: Any, path: str) -> list[Entry]:
+    try:
+        entries = page["_embedded"]["_entries"]
+    except (KeyError, TypeError):
+        if isinstance(page, dict) and page.get("total_items") == 0:
+            return []
+        raise SourceError(f"FINT page for {path} has no _embedded._entries") from None
+    if not isinstance(entries, list):
+        raise SourceError(f"FINT page for {path}: _entries is not a list")
+    return entries
+
+
+def _reason(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("error_description") or body.get("error") or body)[:200]
+    return str(body)[:200]

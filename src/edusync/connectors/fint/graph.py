@@ -1,0 +1,195 @@
+"""FINT's resources held as a graph of slim objects, keyed by the paths that link them.
+
+FINT links objects by URL (``…/systemid/74000004``); edusync keys them by the URL's
+path without the API's host, so the same county reads the same through any base URL.
+Only the fields and relations the agent uses are kept, which is what lets a county of
+1.5 million memberships fit in memory: a membership is a tuple, not a dict.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    path: str
+    #: relations kept, by their link name
+    rels: tuple[str, ...] = ()
+    #: memberships: kept as (path, start, end, elevforhold, group)
+    membership_of: str = ""
+
+
+def resources(version: str) -> dict[str, Resource]:
+    """Every class the agent reads, for model version ``v3`` (basisgruppe) or ``v4`` (klasse)."""
+    bg = "klasse" if version == "v4" else "basisgruppe"
+    bgm = "klassemedlemskap" if version == "v4" else "basisgruppemedlemskap"
+    group_rels = ("skole", "skolear", "trinn", "fag", "undervisningsforhold")
+    table = [
+        Resource("skole", "/utdanning/utdanningsprogram/skole", ("organisasjon", "basisgruppe", "klasse",
+                 "undervisningsgruppe", "kontaktlarergruppe", "skoleressurs")),
+        Resource("organisasjonselement", "/administrasjon/organisasjon/organisasjonselement",
+                 ("overordnet", "leder", "skole")),
+        Resource("arstrinn", "/utdanning/utdanningsprogram/arstrinn"),
+        Resource("skolear", "/utdanning/kodeverk/skolear"),
+        Resource("elevkategori", "/utdanning/kodeverk/elevkategori"),
+        Resource("fag", "/utdanning/timeplan/fag"),
+        Resource("stillingskode", "/administrasjon/kodeverk/stillingskode"),
+        Resource("arbeidsforholdstype", "/administrasjon/kodeverk/arbeidsforholdstype"),
+        Resource("personalressurskategori", "/administrasjon/kodeverk/personalressurskategori"),
+        Resource("basisgruppe", f"/utdanning/elev/{bg}", group_rels),
+        Resource("kontaktlarergruppe", "/utdanning/elev/kontaktlarergruppe", group_rels),
+        Resource("undervisningsgruppe", "/utdanning/timeplan/undervisningsgruppe", group_rels),
+        Resource("skoleressurs", "/utdanning/elev/skoleressurs", ("personalressurs", "person", "skole",
+                 "undervisningsforhold")),
+        Resource("undervisningsforhold", "/utdanning/elev/undervisningsforhold", ("skoleressurs", "arbeidsforhold",
+                 "skole", "basisgruppe", "klasse", "undervisningsgruppe", "kontaktlarergruppe")),
+        Resource("personalressurs", "/administrasjon/personal/personalressurs", ("person", "arbeidsforhold",
+                 "personalressurskategori", "skoleressurs")),
+        Resource("arbeidsforhold", "/administrasjon/personal/arbeidsforhold", ("personalressurs", "arbeidssted",
+                 "stillingskode", "arbeidsforholdstype")),
+        Resource("ansattperson", "/administrasjon/personal/person"),
+        Resource("elev", "/utdanning/elev/elev", ("person", "elevforhold")),
+        Resource("elevperson", "/utdanning/elev/person", ("elev",)),
+        Resource("elevforhold", "/utdanning/elev/elevforhold", ("elev", "skole", "kategori", "basisgruppemedlemskap",
+                 "klassemedlemskap", "kontaktlarergruppemedlemskap", "undervisningsgruppemedlemskap")),
+        Resource("basisgruppemedlemskap", f"/utdanning/elev/{bgm}", membership_of=bg),
+        Resource("kontaktlarergruppemedlemskap", "/utdanning/elev/kontaktlarergruppemedlemskap",
+                 membership_of="kontaktlarergruppe"),
+        Resource("undervisningsgruppemedlemskap", "/utdanning/timeplan/undervisningsgruppemedlemskap",
+                 membership_of="undervisningsgruppe"),
+    ]  # fmt: skip
+    return {r.name: r for r in table}
+
+
+MEMBERSHIP_LINKS = frozenset(
+    {"basisgruppemedlemskap", "klassemedlemskap", "kontaktlarergruppemedlemskap", "undervisningsgruppemedlemskap"}
+)
+#: The pupil side: large, read by delta when a full read is not asked for.
+PUPIL_SIDE = ("elev", "elevperson", "elevforhold", "basisgruppemedlemskap", "kontaktlarergruppemedlemskap",
+              "undervisningsgruppemedlemskap")  # fmt: skip
+
+Membership = tuple[str, str | None, str | None, str, str]
+
+
+_ROOTS = ("/utdanning/", "/administrasjon/", "/felles/")
+
+
+def link_path(href: str, *, keep: bool = True) -> str:
+    """``https://host/base/utdanning/elev/elev/systemid/X`` → ``/utdanning/elev/elev/systemid/X``.
+
+    The identifier's name is lower-cased (FINT links use ``systemid``; objects say ``systemId``).
+    Called for millions of links, so plain string slicing rather than a URL parser. Paths
+    that recur (groups, relations) are interned; ``keep=False`` for ones seen once.
+    """
+    for root in _ROOTS:
+        at = href.find(root)
+        if at >= 0:
+            path = href[at:]
+            break
+    else:
+        path = urlsplit(href).path
+    if "%" in path:
+        path = unquote(path)
+    head, _, value = path.rpartition("/")
+    kind_at = head.rfind("/")
+    kind = head[kind_at:]
+    if not kind.islower():
+        head = head[:kind_at] + kind.lower()
+    path = f"{head}/{value}"
+    return sys.intern(path) if keep else path
+
+
+def _links(entry: Obj, rel: str) -> tuple[str, ...]:
+    return tuple(link_path(x["href"]) for x in entry.get("_links", {}).get(rel, ()) if x.get("href"))
+
+
+def _period(value: Any) -> tuple[str | None, str | None]:
+    if not isinstance(value, dict):
+        return None, None
+    start, end = value.get("start"), value.get("slutt")
+    return (sys.intern(start[:10]) if start else None), (sys.intern(end[:10]) if end else None)
+
+
+@dataclass
+class Graph:
+    """Objects by every self path, memberships by class, and the order classes list them in."""
+
+    objects: dict[str, Obj] = field(default_factory=dict)
+    #: relations not kept (a full read has no use for a pupil's membership links; a delta follows them)
+    skip: frozenset[str] = frozenset()
+    order: dict[str, list[str]] = field(default_factory=dict)
+    memberships: dict[str, list[Membership]] = field(default_factory=dict)
+
+    def add(self, res: Resource, entries: Iterable[Obj]) -> None:
+        if res.membership_of:
+            self._add_memberships(res, entries)
+            return
+        ordered = self.order.setdefault(res.name, [])
+        for e in entries:
+            selfs = _links(e, "self")
+            if not selfs:
+                continue
+            obj = {k: v for k, v in e.items() if k != "_links"}
+            obj["_kind"] = res.name
+            obj["_path"] = selfs[0]
+            obj["_l"] = {rel: links for rel in res.rels if rel not in self.skip and (links := _links(e, rel))}
+            for p in selfs:
+                self.objects[p] = obj
+            ordered.append(selfs[0])
+
+    def _add_memberships(self, res: Resource, entries: Iterable[Obj]) -> None:
+        """The hot path of a full read (1.5 million rows in a county): plain lookups, one tuple each."""
+        rows = self.memberships.setdefault(res.name, [])
+        group_rel = res.membership_of
+        for e in entries:
+            links = e.get("_links") or {}
+            try:
+                own, ef, grp = links["self"][0]["href"], links["elevforhold"][0]["href"], links[group_rel][0]["href"]
+            except (KeyError, IndexError, TypeError):
+                continue  # a membership without its two ends says nothing
+            start, end = _period(e.get("gyldighetsperiode"))
+            rows.append((link_path(own, keep=False), start, end, link_path(ef), link_path(grp)))
+
+    def get(self, path: str | None) -> Obj | None:
+        return None if path is None else self.objects.get(path)
+
+    def rel(self, obj: Obj | None, name: str) -> tuple[str, ...]:
+        if obj is None:
+            return ()
+        links: tuple[str, ...] = obj["_l"].get(name, ())
+        return links
+
+    def one(self, obj: Obj | None, name: str) -> Obj | None:
+        links = self.rel(obj, name)
+        return self.objects.get(links[0]) if links else None
+
+    def of_kind(self, kind: str) -> list[Obj]:
+        return [self.objects[p] for p in self.order.get(kind, ()) if p in self.objects]
+
+
+def ident(obj: Obj | None, name: str) -> str | None:
+    """The value of an ``Identifikator`` field."""
+    if obj is None:
+        return None
+    value = obj.get(name)
+    if isinstance(value, dict):
+        v = value.get("identifikatorverdi")
+        return str(v).strip() if v not in (None, "") else None
+    return None
+
+
+def period(obj: Obj | None, name: str = "gyldighetsperiode") -> tuple[str | None, str | None]:
+    if obj is None:
+        return None, None
+    value = obj.get(name)
+    if isinstance(value, list):  # Gruppe.periode is a list; the first is the current one
+        value = value[0] if value else None
+    return _period(value)

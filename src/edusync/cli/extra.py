@@ -32,12 +32,27 @@ def init(
 def demo(
     folder: Path = typer.Option(Path("edusync-demo"), "--dir", help="Folder for the demo (replaced if it exists)."),
     seed: int = typer.Option(1, help="Seed for the sample county."),
+    scenario: str = typer.Option("fint", help="fint (the FINT sandbox), files (CSV files) or exams (FS → WISEflow)."),
 ) -> None:
-    """Three nights of a small county on SQLite: a first sync, an ordinary night, a broken night."""
+    """Three nights of a county on SQLite: a first sync, an ordinary night, a broken night the gate blocks.
+
+    ``--scenario exams`` runs the exam cycle instead: FS → WISEflow → grades back to FS.
+    """
+    if scenario == "exams":
+        from edusync.demo.exams import run_exams_demo
+
+        with handled():
+            run_exams_demo(folder.resolve(), console, seed)
+        return
+    if scenario not in ("fint", "files"):
+        err_console.print(f"[bold red]error:[/] unknown scenario {scenario!r} (fint, files or exams)")
+        raise typer.Exit(2)
     from edusync.demo.demo import run_demo
+    from edusync.demo.fint_demo import run_fint_demo
 
     with handled():
-        code = run_demo(folder.resolve(), console, render.run_report, seed)
+        run = run_fint_demo if scenario == "fint" else run_demo
+        code = run(folder.resolve(), console, render.run_report, seed)
     if code != 3:
         err_console.print("[red]the broken night was expected to be blocked[/]")
         raise typer.Exit(1)

@@ -35,6 +35,7 @@ which every connector's tests subclass):
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -95,6 +96,8 @@ class Connector(ABC):
         self.name = name
         self.settings = settings
         self.base_dir = base_dir
+        #: The run's date: sources whose records depend on validity periods judge them on this day.
+        self.today: dt.date | None = None
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities

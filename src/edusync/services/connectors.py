@@ -10,7 +10,9 @@ from edusync.services.context import RunContext
 def open_connector(ctx: RunContext, name: str) -> Connector:
     cfg = ctx.config.connectors[name]
     cls = connector_class(cfg.type)
-    return cls(name, ctx.settings[name], ctx.base_dir)
+    connector = cls(name, ctx.settings[name], ctx.base_dir)
+    connector.today = ctx.now.date()
+    return connector
 
 
 def source_types(ctx: RunContext, connector: Connector) -> list[str]:

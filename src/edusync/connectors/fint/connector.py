@@ -55,8 +55,6 @@ class FintConnector(Connector):
         self.client = FintClient(settings)
         self._loaded: Loaded | None = None
         self._loaded_since: str | None = None
-        #: The day whose validity periods decide (tests pin it; the sandbox follows the real date).
-        self.today: dt.date | None = None
 
     def object_types(self) -> list[ObjectTypeSpec]:
         return TYPES + WRITE_TYPES

@@ -1,0 +1,106 @@
+"""``edusync demo``: a county from the FINT sandbox over HTTP, with the VIGO-BAS profile.
+
+Night 1 reads everything; the sandbox then lives through a school day (pupils leave
+and arrive, a class is renamed, a teacher moves); night 2 reads only what changed
+since night 1; on night 3 FINT's adapter has lost its elevforhold and serves none,
+so every pupil would go: the input sanity check blocks the run (exit 3) and nothing
+is sent until someone approves or rejects it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.rule import Rule
+
+from edusync.config.loader import load_config
+from edusync.demo.demo import Render
+from edusync.sandbox.fint import create_app, generate
+from edusync.sandbox.serving import serve_in_thread
+from edusync.services import queries
+from edusync.services.runner import Runner
+from edusync.storage import open_database
+
+CLIENT, SECRET, USER, PASSWORD = "edusync-demo", "edusync-demo-secret", "edusync-demo@fint", "edusync-demo-password"
+
+
+def template() -> str:
+    return resources.files("edusync.demo").joinpath("vigobas.yaml").read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """The FINT credentials for this process only; a real deployment sets them in its service unit."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def fint_environment(base_url: str, realm: str) -> dict[str, str]:
+    return {
+        "FINT_BASE_URL": base_url,
+        "FINT_TOKEN_URL": f"{base_url}/nidp/oauth/nam/token",
+        "FINT_CLIENT_ID": CLIENT,
+        "FINT_CLIENT_SECRET": SECRET,
+        "FINT_USERNAME": USER,
+        "FINT_PASSWORD": PASSWORD,
+        "FINT_FEIDE_REALM": realm,
+    }
+
+
+def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1, size: str = "small") -> int:
+    """Three nights against the sandbox; returns the exit code of the last (3: blocked, as intended)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    config = folder / "edusync.yaml"
+    config.write_text(template(), encoding="utf-8")
+    today = dt.date.today()
+    county = generate(seed=seed, size=size, today=today)
+    app = create_app(county, client_id=CLIENT, client_secret=SECRET, username=USER, password=PASSWORD)
+    night = dt.datetime.combine(today, dt.time(2, 0), tzinfo=dt.UTC)
+    with serve_in_thread(app) as base_url, environment(fint_environment(base_url, county.domain)):
+        console.print(f"FINT sandbox: {county.name} at {base_url} ({size}, seed {seed})")
+        loaded = load_config(config)
+        db = open_database(loaded.config.storage.url, loaded.base_dir)
+        runner = Runner(loaded, db)
+        console.print(Rule("Night 1: the first full read from FINT"))
+        outcome = runner.start("nightly", now=night)
+        render(console, queries.get_run(db, outcome.run_id))
+
+        console.print(Rule("Night 2: a school day later, only what changed (sinceTimeStamp)"))
+        day = httpx.post(f"{base_url}/_sandbox/advance", params={"days": 1}).json()
+        for event in day.get("events", [])[:8]:
+            console.print(f"  • {event}")
+        outcome = runner.start("delta", now=night + dt.timedelta(days=1))
+        render(console, queries.get_run(db, outcome.run_id))
+
+        console.print(Rule("Night 3: FINT's adapter lost its elevforhold and serves none"))
+        httpx.post(f"{base_url}/_sandbox/faults/empty", params={"path": "/utdanning/elev/elevforhold"})
+        outcome = runner.start("nightly", now=night + dt.timedelta(days=2))
+        render(console, queries.get_run(db, outcome.run_id))
+        db.dispose()
+
+    console.print(Rule("What you can do now"))
+    console.print(f"  cd {folder}")
+    console.print("  edusync runs                      # the run history")
+    console.print(f"  edusync runs show {outcome.run_id}               # the blocked run and why")
+    console.print(f"  edusync reject {outcome.run_id}                  # discard it")
+    console.print("  edusync show person <id>          # any value traced to its FINT record, rule and run")
+    console.print(f"  ls {folder / 'out'}               # the change files the learning platform got")
+    return outcome.exit_code

@@ -112,8 +112,9 @@ def test_config_errors_are_listed_together_with_line_numbers(folder: Path) -> No
     assert "edusync.yaml:" in result.stderr
 
 
-def test_demo_runs_three_nights_and_the_third_is_blocked(tmp_path: Path) -> None:
-    result = edusync("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path)
+@pytest.mark.parametrize("scenario", ["fint", "files"])
+def test_demo_runs_three_nights_and_the_third_is_blocked(tmp_path: Path, scenario: str) -> None:
+    result = edusync("demo", "--dir", str(tmp_path / "demo"), "--scenario", scenario, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.index("Night 1") < out.index("Night 2") < out.index("Night 3")

@@ -65,6 +65,8 @@ class ObjectTypeSpec:
     anchor: str
     attributes: tuple[str, ...] = ()
     references: dict[str, str] = field(default_factory=dict)
+    #: Written to the system only (e.g. a write-back); never imported.
+    export_only: bool = False
 
 
 class ImportStream:

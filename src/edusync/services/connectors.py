@@ -18,5 +18,5 @@ def open_connector(ctx: RunContext, name: str) -> Connector:
 def source_types(ctx: RunContext, connector: Connector) -> list[str]:
     """Object types to import: those the sync rules read, in the connector's own order."""
     wanted = {r.object_type for r in ctx.config.sync if r.connector == connector.name}
-    declared = [t.name for t in connector.object_types()]
+    declared = [t.name for t in connector.object_types() if not t.export_only]
     return [t for t in declared if t in wanted] or declared

@@ -39,7 +39,7 @@ TYPES = [
     ObjectTypeSpec("eduOrgUnitMembership", "anchor", references={"person": "eduPerson", "group": "eduOrgUnitGroup"}),
 ]
 #: What write-back receives: the Feide name and the FINT objects that carry it.
-WRITE_TYPES = [ObjectTypeSpec("feidenavn", "key", attributes=("feidenavn", "elev", "skoleressurs"))]
+WRITE_TYPES = [ObjectTypeSpec("feidenavn", "key", attributes=("feidenavn", "elev", "skoleressurs"), export_only=True)]
 
 
 class FintConnector(Connector):
@@ -79,7 +79,7 @@ class FintConnector(Connector):
         if object_type == "feidenavn":
             return ImportStream(iter(()), None)
         loaded = self._load(since)
-        stream = ImportStream(self._records(loaded, object_type), orjson.dumps(loaded.stamps).decode())
+        stream = ImportStream(self._records(loaded, object_type), loaded.watermark())
         return stream
 
     def _records(self, loaded: Loaded, object_type: str) -> Iterator[SourceRecord]:

@@ -31,7 +31,7 @@ def resources(version: str) -> dict[str, Resource]:
     """Every class the agent reads, for model version ``v3`` (basisgruppe) or ``v4`` (klasse)."""
     bg = "klasse" if version == "v4" else "basisgruppe"
     bgm = "klassemedlemskap" if version == "v4" else "basisgruppemedlemskap"
-    group_rels = ("skole", "skolear", "trinn", "fag", "undervisningsforhold")
+    group_rels = ("skole", "skolear", "trinn", "fag", "undervisningsforhold", "elevforhold")
     table = [
         Resource("skole", "/utdanning/utdanningsprogram/skole", ("organisasjon", "basisgruppe", "klasse",
                  "undervisningsgruppe", "kontaktlarergruppe", "skoleressurs")),
@@ -69,9 +69,12 @@ def resources(version: str) -> dict[str, Resource]:
     return {r.name: r for r in table}
 
 
-MEMBERSHIP_LINKS = frozenset(
-    {"basisgruppemedlemskap", "klassemedlemskap", "kontaktlarergruppemedlemskap", "undervisningsgruppemedlemskap"}
-)
+#: Links a full read has no use for (it reads the memberships whole); a delta follows them.
+DELTA_ONLY = frozenset(
+    {("elevforhold", rel) for rel in ("basisgruppemedlemskap", "klassemedlemskap", "kontaktlarergruppemedlemskap",
+                                      "undervisningsgruppemedlemskap")}
+    | {(group, "elevforhold") for group in ("basisgruppe", "kontaktlarergruppe", "undervisningsgruppe")}
+)  # fmt: skip
 #: The pupil side: large, read by delta when a full read is not asked for.
 PUPIL_SIDE = ("elev", "elevperson", "elevforhold", "basisgruppemedlemskap", "kontaktlarergruppemedlemskap",
               "undervisningsgruppemedlemskap")  # fmt: skip
@@ -123,8 +126,8 @@ class Graph:
     """Objects by every self path, memberships by class, and the order classes list them in."""
 
     objects: dict[str, Obj] = field(default_factory=dict)
-    #: relations not kept (a full read has no use for a pupil's membership links; a delta follows them)
-    skip: frozenset[str] = frozenset()
+    #: (class, relation) pairs not kept
+    skip: frozenset[tuple[str, str]] = frozenset()
     order: dict[str, list[str]] = field(default_factory=dict)
     memberships: dict[str, list[Membership]] = field(default_factory=dict)
 
@@ -140,7 +143,9 @@ class Graph:
             obj = {k: v for k, v in e.items() if k != "_links"}
             obj["_kind"] = res.name
             obj["_path"] = selfs[0]
-            obj["_l"] = {rel: links for rel in res.rels if rel not in self.skip and (links := _links(e, rel))}
+            obj["_l"] = {
+                rel: links for rel in res.rels if (res.name, rel) not in self.skip and (links := _links(e, rel))
+            }
             for p in selfs:
                 self.objects[p] = obj
             ordered.append(selfs[0])

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import orjson
 
 from edusync.connectors.fint.client import FintClient
-from edusync.connectors.fint.graph import MEMBERSHIP_LINKS, PUPIL_SIDE, Graph, Resource, resources
+from edusync.connectors.fint.graph import DELTA_ONLY, PUPIL_SIDE, Graph, Resource, resources
 from edusync.connectors.fint.people import Person, PersonBuilder, anchor
 from edusync.connectors.fint.settings import FintSettings
 from edusync.errors import SourceError
+
+CLASS_GROUPS = ("basisgruppe", "kontaktlarergruppe")
 
 
 @dataclass
@@ -26,6 +28,11 @@ class Loaded:
     people: dict[str, Person]
     stamps: dict[str, int]
     today: dt.date
+
+    def watermark(self) -> str:
+        """Each class's stamp, and the class groups' names: a renamed class changes its pupils' records."""
+        names = {o["_path"]: o.get("navn") for kind in CLASS_GROUPS for o in self.graph.of_kind(kind)}
+        return orjson.dumps({"stamps": self.stamps, "names": names}).decode()
 
     def anchors(self) -> Iterator[tuple[str, Person]]:
         for p in self.people.values():
@@ -47,14 +54,14 @@ def _read(client: FintClient, g: Graph, res: Resource, since: int | None) -> Non
 def load(client: FintClient, s: FintSettings, today: dt.date, since: str | None) -> Loaded:
     table = resources(s.model_version)
     stamps = stamps_now(client, s)
-    marks = _parse(since)
+    marks, names = _parse(since)
     delta = marks is not None
-    g = Graph(skip=frozenset() if delta else MEMBERSHIP_LINKS)
+    g = Graph(skip=frozenset() if delta else DELTA_ONLY)
     for res in table.values():
         _read(client, g, res, marks.get(res.name, 0) if marks is not None and res.name in PUPIL_SIDE else None)
     builder = PersonBuilder(g, s.filters, today)
     if delta:
-        _complete_pupils(client, g, builder)
+        _complete_pupils(client, g, builder, _renamed(g, names))
     for elev in g.of_kind("elev"):
         builder.add_pupil(elev)
     for sr in g.of_kind("skoleressurs"):
@@ -62,17 +69,28 @@ def load(client: FintClient, s: FintSettings, today: dt.date, since: str | None)
     return Loaded(g, builder.people, stamps, today)
 
 
-def _parse(since: str | None) -> dict[str, int] | None:
+def _parse(since: str | None) -> tuple[dict[str, int] | None, dict[str, str]]:
     if since is None:
-        return None
+        return None, {}
     try:
-        marks = orjson.loads(since)
-        return {str(k): int(v) for k, v in marks.items()}
-    except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
+        mark = orjson.loads(since)
+        return {str(k): int(v) for k, v in mark["stamps"].items()}, dict(mark.get("names") or {})
+    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise SourceError(f"the FINT watermark {since[:60]!r} is not what this connector wrote") from exc
 
 
-def _complete_pupils(client: FintClient, g: Graph, builder: PersonBuilder) -> None:
+def _renamed(g: Graph, names: dict[str, str]) -> list[str]:
+    """Elevforhold in the class groups whose name differs from last time."""
+    out: list[str] = []
+    for kind in CLASS_GROUPS:
+        for grp in g.of_kind(kind):
+            old = names.get(grp["_path"])
+            if old is not None and old != grp.get("navn"):
+                out += g.rel(grp, "elevforhold")
+    return out
+
+
+def _complete_pupils(client: FintClient, g: Graph, builder: PersonBuilder, renamed: list[str]) -> None:
     """Follow links from what changed until every affected pupil is whole.
 
     Changed persons, relations and memberships point at their pupil; each affected
@@ -82,7 +100,7 @@ def _complete_pupils(client: FintClient, g: Graph, builder: PersonBuilder) -> No
     elev_paths: set[str] = set(g.order.get("elev", ()))
     for obj in g.of_kind("elevperson"):
         elev_paths.update(g.rel(obj, "elev"))
-    ef_paths = set(g.order.get("elevforhold", ()))
+    ef_paths = set(g.order.get("elevforhold", ())) | set(renamed)
     for rows in g.memberships.values():
         ef_paths.update(m[3] for m in rows)
     _fetch(client, g, table["elevforhold"], [p for p in ef_paths if p not in g.objects])

@@ -92,8 +92,8 @@ class PersonBuilder:
         g = self.g
         person_path = next(iter(g.rel(elev, "person")), None)
         key = _person_key(g, person_path)
-        if key is None:
-            return
+        if key is None or g.get(person_path) is None:
+            return  # no person behind the link (a 404): who this is cannot be known
         valid = [ef for p in g.rel(elev, "elevforhold") if (ef := g.get(p)) and self._valid_ef(ef)]
         if not valid:
             return
@@ -137,7 +137,7 @@ class PersonBuilder:
             return
         person_path = next(iter(g.rel(sr, "person") or g.rel(personal, "person")), None)
         key = _person_key(g, person_path)
-        if key is None:
+        if key is None or g.get(person_path) is None:
             return
         p = self._person(key)
         p.skoleressurs.append(sr)

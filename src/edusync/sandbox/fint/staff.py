@@ -55,7 +55,9 @@ def hire(
         fnr = county.person.sid(same_as)
     person_pos = county.hrm_person.add(person, county.stamp, fnr)
     brukernavn = people.username(person, digits=False)
-    hired = max(born + dt.timedelta(days=365 * 18), today - dt.timedelta(days=rng.randint(30, 9000)))
+    # Pupils may hold a small job from 15; nobody is hired in the future.
+    adult = born + dt.timedelta(days=365 * 15)
+    hired = min(today - dt.timedelta(days=30), max(adult, today - dt.timedelta(days=rng.randint(30, 9000))))
     tittel = cur.STILLINGSKODE[kode][1]
     kategori = 0 if prosent >= 5000 else 2
     pr = Personalressurs(

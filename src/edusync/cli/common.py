@@ -42,8 +42,9 @@ def find_config(explicit: Path | None) -> Path:
     )
 
 
-def open_all(explicit: Path | None) -> tuple[LoadedConfig, Database]:
-    loaded = load_config(find_config(explicit))
+def open_all(explicit: Path | None, *, connectors: bool = True) -> tuple[LoadedConfig, Database]:
+    """The config and the database; ``connectors=False`` when no connector will be opened."""
+    loaded = load_config(find_config(explicit), require_env=connectors)
     return loaded, open_database(loaded.config.storage.url, loaded.base_dir)
 
 

@@ -84,7 +84,7 @@ def runs_list(
     if ctx.invoked_subcommand:
         return
     with handled():
-        _, db = open_all(config)
+        _, db = open_all(config, connectors=False)
         items = queries.list_runs(db, limit)
     print_json(items) if as_json else render.runs_table(console, items)
 
@@ -93,7 +93,7 @@ def runs_list(
 def runs_show(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
     """One run's report, change sets and audit trail."""
     with handled():
-        _, db = open_all(config)
+        _, db = open_all(config, connectors=False)
         item = queries.get_run(db, run_id)
     if as_json:
         print_json(item)
@@ -136,7 +136,7 @@ def resume(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTIO
 def reject(run_id: int, config: Path = CONFIG_OPTION) -> None:
     """Discard the blocked change set of RUN; nothing of it is sent."""
     with handled():
-        _, db = open_all(config)
+        _, db = open_all(config, connectors=False)
         approvals.reject(db, run_id, actor())
     console.print(f"run {run_id} rejected by {actor()}; nothing was sent")
 
@@ -145,7 +145,7 @@ def reject(run_id: int, config: Path = CONFIG_OPTION) -> None:
 def show(kind: Kind, key: str, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
     """An object's attributes, lifecycle state and lineage (KEY: metaverse id or source anchor)."""
     with handled():
-        loaded, db = open_all(config)
+        loaded, db = open_all(config, connectors=False)
         obj = queries.show_object(db, loaded.config, kind.value, key)
     print_json(obj) if as_json else render.object_view(console, obj)
 
@@ -156,7 +156,7 @@ def trash_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool =
     if ctx.invoked_subcommand:
         return
     with handled():
-        _, db = open_all(config)
+        _, db = open_all(config, connectors=False)
         items = queries.trash(db)
     print_json(items) if as_json else render.trash_table(console, items)
 
@@ -165,7 +165,7 @@ def trash_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool =
 def trash_list_cmd(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
     """List objects in grace or in the trash."""
     with handled():
-        _, db = open_all(config)
+        _, db = open_all(config, connectors=False)
         items = queries.trash(db)
     print_json(items) if as_json else render.trash_table(console, items)
 
@@ -174,7 +174,7 @@ def trash_list_cmd(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) ->
 def trash_restore(key: str, config: Path = CONFIG_OPTION) -> None:
     """Take an object out of the trash; the next run sends it to the targets again."""
     with handled():
-        _, db = open_all(config)
+        _, db = open_all(config, connectors=False)
         out = queries.restore(db, key, actor())
     console.print(f"restored {out['type']} {out['id']} (was {out['was']}); the next run provisions it")
 

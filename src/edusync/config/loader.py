@@ -100,8 +100,12 @@ def _errors(exc: ValidationError, source: str, lines: dict[Path_, int], prefix: 
     return out
 
 
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read, substitute and validate ``path``; raise :class:`ConfigError` listing every problem."""
+def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
+    """Read, substitute and validate ``path``; raise :class:`ConfigError` listing every problem.
+
+    ``require_env=False`` is for commands that only read edusync's own database (run history,
+    trash, reject): an unset variable, such as a source's password, is then left empty.
+    """
     file = Path(path)
     source = str(file)
     try:
@@ -116,7 +120,8 @@ def load_config(path: str | Path) -> LoadedConfig:
     refs: set[Path_] = set()
     missing: list[str] = []
     data = _substitute(raw, (), refs, missing)
-    problems = [f"{source}: environment variable {name} is not set" for name in sorted(set(missing))]
+    unset = sorted(set(missing)) if require_env else []
+    problems = [f"{source}: environment variable {name} is not set" for name in unset]
     config: Config | None = None
     try:
         config = Config.model_validate(data)

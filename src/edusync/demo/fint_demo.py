@@ -29,6 +29,7 @@ from edusync.services import queries
 from edusync.services.runner import Runner
 from edusync.storage import open_database
 
+SECRETS = ("FINT_CLIENT_SECRET", "FINT_PASSWORD")
 CLIENT, SECRET, USER, PASSWORD = "edusync-demo", "edusync-demo-secret", "edusync-demo@fint", "edusync-demo-password"
 
 
@@ -69,12 +70,17 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     config = folder / "edusync.yaml"
-    config.write_text(template(), encoding="utf-8")
     today = dt.date.today()
     county = generate(seed=seed, size=size, today=today)
     app = create_app(county, client_id=CLIENT, client_secret=SECRET, username=USER, password=PASSWORD)
     night = dt.datetime.combine(today, dt.time(2, 0), tzinfo=dt.UTC)
     with serve_in_thread(app) as base_url, environment(fint_environment(base_url, county.domain)):
+        # Addresses go into the config; the secrets stay in the environment, as in production.
+        text = template()
+        for name, value in fint_environment(base_url, county.domain).items():
+            if name not in SECRETS:
+                text = text.replace("${" + name + "}", value)
+        config.write_text(text, encoding="utf-8")
         console.print(f"FINT sandbox: {county.name} at {base_url} ({size}, seed {seed})")
         loaded = load_config(config)
         db = open_database(loaded.config.storage.url, loaded.base_dir)

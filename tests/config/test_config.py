@@ -117,3 +117,15 @@ def test_a_literal_secret_is_refused_and_a_reference_accepted(tmp_path: Path, mo
     loaded = load_config(write(tmp_path, yaml.safe_dump(data, sort_keys=False)))
     secret = loaded.settings["vault"].password  # type: ignore[attr-defined]
     assert secret.get_secret_value() == "hunter2" and "hunter2" not in repr(loaded.settings["vault"])
+
+
+def test_an_unset_variable_only_matters_to_commands_that_open_connectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EDUSYNC_TEST_UNSET", raising=False)
+    data = yaml.safe_load(template())
+    data["connectors"]["sis"]["settings"]["input"] = "${EDUSYNC_TEST_UNSET}"
+    path = write(tmp_path, yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ConfigError, match="environment variable EDUSYNC_TEST_UNSET is not set"):
+        load_config(path)
+    assert load_config(path, require_env=False).config.connectors["sis"].type == "files"

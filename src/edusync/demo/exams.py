@@ -9,10 +9,7 @@ one is corrected in WISEflow and sent again; a last export sends nothing twice.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +17,7 @@ import httpx
 from rich.console import Console
 
 from edusync.config.loader import load_config
+from edusync.demo.env import environment
 from edusync.sandbox.fs import create_app as fs_app
 from edusync.sandbox.fs import generate
 from edusync.sandbox.serving import serve_in_thread
@@ -31,20 +29,6 @@ from edusync.storage import open_database
 TEMPLATE = Path(__file__).with_name("fs-wiseflow.yaml")
 TOKEN, USER, PASSWORD = "exams-demo-token", "fs-demo", "fs-demo-password"
 OUTSIDER = "999001"  # an assessor WISEflow knows and FS does not
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _print_export(console: Console, title: str, report: GradeExport) -> None:
@@ -87,7 +71,7 @@ def run_exams_demo(folder: Path | None = None, console: Console | None = None, s
     with (
         serve_in_thread(fs_app(university, username=USER, password=PASSWORD)) as fs_url,
         serve_in_thread(wiseflow_app(api_token=TOKEN)) as wf_url,
-        _environment(
+        environment(
             {
                 "EDUSYNC_FS_URL": fs_url,
                 "EDUSYNC_FS_USER": USER,

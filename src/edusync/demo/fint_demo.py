@@ -9,11 +9,8 @@ is sent until someone approves or rejects it.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import shutil
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from rich.rule import Rule
 
 from edusync.config.loader import load_config
 from edusync.demo.demo import Render
+from edusync.demo.env import environment
 from edusync.sandbox.fint import create_app, generate
 from edusync.sandbox.serving import serve_in_thread
 from edusync.services import queries
@@ -35,21 +33,6 @@ CLIENT, SECRET, USER, PASSWORD = "edusync-demo", "edusync-demo-secret", "edusync
 
 def template() -> str:
     return resources.files("edusync.demo").joinpath("vigobas.yaml").read_text(encoding="utf-8")
-
-
-@contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """The FINT credentials for this process only; a real deployment sets them in its service unit."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def fint_environment(base_url: str, realm: str) -> dict[str, str]:
@@ -74,33 +57,35 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
     county = generate(seed=seed, size=size, today=today)
     app = create_app(county, client_id=CLIENT, client_secret=SECRET, username=USER, password=PASSWORD)
     night = dt.datetime.combine(today, dt.time(2, 0), tzinfo=dt.UTC)
-    with serve_in_thread(app) as base_url, environment(fint_environment(base_url, county.domain)):
+    with serve_in_thread(app) as base_url:
+        env = fint_environment(base_url, county.domain)
         # Addresses go into the config; the secrets stay in the environment, as in production.
         text = template()
-        for name, value in fint_environment(base_url, county.domain).items():
+        for name, value in env.items():
             if name not in SECRETS:
                 text = text.replace("${" + name + "}", value)
         config.write_text(text, encoding="utf-8")
         console.print(f"FINT sandbox: {county.name} at {base_url} ({size}, seed {seed})")
-        loaded = load_config(config)
-        db = open_database(loaded.config.storage.url, loaded.base_dir)
-        runner = Runner(loaded, db)
-        console.print(Rule("Night 1: the first full read from FINT"))
-        outcome = runner.start("nightly", now=night)
-        render(console, queries.get_run(db, outcome.run_id))
+        with environment({k: env[k] for k in SECRETS}):
+            loaded = load_config(config)
+            db = open_database(loaded.config.storage.url, loaded.base_dir)
+            runner = Runner(loaded, db)
+            console.print(Rule("Night 1: the first full read from FINT"))
+            outcome = runner.start("nightly", now=night)
+            render(console, queries.get_run(db, outcome.run_id))
 
-        console.print(Rule("Night 2: a school day later, only what changed (sinceTimeStamp)"))
-        day = httpx.post(f"{base_url}/_sandbox/advance", params={"days": 1}).json()
-        for event in day.get("events", [])[:8]:
-            console.print(f"  • {event}")
-        outcome = runner.start("delta", now=night + dt.timedelta(days=1))
-        render(console, queries.get_run(db, outcome.run_id))
+            console.print(Rule("Night 2: a school day later, only what changed (sinceTimeStamp)"))
+            day = httpx.post(f"{base_url}/_sandbox/advance", params={"days": 1}).json()
+            for event in day.get("events", [])[:8]:
+                console.print(f"  • {event}")
+            outcome = runner.start("delta", now=night + dt.timedelta(days=1))
+            render(console, queries.get_run(db, outcome.run_id))
 
-        console.print(Rule("Night 3: FINT's adapter lost its elevforhold and serves none"))
-        httpx.post(f"{base_url}/_sandbox/faults/empty", params={"path": "/utdanning/elev/elevforhold"})
-        outcome = runner.start("nightly", now=night + dt.timedelta(days=2))
-        render(console, queries.get_run(db, outcome.run_id))
-        db.dispose()
+            console.print(Rule("Night 3: FINT's adapter lost its elevforhold and serves none"))
+            httpx.post(f"{base_url}/_sandbox/faults/empty", params={"path": "/utdanning/elev/elevforhold"})
+            outcome = runner.start("nightly", now=night + dt.timedelta(days=2))
+            render(console, queries.get_run(db, outcome.run_id))
+            db.dispose()
 
     console.print(Rule("What you can do now"))
     console.print(f"  cd {folder}")

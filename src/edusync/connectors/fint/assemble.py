@@ -14,7 +14,7 @@ from typing import Any
 
 from edusync.connectors.fint import criteria as c
 from edusync.connectors.fint.graph import Graph, Obj, ident, period
-from edusync.connectors.fint.people import GROUP_KINDS, Person, anchor, contact, date_only, school_number
+from edusync.connectors.fint.people import GROUP_KINDS, Person, address, anchor, contact, date_only, school_number
 
 Attrs = dict[str, Any]
 UNIT_GROUPS = {"elevforhold": ("elever", "Elev"), "skoleressurs": ("ansatte", "Ansatt"),
@@ -59,11 +59,7 @@ def school_record(g: Graph, school: Obj, owner: str | None) -> Attrs:
         "Skoleeier": owner,
     }
     contact(school, "Skole", attrs)
-    address = school.get("forretningsadresse") or {}
-    if address:
-        attrs["SkoleForretningsadresseAdresselinje"] = address.get("adresselinje") or None
-        attrs["SkoleForretningsadressePostnummer"] = address.get("postnummer")
-        attrs["SkoleForretningsadressePoststed"] = address.get("poststed")
+    address(school, "forretningsadresse", "SkoleForretningsadresse", attrs)
     return _clean(attrs)
 
 
@@ -154,11 +150,7 @@ def person_record(g: Graph, p: Person, realm: str | None) -> tuple[str, Attrs]:
             "PersonFodselsdato": date_only(person.get("fodselsdato")),
         }
         contact(person, "Person", attrs)
-        address = person.get("postadresse") or {}
-        if address:
-            attrs["PersonKontaktinformasjonPostadresseAdresselinje"] = address.get("adresselinje") or None
-            attrs["PersonKontaktinformasjonPostadressePostnummer"] = address.get("postnummer")
-            attrs["PersonKontaktinformasjonPostadressePoststed"] = address.get("poststed")
+        address(person, "postadresse", "PersonKontaktinformasjonPostadresse", attrs)
     roles = sorted({(role, school_number(g, school) or "", school) for role, school in p.roles})
     attrs["RolleOgSkole"] = [f"{role}@{number}" for role, number, _ in roles]
     attrs["EduPersonOrgUnitDN"] = sorted({school for _, _, school in roles})

@@ -76,23 +76,23 @@ class FintClient:
     def url(self, path_or_url: str) -> str:
         return path_or_url if path_or_url.startswith("http") else self.base + path_or_url
 
-    def _send(self, method: str, url: str, *, authorised: bool = True, **kw: Any) -> httpx.Response:
+    def _send(
+        self, method: str, url: str, *, authorised: bool = True, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
         """One request with retries on 5xx and timeouts; returns any other response."""
         last = ""
         for attempt in range(self.s.retries + 1):
             if attempt:
                 self._sleep(self.s.backoff_s * 2 ** (attempt - 1))
-            headers = dict(kw.pop("headers", None) or {})
+            sent = dict(headers or {})
             if authorised:
-                headers["Authorization"] = f"Bearer {self.token()}"
+                sent["Authorization"] = f"Bearer {self.token()}"
             try:
                 self.requests += 1
-                resp = self.http.request(method, url, headers=headers, **kw)
+                resp = self.http.request(method, url, headers=sent, **kw)
             except _TRANSIENT as exc:
-                last = f"{type(exc).__name__}"
-                kw["headers"] = headers
+                last = type(exc).__name__
                 continue
-            kw["headers"] = headers
             if resp.status_code == 401 and authorised and attempt == 0:
                 self.token(renew=True)  # the token died (expired or revoked): one fresh one
                 continue

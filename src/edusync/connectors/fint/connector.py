@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
 from edusync.connectors.fint import assemble
 from edusync.connectors.fint.client import FintClient
-from edusync.connectors.fint.loading import Loaded, load
+from edusync.connectors.fint.loading import Loaded, load, stamps_now
 from edusync.connectors.fint.settings import FintSettings
 from edusync.connectors.fint.writeback import write_back
 from edusync.model.records import Change, ChangeResult, SourceRecord
@@ -55,6 +55,7 @@ class FintConnector(Connector):
         self.client = FintClient(settings)
         self._loaded: Loaded | None = None
         self._loaded_since: str | None = None
+        self._stamps: dict[str, int] | None = None
 
     def object_types(self) -> list[ObjectTypeSpec]:
         return TYPES + WRITE_TYPES
@@ -67,20 +68,15 @@ class FintConnector(Connector):
 
     def snapshot(self, object_type: str) -> str | None:
         """Every class's last-updated stamp and today's date: equal means an identical full import."""
-        loaded = self._loaded
-        stamps = loaded.stamps if loaded is not None and self._loaded_since is None else None
-        if stamps is None:
-            from edusync.connectors.fint.loading import stamps_now
-
-            stamps = stamps_now(self.client, self.s)
-        return orjson.dumps({"today": (self.today or dt.date.today()).isoformat(), "stamps": stamps}).decode()
+        if self._stamps is None:  # asked once per type: one round of last-updated calls serves them all
+            self._stamps = stamps_now(self.client, self.s)
+        return orjson.dumps({"today": (self.today or dt.date.today()).isoformat(), "stamps": self._stamps}).decode()
 
     def import_objects(self, object_type: str, *, since: str | None = None) -> ImportStream:
         if object_type == "feidenavn":
             return ImportStream(iter(()), None)
         loaded = self._load(since)
-        stream = ImportStream(self._records(loaded, object_type), loaded.watermark())
-        return stream
+        return ImportStream(self._records(loaded, object_type), loaded.watermark())
 
     def _records(self, loaded: Loaded, object_type: str) -> Iterator[SourceRecord]:
         g, today = loaded.graph, loaded.today

@@ -136,6 +136,7 @@ class Graph:
             self._add_memberships(res, entries)
             return
         ordered = self.order.setdefault(res.name, [])
+        kept = [rel for rel in res.rels if (res.name, rel) not in self.skip]
         for e in entries:
             selfs = _links(e, "self")
             if not selfs:
@@ -143,9 +144,7 @@ class Graph:
             obj = {k: v for k, v in e.items() if k != "_links"}
             obj["_kind"] = res.name
             obj["_path"] = selfs[0]
-            obj["_l"] = {
-                rel: links for rel in res.rels if (res.name, rel) not in self.skip and (links := _links(e, rel))
-            }
+            obj["_l"] = {rel: links for rel in kept if (links := _links(e, rel))}
             for p in selfs:
                 self.objects[p] = obj
             ordered.append(selfs[0])

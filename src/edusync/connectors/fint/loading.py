@@ -59,9 +59,9 @@ def load(client: FintClient, s: FintSettings, today: dt.date, since: str | None)
     g = Graph(skip=frozenset() if delta else DELTA_ONLY)
     for res in table.values():
         _read(client, g, res, marks.get(res.name, 0) if marks is not None and res.name in PUPIL_SIDE else None)
-    builder = PersonBuilder(g, s.filters, today)
     if delta:
-        _complete_pupils(client, g, builder, _renamed(g, names))
+        _complete_pupils(client, g, _renamed(g, names))
+    builder = PersonBuilder(g, s.filters, today)
     for elev in g.of_kind("elev"):
         builder.add_pupil(elev)
     for sr in g.of_kind("skoleressurs"):
@@ -90,7 +90,7 @@ def _renamed(g: Graph, names: dict[str, str]) -> list[str]:
     return out
 
 
-def _complete_pupils(client: FintClient, g: Graph, builder: PersonBuilder, renamed: list[str]) -> None:
+def _complete_pupils(client: FintClient, g: Graph, renamed: list[str]) -> None:
     """Follow links from what changed until every affected pupil is whole.
 
     Changed persons, relations and memberships point at their pupil; each affected
@@ -113,19 +113,12 @@ def _complete_pupils(client: FintClient, g: Graph, builder: PersonBuilder, renam
     efs = [p for e in elevs for p in g.rel(e, "elevforhold") if p not in g.objects]
     _fetch(client, g, table["elevforhold"], efs)
     known = {m[0] for rows in g.memberships.values() for m in rows}
-    for e in elevs:
-        for ef_path in g.rel(e, "elevforhold"):
-            ef = g.get(ef_path)
-            for name in ("basisgruppemedlemskap", "kontaktlarergruppemedlemskap", "undervisningsgruppemedlemskap"):
-                res = table[name]
-                rel = "klassemedlemskap" if name == "basisgruppemedlemskap" and client.s.model_version == "v4" else name
-                missing = [p for p in g.rel(ef, rel) if p not in known]
-                _fetch(client, g, res, missing)
+    efs_of_pupils = [g.get(p) for e in elevs for p in g.rel(e, "elevforhold")]
+    for name in ("basisgruppemedlemskap", "kontaktlarergruppemedlemskap", "undervisningsgruppemedlemskap"):
+        rel = "klassemedlemskap" if name == "basisgruppemedlemskap" and client.s.model_version == "v4" else name
+        # One parallel fetch per class for every affected pupil, not one per pupil.
+        _fetch(client, g, table[name], [p for ef in efs_of_pupils for p in g.rel(ef, rel) if p not in known])
     g.order["elev"] = sorted(elev_paths & set(g.objects))
-    builder.by_elevforhold.clear()
-    for rows in g.memberships.values():
-        for m in rows:
-            builder.by_elevforhold[m[3]].append(m)
 
 
 def _fetch(client: FintClient, g: Graph, res: Resource, paths: list[str]) -> None:

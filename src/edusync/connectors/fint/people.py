@@ -94,7 +94,8 @@ class PersonBuilder:
         key = _person_key(g, person_path)
         if key is None or g.get(person_path) is None:
             return  # no person behind the link (a 404): who this is cannot be known
-        valid = [ef for p in g.rel(elev, "elevforhold") if (ef := g.get(p)) and self._valid_ef(ef)]
+        efs = [ef for p in g.rel(elev, "elevforhold") if (ef := g.get(p)) is not None]
+        valid = [ef for ef in efs if c.valid_elevforhold(g, ef, self.filters, self.today)]
         if not valid:
             return
         p = self._person(key)
@@ -108,9 +109,6 @@ class PersonBuilder:
                     p.memberships.append(m)
                     p.met(self.reading.in_group(m[4], teacher=False), pupil=True)
             p.met(self.reading.rest(school, pupil=True), pupil=True)
-
-    def _valid_ef(self, ef: Obj) -> bool:
-        return c.valid_elevforhold(self.g, ef, self.filters, self.today)
 
     def add_staff(self, sr: Obj) -> None:
         g = self.g
@@ -177,6 +175,14 @@ def contact(obj: Obj | None, prefix: str, out: dict[str, Any]) -> None:
         value = info.get(field_name)
         if value not in (None, ""):
             out[f"{prefix}Kontaktinformasjon{attr}"] = value
+
+
+def address(obj: Obj | None, field_name: str, prefix: str, out: dict[str, Any]) -> None:
+    """An ``Adresse`` as ``<prefix>Adresselinje``, ``…Postnummer`` and ``…Poststed``."""
+    value = (obj or {}).get(field_name) or {}
+    for part, attr in (("adresselinje", "Adresselinje"), ("postnummer", "Postnummer"), ("poststed", "Poststed")):
+        if value.get(part) not in (None, "", []):
+            out[f"{prefix}{attr}"] = value[part]
 
 
 def date_only(value: Any) -> str | None:

@@ -1,4 +1,4 @@
-"""``edusync sandbox ...``: the fake FINT, FS and WISEflow servers, for trying edusync and for tests.
+"""``edusync sandbox ...``: fake FINT, FS, WISEflow and itslearning IMS ES servers, for trying edusync and for tests.
 
 The sandboxes are imported only when one is started, so that ordinary commands stay quick.
 """
@@ -46,3 +46,15 @@ def wiseflow(
     from edusync.sandbox.wiseflow.cli import wiseflow as serve
 
     serve(port=port, host=host)
+
+
+@sandbox_app.command("imses")
+def imses(
+    port: int = typer.Option(0, help="Port (0: pick a free one)."),
+    host: str = "127.0.0.1",
+    site: str = typer.Option("site", help="Sync key of the site's main organisation."),
+) -> None:
+    """itslearning's IMS Enterprise Services (SOAP): persons, groups, memberships and a trash, in memory."""
+    from edusync.sandbox.imses.cli import imses as serve
+
+    serve(port=port, host=host, site=site)

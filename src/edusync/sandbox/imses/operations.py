@@ -1,0 +1,158 @@
+"""The IMS ES operations the sandbox serves, as functions of the store and one request.
+
+Person, group and membership management: ``createX``/``createXs`` (upserts), ``deleteX``/``deleteXs``,
+and the reads ``readPerson(s)``, ``readGroup``, ``readMembershipsForGroup`` and
+``readMembershipsForPerson``. Anything else is answered with the fault WCF gives for an action it
+does not know, ``ActionNotSupported``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+
+from lxml import etree
+
+from edusync.connectors.imses.soap import COMMON, SERVICES, Element, Service, q, sub, text_of
+from edusync.sandbox.imses.store import Failure, Store
+from edusync.sandbox.imses.wire import Fault, Outcome, Request, answer, client_fault, default_ns
+
+ADDRESSING = "http://www.w3.org/2005/08/addressing"
+BY_NAMESPACE = {s.mess: s for s in SERVICES.values()}
+Handler = Callable[[Store, Service, Request], bytes]
+
+
+def _put(store: Store, kind: str) -> Callable[[str, Element], Outcome]:
+    return {"person": store.put_person, "group": store.put_group, "membership": store.put_membership}[kind]
+
+
+def _delete(store: Store, kind: str) -> Callable[[str], Outcome]:
+    return {"person": store.delete_person, "group": store.delete_group, "membership": store.delete_membership}[kind]
+
+
+def _key(parent: Element, svc: Service, wrapper: str = "sourcedId") -> str:
+    key = text_of(parent, (svc.mess, wrapper), (COMMON, "identifier"))
+    if key is None:
+        raise client_fault(f"<{wrapper}><identifier> is missing")
+    return key
+
+
+def _ids(req: Request, svc: Service) -> list[str]:
+    found = req.root.find(q(svc.mess, "sourcedIdSet"))
+    if found is None:
+        raise client_fault("<sourcedIdSet> is missing")
+    return [(e.text or "").strip() for e in found.iterfind(q(COMMON, "identifier"))]
+
+
+def _upsert(store: Store, svc: Service, key: str, data: Element | None) -> Outcome:
+    if data is None:
+        return Failure("invaliddata", f"<{svc.kind}> is missing for {key}")
+    return _put(store, svc.kind)(key, data)
+
+
+def create_one(store: Store, svc: Service, req: Request) -> bytes:
+    outcome = _upsert(store, svc, _key(req.root, svc), req.root.find(q(svc.mess, svc.kind)))
+    return answer(req, [outcome], batch=False)
+
+
+def create_many(store: Store, svc: Service, req: Request) -> bytes:
+    pairs = req.root.find(q(svc.mess, f"{svc.pair}Set"))
+    if pairs is None:
+        raise client_fault(f"<{svc.pair}Set> is missing")
+    outcomes = [
+        _upsert(store, svc, _key(pair, svc), pair.find(q(svc.mess, svc.kind)))
+        for pair in pairs.iterfind(q(svc.mess, svc.pair))
+    ]
+    return answer(req, outcomes, batch=True)
+
+
+def delete_one(store: Store, svc: Service, req: Request) -> bytes:
+    return answer(req, [_delete(store, svc.kind)(_key(req.root, svc))], batch=False)
+
+
+def delete_many(store: Store, svc: Service, req: Request) -> bytes:
+    return answer(req, [_delete(store, svc.kind)(key) for key in _ids(req, svc)], batch=True)
+
+
+def _found(store: Store, kind: str, key: str) -> Element | None:
+    held = store.persons.get(key) if kind == "person" else store.groups.get(key)
+    return None if held is None else held.element
+
+
+def _missing(key: str) -> Failure:
+    return Failure("unknownobject", f"The sourcedId {key} does not exist")
+
+
+def read_one(store: Store, svc: Service, req: Request) -> bytes:
+    key = _key(req.root, svc)
+    found = _found(store, svc.kind, key)
+    body = etree.Element(q(svc.mess, f"{req.operation}Response"), nsmap=default_ns(svc.mess))
+    if found is not None:
+        body.append(copy.deepcopy(found))
+    return answer(req, [None if found is not None else _missing(key)], batch=False, body=body)
+
+
+def read_many(store: Store, svc: Service, req: Request) -> bytes:
+    body = etree.Element(q(svc.mess, f"{req.operation}Response"), nsmap=default_ns(svc.mess))
+    found_set = sub(body, svc.mess, f"{svc.kind}Set")
+    outcomes: list[Outcome] = []
+    for key in _ids(req, svc):
+        found = _found(store, svc.kind, key)
+        if found is not None:
+            found_set.append(copy.deepcopy(found))
+        outcomes.append(None if found is not None else _missing(key))
+    return answer(req, outcomes, batch=True, body=body)
+
+
+def _memberships(svc: Service, req: Request, pairs: Iterable[tuple[str, Element]]) -> Element:
+    body = etree.Element(q(svc.mess, f"{req.operation}Response"), nsmap=default_ns(svc.mess))
+    found_set = sub(body, svc.mess, "membershipIDPairSet")  # sic: capital ID, as itslearning spells it
+    for key, element in pairs:
+        pair = sub(found_set, svc.mess, "membershipIdPair")
+        sub(sub(pair, svc.mess, "sourcedId"), COMMON, "identifier", key)
+        pair.append(copy.deepcopy(element))
+    return body
+
+
+def read_for_group(store: Store, svc: Service, req: Request) -> bytes:
+    group = _key(req.root, svc, "groupSourcedId")
+    if group not in store.groups:
+        return answer(req, [_missing(group)], batch=False)
+    pairs = [(m.key, m.element) for m in store.memberships.values() if m.group == group]
+    return answer(req, [None], batch=False, body=_memberships(svc, req, pairs))
+
+
+def read_for_person(store: Store, svc: Service, req: Request) -> bytes:
+    person = _key(req.root, svc, "personSourcedId")
+    if person not in store.persons:
+        return answer(req, [_missing(person)], batch=False)
+    pairs = [(m.key, m.element) for m in store.memberships.values() if m.person == person]
+    return answer(req, [None], batch=False, body=_memberships(svc, req, pairs))
+
+
+HANDLERS: dict[str, dict[str, Handler]] = {
+    kind: {
+        f"create{svc.noun}": create_one,
+        f"create{svc.noun}s": create_many,
+        f"delete{svc.noun}": delete_one,
+        f"delete{svc.noun}s": delete_many,
+    }
+    for kind, svc in SERVICES.items()
+}
+HANDLERS["person"].update({"readPerson": read_one, "readPersons": read_many})
+HANDLERS["group"]["readGroup"] = read_one
+HANDLERS["membership"].update({"readMembershipsForGroup": read_for_group, "readMembershipsForPerson": read_for_person})
+
+
+def dispatch(store: Store, req: Request, action: str | None, kinds: Iterable[str]) -> bytes:
+    """Run ``req`` if this endpoint serves its service and the SOAPAction names the body's operation."""
+    svc = BY_NAMESPACE.get(req.namespace)
+    handler = HANDLERS[svc.kind].get(req.operation) if svc is not None else None
+    if svc is None or handler is None or svc.kind not in kinds:
+        raise Fault((ADDRESSING, "ActionNotSupported"), f"this endpoint does not serve {req.operation}")
+    expected = svc.action(req.operation)
+    if action is not None and action.strip('"') != expected:
+        raise client_fault(f"SOAPAction {action!r} does not name the body's operation ({expected})")
+    count = len(req.root[0]) if req.operation.endswith("s") and len(req.root) else 1
+    store.calls.append((req.operation, count))
+    return handler(store, svc, req)

@@ -137,6 +137,7 @@ def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
     problems += more
     if config is not None:
         problems += [f"{source}: {p}" for p in cross_check(config)]
+        problems += _literal_secrets(config, source, lines, refs)
     if problems or config is None:
         raise ConfigError(problems)
     return LoadedConfig(config, file.resolve(), settings)
@@ -169,6 +170,14 @@ def _connector_settings(
                 where = _where(source, lines, (*prefix, field_name))
                 problems.append(f"{where}: a secret must be an ${{ENV_VAR}} reference, not a literal")
     return settings, problems
+
+
+def _literal_secrets(config: Config, source: str, lines: dict[Path_, int], refs: set[Path_]) -> list[str]:
+    """Secrets outside the connectors' settings (the SMTP password) must be ``${ENV}`` references too."""
+    out = []
+    if config.mail is not None and config.mail.password is not None and ("mail", "password") not in refs:
+        out.append(f"{_where(source, lines, ('mail', 'password'))}: a secret must be an ${{ENV_VAR}} reference")
+    return out
 
 
 def _check_flows(flows: list[Flow], where: str, rules: set[str]) -> list[str]:

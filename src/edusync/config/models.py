@@ -7,11 +7,15 @@ connector knows its settings.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import zoneinfo
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from edusync.groupsapi.settings import GroupsApiConfig
 from edusync.model.records import State
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
@@ -136,6 +140,18 @@ def _default_thresholds() -> dict[str, dict[OpName, Limit]]:
     return {"*": {"delete": Limit(max_percent=10)}}
 
 
+class ArchiveRelease(Frozen):
+    """Members of a group the target archived are released: itslearning makes them manual members.
+
+    ``ref`` is the attribute (after the flows) that holds the group's key and ``object_type``
+    the target object type it points at. A released member is forgotten, never deleted, and
+    nothing more is sent for members of an archived group.
+    """
+
+    ref: str = "group"
+    object_type: str = "group"
+
+
 class ProvisionRule(Frozen):
     """Which metaverse objects a target gets (scope) and how they look there (flows)."""
 
@@ -145,14 +161,137 @@ class ProvisionRule(Frozen):
     flows: list[Flow] = Field(default_factory=list)
     states: list[State] = Field(default_factory=lambda: [State.ACTIVE, State.GRACE, State.ARCHIVED])
     deprovision: Deprovision = "soft_delete"
+    #: False: an object the target archived stays archived when it reappears (itslearning's courses).
+    restore_archived: bool = True
+    release_when_archived: ArchiveRelease | None = None
+
+
+_MONTH_DAY = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
+
+
+def parse_day(value: str) -> tuple[int | None, int, int]:
+    """``MM-DD`` (every year) or ``YYYY-MM-DD`` (that day only) -> (year or None, month, day)."""
+    match = _MONTH_DAY.match(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not MM-DD or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert month is not None and day is not None
+    dt.date(year or 2000, month, day)  # 2000 is a leap year, so 02-29 passes as a yearly day
+    return year, month, day
+
+
+class PauseWindow(Frozen):
+    """Days (inclusive, in the config's time zone) on which nothing is sent to the target.
+
+    ``MM-DD`` repeats every year (``06-20`` to ``08-10``; a window may run over new year);
+    ``YYYY-MM-DD`` is that day only. Both ends use the same form.
+    """
+
+    from_: str = Field(alias="from")
+    to: str
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _days(self) -> PauseWindow:
+        start, end = parse_day(self.from_), parse_day(self.to)
+        if (start[0] is None) != (end[0] is None):
+            raise ValueError("'from' and 'to' must both be MM-DD or both be YYYY-MM-DD")
+        if start[0] is not None and (start > end):
+            raise ValueError("'from' is after 'to'")
+        return self
+
+
+Strategy = Literal["none", "school_year", "hierarchy"]
+
+
+class Rollover(Frozen):
+    """The school-year change: how keys stay unique across years, and the window it may take.
+
+    ``keys``: ``school_year`` gives objects of ``object_types`` a key per school year
+    (``<id>.2026-27``) and rewrites the ``references`` to them; ``hierarchy`` hangs them under
+    a node per school year (``<parent>.2026-27``, of type ``node_type``) that is deleted at
+    rollover; ``none`` keeps keys as they are. Inside the window (``window_days`` from
+    ``starts``) the changes the new year itself makes are not counted by the safety filter
+    and ``thresholds`` (when given) replace the target's own.
+    """
+
+    starts: str = "08-01"
+    window_days: Annotated[int, Field(ge=1, le=366)] = 21
+    keys: Strategy = "none"
+    object_types: list[str] = Field(default_factory=lambda: ["group"])
+    references: list[str] = Field(default_factory=lambda: ["group"])
+    parent: str = "parent"
+    node_type: str = "organisation"
+    node_name: str = "Skoleåret {year}"
+    node_attrs: dict[str, Any] = Field(default_factory=dict)
+    thresholds: dict[str, dict[OpName, Limit]] | None = None
+
+    @field_validator("starts")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        if parse_day(value)[0] is not None:
+            raise ValueError("give the first day of a school year as MM-DD")
+        return value
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _ops(cls, value: Any) -> Any:
+        return _itslearning_ops(value)
+
+
+class TargetMail(Frozen):
+    """Who gets the status mail of this target, and after which runs."""
+
+    to: Annotated[list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]], Field(min_length=1)]
+    when: Literal["always", "failed"] = "always"
+
+
+def _itslearning_ops(value: Any) -> Any:
+    """itslearning's safety filter says insert; edusync says add."""
+    if not isinstance(value, dict):
+        return value
+    return {
+        k: {("add" if op == "insert" else op): v for op, v in ops.items()} if isinstance(ops, dict) else ops
+        for k, ops in value.items()
+    }
 
 
 class TargetConfig(Frozen):
-    """What one target connector receives and the thresholds that guard it."""
+    """What one target connector receives and the thresholds that guard it.
+
+    ``on_breach``: ``block`` waits for a person to approve the change set; ``fail`` fails the
+    run with nothing sent, as itslearning's safety filter does. ``pause`` windows send nothing.
+    """
 
     objects: list[ProvisionRule]
     thresholds: dict[str, dict[OpName, Limit]] = Field(default_factory=_default_thresholds)
     batch_size: Annotated[int, Field(ge=1, le=100_000)] | None = None  # None: the connector's own default
+    on_breach: Literal["block", "fail"] = "block"
+    pause: list[PauseWindow] = Field(default_factory=list)
+    rollover: Rollover | None = None
+    mail: TargetMail | None = None
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _ops(cls, value: Any) -> Any:
+        return _itslearning_ops(value)
+
+    @model_validator(mode="after")
+    def _known_types(self) -> TargetConfig:
+        types = {r.object_type for r in self.objects}
+        problems = []
+        if self.rollover and self.rollover.keys != "none":
+            unknown = [t for t in self.rollover.object_types if t not in types]
+            problems += [f"rollover.object_types: {t!r} is not an object type of this target" for t in unknown]
+        for i, r in enumerate(self.objects):
+            if r.release_when_archived and r.release_when_archived.object_type not in types:
+                problems.append(
+                    f"objects.{i}.release_when_archived: {r.release_when_archived.object_type!r} "
+                    "is not an object type of this target"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class ObjectTypeOptions(Frozen):
@@ -183,6 +322,29 @@ class StorageConfig(Frozen):
     url: str = "sqlite:///edusync.db"
 
 
+class MailServer(Frozen):
+    """The SMTP server status mails go through. ``password`` must be an ``${ENV}`` reference.
+
+    ``security``: ``starttls`` (port 587, the default), ``tls`` (implicit TLS, port 465) or
+    ``none`` (a relay on the local network). ``ca_file`` trusts a private CA besides the system's.
+    """
+
+    host: str = Field(min_length=1)
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    ca_file: Path | None = None
+    timeout: Annotated[float, Field(gt=0)] = 30.0
+
+    @model_validator(mode="after")
+    def _login(self) -> MailServer:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        return self
+
+
 class Config(Frozen):
     """The whole configuration file."""
 
@@ -195,6 +357,26 @@ class Config(Frozen):
     safety: SafetyConfig = SafetyConfig()
     profiles: dict[str, list[str]]
     default_profile: str | None = None
+    groups_api: GroupsApiConfig = GroupsApiConfig()
+    #: Pause windows and the school year are judged on the date in this zone.
+    timezone: str = "Europe/Oslo"
+    mail: MailServer | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _mail_server(self) -> Config:
+        mailed = [name for name, tc in self.targets.items() if tc.mail is not None]
+        if mailed and self.mail is None:
+            raise ValueError(f"targets {', '.join(mailed)} send status mail: configure the SMTP server under 'mail'")
+        return self
 
     def lifecycle_for(self, metaverse_type: str) -> LifecyclePolicy:
         return self.lifecycle.get(metaverse_type, LifecyclePolicy())

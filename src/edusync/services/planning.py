@@ -2,7 +2,13 @@
 
 Only metaverse objects changed since the target's last exported plan are read (plus
 those whose last change failed), so a quiet night plans almost nothing. A change of
-the target's configuration replans everything.
+the target's object rules or key strategy, or a new school year where keys carry it,
+replans everything.
+
+The target's key for an object is its metaverse id unless a rollover strategy says
+otherwise (:mod:`edusync.services.rollover`); what happens to archived objects and
+their members follows the rules' ``restore_archived`` and ``release_when_archived``
+(:mod:`edusync.services.archiving`).
 """
 
 from __future__ import annotations
@@ -13,15 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 
 from edusync.config.models import ProvisionRule, TargetConfig
 from edusync.engine.criteria import compile_all
 from edusync.engine.diff import Planned, Sent, diff
 from edusync.engine.flows import FlowSet
 from edusync.model.hashing import content_hash, dumps, loads
-from edusync.model.records import State
+from edusync.model.records import Attrs, Op, State
+from edusync.services import archiving
+from edusync.services.calendar import SchoolYear, local_day, school_year
 from edusync.services.context import RunContext
+from edusync.services.rollover import Keys, YearHierarchy, YearKeys, keys_for
 from edusync.storage import tables as t
 
 PAGE = 20_000
@@ -35,6 +44,7 @@ KNOWN = "SELECT 1 FROM target_objects WHERE target = ? AND object_type = ? LIMIT
 BY_ID = "SELECT id, attrs, state FROM mv_objects WHERE id IN ({marks})"
 CHANGED = "SELECT id, attrs, state FROM mv_objects WHERE object_type = ? AND changed_run > ?"
 SENT = "SELECT key, hash, state, attrs FROM target_objects WHERE target = ? AND object_type = ? AND key IN ({marks})"
+YEARLY = "SELECT id FROM mv_objects WHERE object_type = ? AND id IN ({marks})"
 CHANGE_COLUMNS = (
     "change_set_id",
     "object_type",
@@ -48,21 +58,67 @@ CHANGE_COLUMNS = (
     "attempts",
 )
 
+Counts = dict[str, dict[str, int]]
+
+
+def _tally() -> defaultdict[str, defaultdict[str, int]]:
+    return defaultdict(lambda: defaultdict(int))
+
 
 @dataclass
 class PlanResult:
+    """A stored change set: its counts, the target's counts before, and what the new school year made."""
+
     change_set_id: int
     hash: str
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    counts: Counts = field(default_factory=dict)
     before: dict[str, int] = field(default_factory=dict)
+    #: Changes the school-year rollover itself made (per object type and op); see rollover.py.
+    rolled: Counts = field(default_factory=dict)
+    #: Decisions that sent nothing: ``stays_archived``, ``released``, ``held`` (per object type).
+    notes: Counts = field(default_factory=dict)
+    year: SchoolYear | None = None
 
     @property
     def total(self) -> int:
         return sum(sum(v.values()) for v in self.counts.values())
 
 
+@dataclass
+class _Shared:
+    """What the planners of one change set share."""
+
+    cs_id: int
+    keys: Keys
+    counts: defaultdict[str, defaultdict[str, int]] = field(default_factory=_tally)
+    rolled: defaultdict[str, defaultdict[str, int]] = field(default_factory=_tally)
+    notes: defaultdict[str, defaultdict[str, int]] = field(default_factory=_tally)
+    running: Any = field(default_factory=lambda: hashlib.blake2b(digest_size=16))
+    #: key -> metaverse id of what this change set archives, per object type.
+    archiving: defaultdict[str, dict[str, str | None]] = field(default_factory=lambda: defaultdict(dict))
+
+
 def config_hash(target: TargetConfig) -> str:
-    return content_hash(target.model_dump(mode="json"))
+    """What planning depends on: the object rules and the key strategy (not thresholds, pause or mail)."""
+    rollover = target.rollover
+    keys = None if rollover is None else rollover.model_dump(mode="json", exclude={"thresholds", "window_days"})
+    return content_hash({"objects": [o.model_dump(mode="json") for o in target.objects], "keys": keys})
+
+
+def plan_year(ctx: RunContext, target: str) -> SchoolYear | None:
+    """The school year of the run's day, for a target that has a rollover."""
+    rollover = ctx.config.targets[target].rollover
+    if rollover is None:
+        return None
+    return school_year(rollover, local_day(ctx.now, ctx.config.timezone))
+
+
+def plan_digest(ctx: RunContext, target: str) -> str:
+    """The config hash, and the school year where keys carry it: a change of either replans everything."""
+    tcfg = ctx.config.targets[target]
+    keys = keys_for(tcfg, plan_year(ctx, target))
+    digest = config_hash(tcfg)
+    return content_hash([digest, keys.digest]) if keys.digest else digest
 
 
 def target_counts(conn: Connection, target: str) -> dict[str, int]:
@@ -75,20 +131,30 @@ def target_counts(conn: Connection, target: str) -> dict[str, int]:
     return {k: int(n) for k, n in conn.execute(q)}
 
 
+def _ordered(rules: list[ProvisionRule]) -> list[ProvisionRule]:
+    """Rules whose members are released when a group is archived go after that group's rule."""
+    released = {r.release_when_archived.object_type for r in rules if r.release_when_archived}
+    return sorted(rules, key=lambda r: 0 if r.object_type in released else 1)
+
+
 def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> PlanResult:
     tcfg = ctx.config.targets[target]
+    year = plan_year(ctx, target)
     row = conn.execute(select(t.target_state).where(t.target_state.c.target == target)).first()
-    digest = config_hash(tcfg)
+    digest = plan_digest(ctx, target)
     since = 0 if row is None or row.config_hash != digest else int(row.planned_run)
     cs_id = _new_change_set(ctx, conn, target)
-    result = PlanResult(cs_id, "", before=target_counts(conn, target))
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    running = hashlib.blake2b(digest_size=16)
-    for rule in tcfg.objects:
-        _Planner(ctx, conn, target, rule, cs_id, counts, running).plan(since, full=since == 0)
+    result = PlanResult(cs_id, "", before=target_counts(conn, target), year=year)
+    shared = _Shared(cs_id, keys_for(tcfg, year))
+    for rule in _ordered(tcfg.objects):
+        _Planner(ctx, conn, target, rule, shared).plan(since, full=since == 0)
+    if isinstance(shared.keys, YearHierarchy) and tcfg.rollover is not None:
+        _Nodes(ctx, conn, target, tcfg.rollover.node_type, shared).finish(shared.keys, full=since == 0)
     _supersede(conn, target, cs_id)
-    result.hash = running.hexdigest()
-    result.counts = {k: dict(v) for k, v in counts.items()}
+    result.hash = shared.running.hexdigest()
+    result.counts = {k: dict(v) for k, v in shared.counts.items()}
+    result.rolled = {k: dict(v) for k, v in shared.rolled.items()}
+    result.notes = {k: dict(v) for k, v in shared.notes.items()}
     conn.execute(
         update(t.change_sets)
         .where(t.change_sets.c.id == cs_id)
@@ -124,23 +190,55 @@ def _supersede(conn: Connection, target: str, cs_id: int) -> None:
     conn.execute(update(t.changes).where(FAILED, t.changes.c.change_set_id.in_(db_failed)).values(status="superseded"))
 
 
-class _Planner:
-    def __init__(
-        self,
-        ctx: RunContext,
-        conn: Connection,
-        target: str,
-        rule: ProvisionRule,
-        cs_id: int,
-        counts: dict[str, dict[str, int]],
-        running: Any,
-    ) -> None:
-        self.ctx, self.conn, self.target, self.rule, self.cs_id = ctx, conn, target, rule, cs_id
+def live(sent: Sent | None) -> bool:
+    return sent is not None and sent.state != "deleted"
+
+
+class _Writer:
+    """Stores changes of one object type into the change set, counting and hashing them."""
+
+    def __init__(self, ctx: RunContext, conn: Connection, target: str, object_type: str, shared: _Shared) -> None:
+        self.ctx, self.conn, self.target, self.object_type, self.shared = ctx, conn, target, object_type, shared
+        self.known = bool(ctx.db.fetch(conn, KNOWN, (target, object_type)))
+
+    def _sent(self, keys: list[str]) -> dict[str, Sent]:
+        """What the target was last sent for these keys (nothing to ask when it has none of this type)."""
+        if not self.known or not keys:
+            return {}
+        rows = self.ctx.db.fetch_in(self.conn, SENT, (self.target, self.object_type), keys)
+        return {k: Sent(h, s, a) for k, h, s, a in rows}
+
+    def _change(self, key: str, mv_id: str | None, planned: Planned, rolled: bool = False) -> tuple[Any, ...]:
+        op, ot, shared = planned.op.value, self.object_type, self.shared
+        shared.counts[ot][op] += 1
+        if rolled:
+            shared.rolled[ot][op] += 1
+        if planned.op == Op.ARCHIVE:
+            shared.archiving[ot][key] = mv_id
+        shared.running.update(f"{ot}\x1f{key}\x1f{op}\x1f{planned.hash}\n".encode())
+        return (shared.cs_id, ot, key, op, planned.text, planned.hash, mv_id, planned.soft, "pending", 0)
+
+    def _store(self, rows: list[tuple[Any, ...]]) -> None:
+        self.ctx.db.insert(self.conn, t.changes, CHANGE_COLUMNS, rows)
+
+    def note(self, what: str | None, n: int = 1) -> None:
+        if what:
+            self.shared.notes[self.object_type][what] += n
+
+
+class _Planner(_Writer):
+    def __init__(self, ctx: RunContext, conn: Connection, target: str, rule: ProvisionRule, shared: _Shared) -> None:
+        super().__init__(ctx, conn, target, rule.object_type, shared)
+        self.rule = rule
         self.scope = compile_all(rule.scope)
         self.flows = FlowSet(rule.flows)
         self.states = {s.value for s in rule.states}
-        self.counts = counts
-        self.running = running
+        self.keys = shared.keys
+        self.rules = archiving.ArchiveRules(ctx, conn, target, rule, shared.archiving)
+        self.planned: set[str] | None = set() if rule.release_when_archived else None
+        tcfg = ctx.config.targets[target]
+        node_type = tcfg.rollover.node_type if tcfg.rollover else None
+        self.nodes = _Nodes(ctx, conn, target, node_type, shared) if isinstance(self.keys, YearHierarchy) else None
 
     def plan(self, since: int, *, full: bool) -> None:
         """Changed objects, and those whose last change failed, streamed in index order.
@@ -149,7 +247,6 @@ class _Planner:
         this order, so it can be recomputed from the stored changes.
         """
         db, label = self.ctx.db, f"plan {self.target}/{self.rule.object_type}"
-        self.known = bool(db.fetch(self.conn, KNOWN, (self.target, self.rule.object_type)))
         retry = self._retry_ids()
         if retry:
             self._page(db.fetch_in(self.conn, BY_ID, (), retry))
@@ -161,69 +258,150 @@ class _Planner:
             self.ctx.progress(label, done, None)
         if full:
             self._orphans()
+        elif self.planned is not None:
+            self._release_unchanged()
 
     def _retry_ids(self) -> list[str]:
         """Objects whose last change to this target failed (read through the small index of failures)."""
         rows = self.ctx.db.fetch(self.conn, RETRY, (self.target, self.rule.object_type))
         return sorted({str(r[0]) for r in rows})
 
-    def _sent(self, keys: list[str]) -> dict[str, Sent]:
-        """What the target was last sent for these keys (nothing to ask when it has none of this type)."""
-        if not self.known:
-            return {}
-        rows = self.ctx.db.fetch_in(self.conn, SENT, (self.target, self.rule.object_type), keys)
-        return {k: Sent(h, s, a) for k, h, s, a in rows}
+    def _yearly(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are objects whose keys carry the school year."""
+        found: set[str] = set()
+        types = self.keys.yearly_mv_types if isinstance(self.keys, YearKeys) else set()
+        for mv_type in sorted(types):
+            found.update(str(r[0]) for r in self.ctx.db.fetch_in(self.conn, YEARLY, (mv_type,), ids))
+        return found
 
     def _page(self, rows: Sequence[Any]) -> None:
         if not rows:
             return
-        ctx, rule = self.ctx, self.rule
-        sent = self._sent([r[0] for r in rows])
-        out = []
+        ctx, rule, keys, ot = self.ctx, self.rule, self.keys, self.rule.object_type
+        wanted: list[tuple[str, Attrs | None, bool]] = []
         for mv_id, attrs_text, state in rows:
             attrs = loads(attrs_text)
             desired = None
             if state in self.states and self.scope(attrs, ctx.rules):
                 desired = self.flows.apply(attrs, ctx.rules) if rule.flows else attrs
-            planned = diff(desired, state == State.ARCHIVED.value, sent.get(mv_id), rule.deprovision)
+            wanted.append((mv_id, desired, state == State.ARCHIVED.value))
+        keys.rewrite(ot, [d for _, d, _ in wanted if d is not None], self._yearly)
+        if self.nodes is not None:
+            self.nodes.plan(keys.nodes())
+        lookup = [keys.key(ot, m) for m, _, _ in wanted]
+        lookup += [p for m, _, _ in wanted if (p := keys.previous(ot, m))]
+        sent = self._sent(lookup)
+        self.rules.prepare(wanted, sent)
+        out = []
+        for mv_id, desired, archived in wanted:
+            key, prev = keys.key(ot, mv_id), keys.previous(ot, mv_id)
+            now, before = sent.get(key), sent.get(prev) if prev else None
+            planned, note = self.rules.decide(desired, archived, now)
+            self.note(note)
             if planned is not None:
-                out.append(self._change(mv_id, planned))
+                rolled = (planned.op == Op.ADD and live(before)) or (
+                    planned.op == Op.UPDATE
+                    and now is not None
+                    and desired is not None
+                    and keys.rolled_update(ot, loads(now.text), desired)
+                )
+                out.append(self._change(key, mv_id, planned, rolled))
+            if prev and before is not None and live(before):
+                # Last year's key of this object: retired; rolled when the object goes on under this year's.
+                retire, note = self.rules.decide(None, False, before)
+                self.note(note)
+                if retire is not None:
+                    out.append(self._change(prev, mv_id, retire, rolled=desired is not None))
+            if self.planned is not None:
+                self.planned.add(mv_id)
         self._store(out)
-
-    def _change(self, key: str, planned: Planned) -> tuple[Any, ...]:
-        op = planned.op.value
-        self.counts[self.rule.object_type][op] += 1
-        self.running.update(f"{self.rule.object_type}\x1f{key}\x1f{op}\x1f{planned.hash}\n".encode())
-        return (
-            self.cs_id,
-            self.rule.object_type,
-            key,
-            op,
-            planned.text,
-            planned.hash,
-            key,
-            planned.soft,
-            "pending",
-            0,
-        )
-
-    def _store(self, rows: list[tuple[Any, ...]]) -> None:
-        self.ctx.db.insert(self.conn, t.changes, CHANGE_COLUMNS, rows)
 
     def _orphans(self) -> None:
-        """Objects the target has whose metaverse object no longer exists at all."""
+        """Objects the target has whose metaverse object no longer exists (or, with year keys, older keys)."""
         to, mv = t.target_objects, t.mv_objects
-        q = select(to.c.key, to.c.hash, to.c.state, to.c.attrs).where(
-            and_(
-                to.c.target == self.target,
-                to.c.object_type == self.rule.object_type,
-                to.c.state != "deleted",
-                to.c.key.not_in(select(mv.c.id).where(mv.c.object_type == self.rule.metaverse_type)),
+        q = select(to.c.key, to.c.hash, to.c.state, to.c.attrs, to.c.mv_id).where(
+            to.c.target == self.target,
+            to.c.object_type == self.rule.object_type,
+            to.c.state != "deleted",
+            to.c.mv_id.is_not(None),  # objects a rollover strategy made are planned by it
+        )
+        existing = select(mv.c.id).where(mv.c.object_type == self.rule.metaverse_type)
+        ot = self.rule.object_type
+        if isinstance(self.keys, YearKeys) and self.keys.yearly(ot):
+            # This year's and last year's keys of an existing object are the pages' business.
+            now, prev = f".{self.keys.year.label}", f".{self.keys.year.previous().label}"
+            q = q.where(
+                to.c.key.not_in(select(mv.c.id.concat(now)).where(mv.c.object_type == self.rule.metaverse_type)),
+                to.c.key.not_in(select(mv.c.id.concat(prev)).where(mv.c.object_type == self.rule.metaverse_type)),
             )
+        else:
+            q = q.where(to.c.key.not_in(existing))
+        out = []
+        rows = self.conn.execute(q).all()
+        self.rules.prepare([], {k: Sent(h, s, a) for k, h, s, a, _ in rows})
+        for key, digest, state, attrs, mv_id in rows:
+            planned, note = self.rules.decide(None, False, Sent(digest, state, attrs))
+            self.note(note)
+            if planned is not None:
+                out.append(self._change(key, mv_id, planned))
+        self._store(out)
+
+    def _release_unchanged(self) -> None:
+        """Members of a group this change set archives that did not change themselves: released too."""
+        assert self.planned is not None
+        keys, ot = self.keys, self.rule.object_type
+        found = self.rules.members_of_archived(exclude=self.planned)
+        if not found:
+            return
+        pairs = [(m, k) for m in found for k in (keys.key(ot, m), keys.previous(ot, m)) if k]
+        sent = self._sent([k for _, k in pairs])
+        out = []
+        for mv_id, key in pairs:
+            old = sent.get(key)
+            if old is not None and live(old):
+                self.note("released")
+                out.append(self._change(key, mv_id, archiving.release(old)))
+        self._store(out)
+
+
+class _Nodes(_Writer):
+    """The year nodes of the ``hierarchy`` strategy: added as groups need them, deleted at rollover."""
+
+    def __init__(self, ctx: RunContext, conn: Connection, target: str, node_type: str | None, shared: _Shared) -> None:
+        super().__init__(ctx, conn, target, node_type or "organisation", shared)
+
+    def plan(self, nodes: list[tuple[str, Attrs]]) -> None:
+        if not nodes:
+            return
+        keys = self.shared.keys
+        assert isinstance(keys, YearHierarchy)
+        last = keys.year.previous().label
+        sent = self._sent([k for k, _ in nodes] + [_year_key(k, last) for k, _ in nodes])
+        out = []
+        for key, attrs in nodes:
+            planned = diff(attrs, False, sent.get(key), "delete")
+            if planned is not None:
+                out.append(self._change(key, None, planned, rolled=live(sent.get(_year_key(key, last)))))
+        self._store(out)
+
+    def finish(self, keys: YearHierarchy, *, full: bool) -> None:
+        """On a full plan, nodes of other school years go (hard delete: the year's hierarchy is removed)."""
+        if not full:
+            return
+        to, made, label = t.target_objects, keys.made(), keys.year.label
+        q = select(to.c.key, to.c.hash, to.c.attrs).where(
+            to.c.target == self.target,
+            to.c.object_type == self.object_type,
+            to.c.state != "deleted",
+            to.c.mv_id.is_(None),
         )
         out = []
-        for key, digest, state, attrs in self.conn.execute(q):
-            planned = diff(None, False, Sent(digest, state, attrs), self.rule.deprovision)
-            if planned is not None:
-                out.append(self._change(key, planned))
+        for key, digest, attrs in self.conn.execute(q):
+            if key not in made:
+                rolled = _year_key(key, label) in made
+                out.append(self._change(key, None, Planned(Op.DELETE, attrs, digest, soft=False), rolled))
         self._store(out)
+
+
+def _year_key(key: str, label: str) -> str:
+    return f"{key.rsplit('.', 1)[0]}.{label}"

@@ -15,16 +15,19 @@ from typing import Any
 from sqlalchemy import select, update
 
 from edusync.config.loader import LoadedConfig
-from edusync.engine.safety import breaches
 from edusync.errors import EdusyncError, FatalError
 from edusync.model.hashing import dumps, loads
+from edusync.services import gate
 from edusync.services.blocking import StepBlocked
+from edusync.services.calendar import local_day, pause_on
 from edusync.services.context import Progress, Report, RunContext, _no_progress
 from edusync.services.exporting import Exporter
 from edusync.services.importing import import_step
+from edusync.services.keys import key_counts
 from edusync.services.lifecycle import lifecycle_step
 from edusync.services.locking import RunInProgress, interrupted_runs, is_alive, owner
-from edusync.services.planning import plan_target
+from edusync.services.notify import TargetResult, status_mails
+from edusync.services.planning import PlanResult, plan_digest, plan_target, target_counts
 from edusync.services.syncing import SyncStep
 from edusync.storage import Database
 from edusync.storage import tables as t
@@ -55,6 +58,8 @@ class Runner:
         self.loaded = loaded
         self.db = db
         self.progress = progress
+        #: What the current attempt did to each target it exported to (for the status mails).
+        self.targets: dict[str, TargetResult] = {}
 
     def _ctx(self, run_id: int, now: dt.datetime, report: Report, dry_run: bool, actor: str) -> RunContext:
         cfg = self.loaded
@@ -150,6 +155,7 @@ class Runner:
         approved: set[str],
     ) -> RunOutcome:
         ctx = self._ctx(run_id, now, report, dry_run, actor)
+        self.targets = {}
         index = first
         try:
             for index in range(first, len(steps)):
@@ -170,17 +176,39 @@ class Runner:
                 "step": steps[index],
                 **exc.detail,
             }
-            return self._finish(ctx, "blocked", block)
+            return self._finish(ctx, "blocked", steps[first:], block)
         except EdusyncError as exc:
             report.errors.append(f"{steps[index]}: {exc}")
-            return self._finish(ctx, "failed")
+            return self._finish(ctx, "failed", steps[first:])
         except Exception as exc:  # a bug or an unwrapped library error: record it, then re-raise
             report.errors.append(f"{steps[index]}: unexpected {type(exc).__name__}: {exc}")
-            self._finish(ctx, "failed")
+            self._finish(ctx, "failed", steps[first:])
             raise
-        return self._finish(ctx, "done")
+        return self._finish(ctx, "done", steps[first:])
 
-    def _finish(self, ctx: RunContext, status: str, block: dict[str, Any] | None = None) -> RunOutcome:
+    def _finish(
+        self, ctx: RunContext, status: str, attempted: list[str], block: dict[str, Any] | None = None
+    ) -> RunOutcome:
+        outcome = self._store(ctx, status, block)
+        profile = self._profile(ctx.run_id)
+        try:
+            warnings = status_mails(ctx, profile, attempted, self.targets, status, block)
+        except Exception as exc:  # the run is stored; a bug in the mail must not turn it into a crash
+            log.exception("status mails of run %s", ctx.run_id)
+            warnings = [f"status mails not sent: unexpected {type(exc).__name__}: {exc}"]
+        if warnings:
+            ctx.report.warnings.extend(warnings)
+            with self.db.begin() as conn:
+                conn.execute(
+                    update(t.runs).where(t.runs.c.id == ctx.run_id).values(warnings=dumps(ctx.report.warnings))
+                )
+        return outcome
+
+    def _profile(self, run_id: int) -> str:
+        with self.db.begin() as conn:
+            return str(conn.execute(select(t.runs.c.profile).where(t.runs.c.id == run_id)).scalar_one())
+
+    def _store(self, ctx: RunContext, status: str, block: dict[str, Any] | None) -> RunOutcome:
         r = ctx.report
         with self.db.begin() as conn:
             conn.execute(
@@ -221,24 +249,12 @@ class Runner:
         if row is not None and row.status == "done":
             return
         if row is not None and row.status in ("approved", "exporting", "partial"):
-            cs_id, counts = row.id, loads(row.counts)
+            cs_id = row.id
+            self.targets[target] = TargetResult("exporting", cs_id, loads(row.base_counts), None, loads(row.counts))
         else:
-            with self.db.begin() as conn:
-                plan = plan_target(ctx, conn, target, "preview" if ctx.dry_run else "planned")
-                cs_id, counts = plan.change_set_id, plan.counts
-                self._record_plan(ctx, target, plan.counts, plan.before)
-                if ctx.dry_run:
-                    return
-                reasons = breaches(plan.counts, plan.before, ctx.config.targets[target].thresholds, target)
-                if reasons and plan.hash not in approved:
-                    conn.execute(update(cst).where(cst.c.id == cs_id).values(status="blocked"))
-                    blocked = StepBlocked("threshold", reasons, plan.hash, {"target": target, "change_set_id": cs_id})
-                else:
-                    conn.execute(update(cst).where(cst.c.id == cs_id).values(status="exporting"))
-                    blocked = None
-            if blocked is not None:
-                raise blocked
-        del counts
+            cs_id = self._plan(ctx, target, approved)
+            if cs_id is None:
+                return
         result = Exporter(ctx, target, cs_id).run()
         ctx.report.add("export", target, "failed", int(result["failed"]))
         if result["status"] in ("done", "partial"):
@@ -246,21 +262,74 @@ class Runner:
                 ctx.db.upsert(
                     conn,
                     t.target_state,
-                    [{"target": target, "planned_run": ctx.run_id, "config_hash": _config_hash(ctx, target)}],
+                    [{"target": target, "planned_run": ctx.run_id, "config_hash": plan_digest(ctx, target)}],
                     ["target"],
                 )
+                done = self.targets[target]
+                done.status, done.after = str(result["status"]), target_counts(conn, target)
 
-    def _record_plan(
-        self, ctx: RunContext, target: str, counts: dict[str, dict[str, int]], before: dict[str, int]
-    ) -> None:
-        for object_type in sorted(set(counts) | set(before)):
+    def _plan(self, ctx: RunContext, target: str, approved: set[str]) -> int | None:
+        """Plan the change set and put it through the gate; its id if it is to be exported now."""
+        cst, tcfg = t.change_sets, ctx.config.targets[target]
+        pause = pause_on(tcfg, local_day(ctx.now, ctx.config.timezone))
+        stop: Exception | None = None
+        with self.db.begin() as conn:
+            plan = plan_target(ctx, conn, target, "preview" if ctx.dry_run or pause else "planned")
+            self._record_plan(ctx, target, plan)
+            result = TargetResult("planned", plan.change_set_id, plan.before, None, plan.counts)
+            result.notes = _notes(target, plan)
+            ctx.report.warnings += [n for n in result.notes if "stay" in n]
+            self.targets[target] = result
+            if ctx.dry_run:
+                return None
+            if pause is not None:
+                result.status = "paused"
+                waiting = f"; {plan.total} changes wait for the end of the pause" if plan.total else ""
+                result.notes.insert(0, f"Paused: {pause.describe()}. Nothing was sent{waiting}.")
+                ctx.report.warnings.append(f"{target}: {pause.describe()}: nothing was sent{waiting}")
+                ctx.report.set("export", target, "paused", 1)
+                return None
+            verdict = gate.judge(ctx, target, plan)
+            if verdict.reasons and plan.hash not in approved:
+                result.reasons = verdict.reasons
+                if tcfg.on_breach == "fail":
+                    conn.execute(update(cst).where(cst.c.id == plan.change_set_id).values(status="failed"))
+                    result.status = "failed"
+                    stop = gate.SafetyFilterStopped(target, verdict.reasons)
+                else:
+                    conn.execute(update(cst).where(cst.c.id == plan.change_set_id).values(status="blocked"))
+                    result.status = "blocked"
+                    detail = {"target": target, "change_set_id": plan.change_set_id}
+                    stop = StepBlocked("threshold", verdict.reasons, plan.hash, detail)
+            else:
+                conn.execute(update(cst).where(cst.c.id == plan.change_set_id).values(status="exporting"))
+        if stop is not None:  # raised after the commit, so the plan and its verdict are kept
+            raise stop
+        return plan.change_set_id
+
+    def _record_plan(self, ctx: RunContext, target: str, plan: PlanResult) -> None:
+        for object_type in sorted(set(plan.counts) | set(plan.before)):
             subject = f"{target}/{object_type}"
-            ctx.report.set("plan", subject, "before", before.get(object_type, 0))
-            for op, n in counts.get(object_type, {}).items():
+            ctx.report.set("plan", subject, "before", plan.before.get(object_type, 0))
+            for op, n in plan.counts.get(object_type, {}).items():
                 ctx.report.set("plan", subject, op, n)
+        for object_type, row in key_counts(plan.counts).items():
+            for kind, n in row.items():
+                ctx.report.set("keys", f"{target}/{object_type}", kind, n)
+        for object_type, notes in plan.notes.items():
+            for what, n in notes.items():
+                ctx.report.set("decisions", f"{target}/{object_type}", what, n)
 
 
-def _config_hash(ctx: RunContext, target: str) -> str:
-    from edusync.services.planning import config_hash
-
-    return config_hash(ctx.config.targets[target])
+def _notes(target: str, plan: PlanResult) -> list[str]:
+    """Sentences for decisions that sent nothing, for the report and the mail."""
+    out = []
+    for object_type, notes in sorted(plan.notes.items()):
+        if n := notes.get("stays_archived"):
+            out.append(
+                f"{target}: {n} {object_type}s reappeared but stay archived "
+                "(the target does not restore an archived one by itself)"
+            )
+        if n := notes.get("released"):
+            out.append(f"{target}: {n} {object_type}s of archived groups were released (kept as manual members)")
+    return out

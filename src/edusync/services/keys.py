@@ -1,0 +1,56 @@
+"""Which sync keys a change set made appear at a target, and which it made vanish.
+
+A target's key for an object never changes (the metaverse id, or that id and the school
+year: see :mod:`edusync.services.rollover`); when a source gives an object a new key, the
+target sees a new object and the old one going. The run report counts them and the status
+mail names them, so a renumbering at the source is visible the morning after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from edusync.storage import Database
+
+#: What each kind of key movement is made of, as change ops.
+KINDS = {"appeared": ("add",), "vanished": ("delete", "archive"), "returned": ("restore",)}
+SAMPLE = "SELECT key FROM changes WHERE change_set_id = ? AND object_type = ? AND op IN ({marks}) ORDER BY id LIMIT ?"
+
+
+@dataclass
+class KeyList:
+    """Up to ``limit`` keys of one kind and object type, and how many there were in all."""
+
+    total: int
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.keys)
+
+
+def key_counts(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Per object type: how many keys appeared, vanished and returned, from a change set's op counts."""
+    out: dict[str, dict[str, int]] = {}
+    for object_type, ops in counts.items():
+        row = {kind: sum(ops.get(op, 0) for op in op_names) for kind, op_names in KINDS.items()}
+        if any(row.values()):
+            out[object_type] = row
+    return out
+
+
+def key_lists(
+    db: Database, change_set_id: int, counts: dict[str, dict[str, int]], limit: int = 20
+) -> dict[str, dict[str, KeyList]]:
+    """The first ``limit`` keys of each kind and object type, read in change order (cheap at any size)."""
+    out: dict[str, dict[str, KeyList]] = {}
+    with db.begin() as conn:
+        for object_type, row in sorted(key_counts(counts).items()):
+            for kind, total in row.items():
+                if not total:
+                    continue
+                ops = KINDS[kind]
+                sql = SAMPLE.format(marks=", ".join("?" * len(ops)))
+                found = db.fetch(conn, sql, (change_set_id, object_type, *ops, limit))
+                out.setdefault(object_type, {})[kind] = KeyList(total, [str(r[0]) for r in found])
+    return out

@@ -1,0 +1,113 @@
+"""After every run attempt: a status mail for each target that asks for one.
+
+The runner records what happened to each target it exported to (:class:`TargetResult`);
+a target whose export step the attempt never reached failed with the run's own reason
+(a source error, an input block). A mail that cannot be sent becomes a warning of the run;
+the run itself is never lost or changed by it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from edusync.services import mail
+from edusync.services.calendar import local_time
+from edusync.services.context import RunContext
+from edusync.services.keys import key_lists
+from edusync.services.planning import Counts, target_counts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TargetResult:
+    """What one attempt did to one target."""
+
+    status: str  # planned, paused, blocked, failed, done, partial
+    change_set_id: int | None = None
+    before: dict[str, int] = field(default_factory=dict)
+    after: dict[str, int] | None = None
+    counts: Counts = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def completed(self) -> bool:
+        return self.status in ("done", "partial", "paused")
+
+
+def _run_reasons(status: str, block: dict[str, Any] | None, errors: list[str], run_id: int) -> list[str]:
+    if status == "blocked" and block:
+        how = f"approve with `edusync approve {run_id} --expect {block['hash'][:12]}` or `edusync reject {run_id}`"
+        return [f"blocked by the safety gate ({block['kind']}); nothing was sent; {how}", *block["reasons"]]
+    return list(errors[-5:]) or [f"the run ended {status} before the export"]
+
+
+def status_mails(
+    ctx: RunContext,
+    profile: str,
+    attempted: list[str],
+    results: dict[str, TargetResult],
+    status: str,
+    block: dict[str, Any] | None,
+) -> list[str]:
+    """Send the mails of this attempt; return a warning for each that could not be sent."""
+    server = ctx.config.mail
+    if server is None or ctx.dry_run:
+        return []
+    warnings = []
+    for target, tcfg in ctx.config.targets.items():
+        if tcfg.mail is None or f"{target}:export" not in attempted:
+            continue
+        result = results.get(target)
+        if result is None or result.status in ("planned", "exporting"):
+            result = _unfinished(ctx, target, result, status, block)
+        if tcfg.mail.when == "failed" and result.completed:
+            continue
+        report = _report(ctx, target, profile, result)
+        try:
+            mail.send(server, mail.compose(report, server.sender, tcfg.mail.to))
+        except mail.MailError as exc:
+            log.warning("status mail for %s not sent: %s", target, exc)
+            warnings.append(f"{target}: the status mail was not sent: {exc}")
+    return warnings
+
+
+def _unfinished(
+    ctx: RunContext, target: str, result: TargetResult | None, status: str, block: dict[str, Any] | None
+) -> TargetResult:
+    """A target the attempt did not finish: it failed for the run's reason, and has what it had."""
+    with ctx.db.begin() as conn:
+        now = target_counts(conn, target)
+    reasons = _run_reasons(status, block, ctx.report.errors, ctx.run_id)
+    if result is None:
+        return TargetResult("failed", before=now, after=now, reasons=reasons)
+    return TargetResult("failed", result.change_set_id, result.before, now, result.counts, reasons, result.notes)
+
+
+def _report(ctx: RunContext, target: str, profile: str, result: TargetResult) -> mail.StatusReport:
+    types = list(dict.fromkeys(r.object_type for r in ctx.config.targets[target].objects))
+    after = result.after if result.after is not None else result.before
+    keys = {}
+    if result.change_set_id is not None and result.status in ("done", "partial"):
+        keys = key_lists(ctx.db, result.change_set_id, result.counts)
+    prefix = (f"{target}:", f"{target}/")
+    when = local_time(ctx.now, ctx.config.timezone)
+    return mail.StatusReport(
+        target=target,
+        run_id=ctx.run_id,
+        profile=profile,
+        completed=result.completed,
+        when=f"{when:%Y-%m-%d %H:%M} ({ctx.config.timezone})",
+        object_types=types,
+        before=result.before,
+        after=after,
+        counts=result.counts if result.status in ("done", "partial") else {},
+        reasons=result.reasons,
+        keys=keys,
+        notes=result.notes,
+        warnings=[w for w in ctx.report.warnings if w.startswith(prefix)],
+        errors=[e for e in ctx.report.errors if e.startswith(prefix) and e not in result.reasons],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -33,9 +34,13 @@ def demo(
     folder: Path = typer.Option(Path("edusync-demo"), "--dir", help="Folder for the demo (replaced if it exists)."),
     seed: int = typer.Option(1, help="Seed for the sample county."),
     scenario: str = typer.Option("fint", help="fint (the FINT sandbox), files (CSV files) or exams (FS → WISEflow)."),
+    serve: bool = typer.Option(
+        None, "--serve/--no-serve", help="End by serving the groups API (default: in an interactive terminal)."
+    ),
 ) -> None:
     """Three nights of a county on SQLite: a first sync, an ordinary night, a broken night the gate blocks.
 
+    The FINT demo then serves the groups API and prints ``curl`` lines for a pupil and a student.
     ``--scenario exams`` runs the exam cycle instead: FS → WISEflow → grades back to FS.
     """
     if scenario == "exams":
@@ -56,6 +61,12 @@ def demo(
     if code != 3:
         err_console.print("[red]the broken night was expected to be blocked[/]")
         raise typer.Exit(1)
+    if scenario == "fint":
+        from edusync.demo.groups_api import groups_api_demo
+
+        with handled():
+            interactive = sys.stdin.isatty() and sys.stdout.isatty()
+            groups_api_demo(folder.resolve(), console, serve=interactive if serve is None else serve, seed=seed)
 
 
 @app.command()

@@ -32,6 +32,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(trash_app, name="trash")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(__import__("edusync.cli.exams", fromlist=["exams_app"]).exams_app, name="exams")
+app.add_typer(__import__("edusync.cli.tokens", fromlist=["tokens_app"]).tokens_app, name="tokens")
 
 
 class Kind(StrEnum):
@@ -183,4 +184,4 @@ def main() -> None:
     app()
 
 
-from edusync.cli import extra  # noqa: E402,F401  (registers init, demo, bench)
+from edusync.cli import extra, serve  # noqa: E402,F401  (registers init, demo, bench; serve)

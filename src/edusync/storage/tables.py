@@ -178,3 +178,19 @@ audit_log = Table(
     Column("change_set_id", Integer),
     Column("detail", Text, nullable=False),
 )
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False),
+    Column("token_hash", String(64), nullable=False),  # SHA-256 of the token; the token itself is never stored
+    Column("prefix", String(16), nullable=False),  # the token's first characters, to recognise it in lists
+    Column("scopes", Text, nullable=False),
+    Column("feide_user", String(255)),  # a Feide name (eduPersonPrincipalName) for tokens that act for one user
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("expires_at", String(32)),
+    Column("revoked_at", String(32)),
+    UniqueConstraint("token_hash", name="uq_api_token_hash"),
+)

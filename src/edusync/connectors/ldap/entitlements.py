@@ -2,41 +2,21 @@
 
 Feide's rules (docs.feide.no, groups_go): every member of a GO group carries
 both the *group value* (eight URL-encoded fields) and the matching *group id*
-(five fields in canonical casing: type lower, organisation number upper, local
-id lower-cased and then percent-encoded). ``eduPersonEntitlement`` compares
-case-exactly, so a wrongly cased id would never be found by a lookup.
+(five fields in canonical casing, built by :mod:`edusync.model.feide_go`, which
+the groups API shares so that its ``fc:gogroup`` ids match the catalogue's).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+
+from edusync.model.feide_go import GROUP_ID, EntitlementError, check_date, encode, group_id, orgnr
 
 GROUP = "urn:mace:feide.no:go:group:"
-GROUP_ID = "urn:mace:feide.no:go:groupid:"
 GREP = "urn:mace:feide.no:go:grep:"
 
-_ORGNR = re.compile(r"^NO\d{9}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class EntitlementError(ValueError):
-    """A GO group that Feide's validator would refuse; the message names the field."""
-
-
-def _enc(value: str) -> str:
-    return quote(value, safe="")
-
-
-def _orgnr(value: Any) -> str:
-    text = str(value or "").strip().upper().replace(" ", "")
-    if text.isdigit() and len(text) == 9:
-        text = "NO" + text
-    if not _ORGNR.match(text):
-        raise EntitlementError(f"organisation number {value!r} is not NO and 9 digits")
-    return text
+__all__ = ["GREP", "GROUP", "GROUP_ID", "EntitlementError", "entitlements", "grep_value", "group_id", "group_value"]
 
 
 def _field(group: Mapping[str, Any], name: str) -> str:
@@ -44,11 +24,6 @@ def _field(group: Mapping[str, Any], name: str) -> str:
     if not value:
         raise EntitlementError(f"GO group has no {name!r}")
     return value
-
-
-def group_id(kind: str, orgnr: str, local_id: str, start: str, end: str) -> str:
-    """``urn:mace:feide.no:go:groupid:<type>:<orgnr>:<local id>:<start>:<end>``, canonically cased."""
-    return GROUP_ID + ":".join([kind.lower(), _orgnr(orgnr), _enc(local_id.lower()), start, end])
 
 
 def group_value(group: Mapping[str, Any]) -> tuple[str, str]:
@@ -67,14 +42,13 @@ def group_value(group: Mapping[str, Any]) -> tuple[str, str]:
         raise EntitlementError("a teaching group (type u) needs its Grep subject code in 'grep'")
     if kind != "u":
         grep = ""
-    orgnr = _orgnr(group.get("orgnr"))
+    org = orgnr(group.get("orgnr"))
     local, start, end = _field(group, "id"), _field(group, "start"), _field(group, "end")
-    for name, date in (("start", start), ("end", end)):
-        if not _DATE.match(date):
-            raise EntitlementError(f"GO group {name} {date!r} is not YYYY-MM-DD")
+    check_date("start", start)
+    check_date("end", end)
     role, name = _field(group, "role"), _field(group, "name")
-    fields = [kind, grep, orgnr, local, start, end, role, name]
-    return GROUP + ":".join(_enc(f) for f in fields), group_id(kind, orgnr, local, start, end)
+    fields = [kind, grep, org, local, start, end, role, name]
+    return GROUP + ":".join(encode(f) for f in fields), group_id(kind, org, local, start, end)
 
 
 def grep_value(uri: str) -> str:

@@ -116,7 +116,7 @@ def group(
         if label := text(attrs, "parentName"):
             sub(rel, d, "label", label[:64])
     desc = sub(el, d, "description")
-    sub(desc, d, "descShort", name[:64])
+    sub(desc, d, "descShort", name[:64].rstrip())
     long = text(attrs, "description") or (name if len(name) > 64 else None)
     if long:
         sub(desc, d, "descLong", long[:256])

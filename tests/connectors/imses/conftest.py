@@ -1,0 +1,74 @@
+"""The itslearning IMS ES sandbox on a loopback port, and connectors pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from edusync.connectors.imses import ImsesConnector, ImsesSettings
+from edusync.sandbox.imses import COMBINED, create_app
+from edusync.sandbox.serving import serve_in_thread
+
+USERNAME = "itsl-sync"
+PASSWORD = "hemmelig-passord-42"
+
+
+@dataclass
+class Site:
+    """One sandbox site: its base URL, combined endpoint, and the ``/_sandbox`` controls."""
+
+    base: str
+
+    @property
+    def endpoint(self) -> str:
+        return self.base + COMBINED
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        response = httpx.request(method, f"{self.base}/_sandbox{path}", json=body, auth=(USERNAME, PASSWORD))
+        response.raise_for_status()
+        return response.json()
+
+    def summary(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.admin("GET", "/summary")
+        return result
+
+    def fail_item(self, key: str, description: str = "refused on purpose") -> None:
+        self.admin("POST", "/faults/items", {"id": key, "description": description})
+
+    def delay(self, seconds: float, requests: int | None = None) -> None:
+        self.admin("POST", "/faults/delay", {"seconds": seconds, "requests": requests})
+
+    def down(self, requests: int, mode: str = "status") -> None:
+        self.admin("POST", "/faults/down", {"requests": requests, "mode": mode})
+
+    def calls(self) -> list[tuple[str, int]]:
+        return [(op, n) for op, n in self.summary()["calls"]]
+
+    def connector(self, **settings: Any) -> ImsesConnector:
+        values: dict[str, Any] = {
+            "url": self.endpoint,
+            "username": USERNAME,
+            "password": PASSWORD,
+            "backoff": 0.01,
+            "timeout": 5,
+            **settings,
+        }
+        return ImsesConnector("itslearning", ImsesSettings.model_validate(values), Path("."))
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serve_in_thread(create_app(username=USERNAME, password=PASSWORD, site="fylke")) as url:
+        yield Site(url)
+
+
+@pytest.fixture
+def connector(site: Site) -> Iterator[ImsesConnector]:
+    conn = site.connector()
+    yield conn
+    conn.close()

@@ -28,6 +28,7 @@ from edusync.services.runner import Runner
 from edusync.storage import open_database
 
 SECRETS = ("FINT_CLIENT_SECRET", "FINT_PASSWORD")
+PIFU_DIR = "out/itslearning"  # the lms target's output, as in vigobas.yaml
 CLIENT, SECRET, USER, PASSWORD = "edusync-demo", "edusync-demo-secret", "edusync-demo@fint", "edusync-demo-password"
 
 
@@ -73,6 +74,7 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
             console.print(Rule("Night 1: the first full read from FINT"))
             outcome = runner.start("nightly", now=night)
             render(console, queries.get_run(db, outcome.run_id))
+            _files(console, folder)
 
             console.print(Rule("Night 2: a school day later, only what changed (sinceTimeStamp)"))
             day = httpx.post(f"{base_url}/_sandbox/advance", params={"days": 1}).json()
@@ -80,11 +82,13 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
                 console.print(f"  • {event}")
             outcome = runner.start("delta", now=night + dt.timedelta(days=1))
             render(console, queries.get_run(db, outcome.run_id))
+            _files(console, folder)
 
             console.print(Rule("Night 3: FINT's adapter lost its elevforhold and serves none"))
             httpx.post(f"{base_url}/_sandbox/faults/empty", params={"path": "/utdanning/elev/elevforhold"})
             outcome = runner.start("nightly", now=night + dt.timedelta(days=2))
             render(console, queries.get_run(db, outcome.run_id))
+            _files(console, folder)
             db.dispose()
 
     console.print(Rule("What you can do now"))
@@ -93,5 +97,16 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
     console.print(f"  edusync runs show {outcome.run_id}               # the blocked run and why")
     console.print(f"  edusync reject {outcome.run_id}                  # discard it")
     console.print("  edusync show person <id>          # any value traced to its FINT record, rule and run")
-    console.print(f"  ls {folder / 'out'}               # the change files the learning platform got")
+    console.print(f"  ls {folder / PIFU_DIR}   # the PIFU-IMS files itslearning got (full, then delta)")
     return outcome.exit_code
+
+
+def _files(console: Console, folder: Path) -> None:
+    """Where tonight's PIFU-IMS files for itslearning are (a blocked night writes none)."""
+    files = sorted((folder / PIFU_DIR).glob("*.xml"))
+    if not files:
+        console.print("itslearning: no PIFU-IMS file written yet")
+        return
+    console.print(f"itslearning: {len(files)} PIFU-IMS file(s) in {folder / PIFU_DIR}:")
+    for path in files:
+        console.print(f"  {path.name}  ({path.stat().st_size:,} bytes)", highlight=False)

@@ -107,12 +107,14 @@ class Exporter:
         return int(hi)
 
     def _send(self, connector: Connector, batch: list[Change]) -> None:
-        remote = [c for c in batch if c.op != Op.FORGET]
+        # A forget is edusync's own business, unless the connector keeps a picture that must follow it.
+        told = bool(getattr(connector, "receives_forget", False))
+        remote = [c for c in batch if told or c.op != Op.FORGET]
         try:
             results = connector.export(remote) if remote else []
         except RetriableError as exc:
             results = [ChangeResult(c.id, False, str(exc), True) for c in remote]
-        results += [ChangeResult(c.id, True) for c in batch if c.op == Op.FORGET]
+        results += [ChangeResult(c.id, True) for c in batch if not told and c.op == Op.FORGET]
         missing = {c.id for c in batch} - {r.change_id for r in results}
         if missing:
             raise RetriableError(f"{self.target}: the connector returned no result for {len(missing)} changes")

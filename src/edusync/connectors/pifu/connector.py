@@ -16,7 +16,7 @@ from edusync.connectors.pifu.delivery import prune, publish, upload
 from edusync.connectors.pifu.normalize import GROUP, MEMBERSHIP, ORG, PERSON, Canon, canon
 from edusync.connectors.pifu.render import Document, document
 from edusync.connectors.pifu.settings import PifuSettings
-from edusync.connectors.pifu.state import FAMILY, PendingRow, State
+from edusync.connectors.pifu.state import FAMILY, FORGOTTEN, PendingRow, State
 from edusync.errors import FatalError, SkippableError
 from edusync.model.records import Change, ChangeResult, Op
 
@@ -48,6 +48,8 @@ class PifuConnector(Connector):
     )
     settings_model = PifuSettings
     default_batch_size = 20_000  # a batch is one SQLite transaction
+    #: Forgets reach this connector: a released member must leave the published picture too.
+    receives_forget: ClassVar[bool] = True
     settings: PifuSettings
 
     def __init__(self, name: str, settings: Any, base_dir: Path) -> None:
@@ -109,10 +111,15 @@ class PifuConnector(Connector):
         self._token = f"run{run_id:06d}-cs{change_set_id}"
         self.state()
 
-    def _pending(self, c: Change) -> PendingRow:
+    def _pending(self, c: Change) -> PendingRow | None:
         if c.object_type not in TYPES:
             raise SkippableError(f"pifu-xml has no object type {c.object_type!r}")
         family = FAMILY.get(c.object_type, 1)
+        if c.op == Op.FORGET:
+            if family != FAMILY["membership"]:
+                return None  # the receiver keeps it, so later files keep it as it was published
+            # A released member (itslearning made it a manual member): left out from now on, no recstatus 3.
+            return (c.id, family, c.key, None, None, None, 0, FORGOTTEN, None)
         gone = c.op in (Op.DELETE, Op.ARCHIVE)
         if gone:
             keep = c.op == Op.DELETE and c.soft and self.settings.soft_delete == "inactive" and family != 1
@@ -129,9 +136,14 @@ class PifuConnector(Connector):
         results: list[ChangeResult] = []
         for c in changes:
             try:
-                rows.append(self._pending(c))
+                row = self._pending(c)
             except SkippableError as exc:
                 results.append(ChangeResult(c.id, False, f"{c.object_type} {c.key}: {exc}", retriable=False))
+                continue
+            if row is None:
+                results.append(ChangeResult(c.id, True))
+            else:
+                rows.append(row)
         self.state().record(rows)
         results += [ChangeResult(row[0], True) for row in rows]
         return results
@@ -205,7 +217,7 @@ def _write_delta(doc: Document, state: State, labels: dict[str, str]) -> None:
         after = orjson.loads(text) if present else None
         before = orjson.loads(old_text) if existed else None
         if after is None:
-            if before is not None:
+            if before is not None and active != FORGOTTEN:
                 _emit(doc, labels, old_section, key, before, 3, bool(old_active))
         elif before is None:
             _emit(doc, labels, section, key, after, 1, bool(active))

@@ -61,6 +61,9 @@ FROM net ORDER BY CASE WHEN present THEN section ELSE old_section END,
                   CASE WHEN present THEN grp ELSE old_grp END, key
 """
 
+#: ``active`` of a pending row that leaves the picture without telling the receiver (a released member).
+FORGOTTEN = -1
+
 #: One pending row: change id, family, key, section, grp, label, present, active, canon JSON.
 PendingRow = tuple[int, int, str, int | None, str | None, str | None, int, int, str | None]
 

@@ -55,6 +55,8 @@ GROUP_ALIASES = {
     "contact": "kontaktlærergruppe",
     "contactgroup": "kontaktlærergruppe",
     "kontaktlaerergruppe": "kontaktlærergruppe",
+    "kontaktlarergruppe": "kontaktlærergruppe",  # FINT's and VIGO-BAS's spelling
+    "orgunitgroup": "sammensattgruppe",  # VIGO-BAS: all pupils, staff or teachers of a school
     "grade": "trinn",
     "level": "trinn",
     "year": "trinn",
@@ -86,6 +88,7 @@ ROLE_ALIASES: dict[str, tuple[str, str | None]] = {
     "member": ("04", None),
     "staff": ("04", None),
     "employee": ("04", None),
+    "ansatt": ("04", None),
     "other": ("04", None),
     "andre": ("04", None),
     "manager": ("05", None),

@@ -12,7 +12,6 @@ the Common ones (``identifier``, ``email``, ``URL``, ``userIdValue``, ``extensio
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from lxml import etree
@@ -25,6 +24,7 @@ from edusync.errors import SkippableError
 
 Attrs = dict[str, Any]
 text = normalize.text
+_date = normalize._date  # the same date rule as the pifu-xml target
 KEY_LIMITS = {"person": 64, "group": 64, "membership": 255}
 _TEL_TYPES = {"1": "Voice", "3": "Mobile"}
 
@@ -145,16 +145,6 @@ def role_type(attrs: Attrs) -> tuple[str, str | None]:
     if found is None:
         raise SkippableError(f"role: {word!r} has no IMS ES roleType; set roletype (01-08)")
     return vocab.ROLE_TYPES[found[0]], found[1]
-
-
-def _date(attrs: Attrs, name: str) -> str | None:
-    value = text(attrs, name)
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10]).isoformat()
-    except ValueError:
-        raise SkippableError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _yes(value: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from edusync.connectors.imses.client import ImsesClient
 from edusync.connectors.imses.soap import COMMON, SERVICES, Element, q, read_request, text_of
+from edusync.errors import RetriableError
 
 Attrs = dict[str, Any]
 P, G, M = (SERVICES[k] for k in ("person", "group", "membership"))
@@ -85,9 +86,16 @@ def membership_attrs(el: Element) -> Attrs:
 def read_persons(client: ImsesClient, keys: Sequence[str]) -> dict[str, Attrs]:
     """The persons itslearning has of ``keys`` (those it does not have, or has in the trash, are left out)."""
     reply = client.call("person", "readPersons", read_request(P, "readPersons", "sourcedIdSet", keys))
+    if len(reply.statuses) != len(keys):
+        where = client.where(P, "readPersons")
+        raise RetriableError(f"{where}: {len(reply.statuses)} statuses came back for {len(keys)} keys")
     body = reply.body
     found = iter(body.findall(f"{q(P.mess, 'personSet')}/{q(P.mess, 'person')}") if body is not None else [])
-    return {key: person_attrs(next(found)) for key, status in zip(keys, reply.statuses, strict=True) if status.ok}
+    out: dict[str, Attrs] = {}
+    for key, status in zip(keys, reply.statuses, strict=True):
+        if status.ok and (person := next(found, None)) is not None:
+            out[key] = person_attrs(person)
+    return out
 
 
 def read_group(client: ImsesClient, key: str) -> Attrs | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 
 from edusync.connectors.imses.soap import COMMON, SERVICES, Element, Service, q, sub, text_of
-from edusync.sandbox.imses.store import Failure, Store
+from edusync.sandbox.imses.store import Failure, Membership, Store
 from edusync.sandbox.imses.wire import Fault, Outcome, Request, answer, client_fault, default_ns
 
 ADDRESSING = "http://www.w3.org/2005/08/addressing"
@@ -114,20 +114,23 @@ def _memberships(svc: Service, req: Request, pairs: Iterable[tuple[str, Element]
     return body
 
 
+def _read_for(req: Request, svc: Service, wrapper: str, known: Iterable[str], pairs: Iterable[Membership]) -> bytes:
+    key = _key(req.root, svc, wrapper)
+    if key not in known:
+        return answer(req, [_missing(key)], batch=False)
+    return answer(req, [None], batch=False, body=_memberships(svc, req, [(m.key, m.element) for m in pairs]))
+
+
 def read_for_group(store: Store, svc: Service, req: Request) -> bytes:
     group = _key(req.root, svc, "groupSourcedId")
-    if group not in store.groups:
-        return answer(req, [_missing(group)], batch=False)
-    pairs = [(m.key, m.element) for m in store.memberships.values() if m.group == group]
-    return answer(req, [None], batch=False, body=_memberships(svc, req, pairs))
+    held = (m for m in store.memberships.values() if m.group == group)
+    return _read_for(req, svc, "groupSourcedId", store.groups, held)
 
 
 def read_for_person(store: Store, svc: Service, req: Request) -> bytes:
     person = _key(req.root, svc, "personSourcedId")
-    if person not in store.persons:
-        return answer(req, [_missing(person)], batch=False)
-    pairs = [(m.key, m.element) for m in store.memberships.values() if m.person == person]
-    return answer(req, [None], batch=False, body=_memberships(svc, req, pairs))
+    held = (m for m in store.memberships.values() if m.person == person)
+    return _read_for(req, svc, "personSourcedId", store.persons, held)
 
 
 HANDLERS: dict[str, dict[str, Handler]] = {

@@ -121,4 +121,6 @@ def test_demo_runs_three_nights_and_the_third_is_blocked(tmp_path: Path, scenari
     assert "Blocked by the safety gate" in out
     assert (tmp_path / "demo" / "edusync.db").exists()
     runs = json.loads(edusync("runs", "--json", cwd=tmp_path / "demo").stdout)
-    assert [r["status"] for r in runs] == ["blocked", "done", "done"]
+    # The FINT demo ends by reading a university's study groups for the groups API (tests/groupsapi).
+    nights = [r["status"] for r in runs if r["profile"] != "study-groups"]
+    assert nights == ["blocked", "done", "done"]

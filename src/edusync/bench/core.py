@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,22 +25,23 @@ from edusync.demo import data, demo, nights
 from edusync.errors import FatalError
 
 
-def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Run a child; return (seconds, peak RSS in MB, exit code, its stderr tail)."""
-    import subprocess
-
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int, bytes, str]:
+    """Run a child; return (seconds, peak RSS in MB, exit code, its stdout, its stderr tail)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.perf_counter() - started
-    return elapsed, usage.ru_maxrss / 1024.0, proc.returncode, err.decode(errors="replace")[-2000:]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        # Files, not pipes: a child that writes much to both cannot block on a full pipe.
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        tail = err.read()[-2000:].decode(errors="replace")
+        return elapsed, usage.ru_maxrss / 1024.0, proc.returncode, out.read(), tail
 
 
 @contextlib.contextmanager
-def _database(url: str | None, folder: Path) -> Iterator[str]:
+def database(url: str | None, folder: Path) -> Iterator[str]:
     if not url or url.startswith("sqlite"):
         yield f"sqlite:///{folder / 'bench.db'}"
         return
@@ -57,7 +59,7 @@ def _database(url: str | None, folder: Path) -> Iterator[str]:
 
 
 def run_bench(
-    size: str, database: str | None, keep: Path | None = None, seed: int = 7, log: Any = None
+    size: str, server: str | None, keep: Path | None = None, seed: int = 7, log: Any = None
 ) -> dict[str, Any]:
     if size not in data.SIZES:
         raise FatalError(f"unknown size {size!r} (choose from {', '.join(data.SIZES)})")
@@ -72,7 +74,7 @@ def run_bench(
         objects = sum(len(x) for x in (county.orgs, county.persons, county.groups, county.memberships))
         config = folder / "edusync.yaml"
         config.write_text(demo.template(), encoding="utf-8")
-        url = stack.enter_context(_database(database, folder))
+        url = stack.enter_context(database(server, folder))
         env = {**os.environ, "EDUSYNC_DATABASE_URL": url, "EDUSYNC_CONFIG": str(config)}
         cmd = [sys.executable, "-m", "edusync", "run", "nightly", "--json"]
         results: dict[str, Any] = {}
@@ -83,7 +85,7 @@ def run_bench(
                 nights.percent_delta(county, random.Random(seed))
                 data.write(county, folder / "data")
             say(f"timing {key[:-2]}")
-            seconds, rss, code, err = _timed(cmd, env)
+            seconds, rss, code, _, err = timed(cmd, env)
             if code != 0:
                 raise FatalError(f"benchmark step {key[:-2]} exited {code}: {err}")
             results[key] = round(seconds, 2)

@@ -72,15 +72,29 @@ def demo(
 @app.command()
 def bench(
     size: str = typer.Option("county-l", help="demo, small, county or county-l."),
+    source: str = typer.Option("files", help="files (CSV files) or fint (the FINT sandbox over HTTP)."),
     database: str = typer.Option(None, help="A PostgreSQL server URL (a throwaway database is made on it)."),
     keep: Path = typer.Option(None, help="Keep the generated files in this folder."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Time a full run, a rerun without changes and a 1 % delta, each in its own process."""
-    from edusync.bench.core import run_bench
+    """Time a full run, a rerun without changes and a 1 % delta, each in its own process.
 
+    ``--source fint`` reads the county over HTTP from the FINT sandbox (in its own process):
+    a full import and sync, then one simulated school day as a delta.
+    """
+    log = None if as_json else err_console.print
     with handled():
-        result = run_bench(size, database, keep, log=None if as_json else err_console.print)
+        if source == "fint":
+            from edusync.bench.fint import run_fint_bench
+
+            result = run_fint_bench(size, database, keep, log=log)
+        elif source == "files":
+            from edusync.bench.core import run_bench
+
+            result = run_bench(size, database, keep, log=log)
+        else:
+            err_console.print(f"[bold red]error:[/] unknown source {source!r} (files or fint)")
+            raise typer.Exit(2)
     if as_json:
         print_json(result)
     else:

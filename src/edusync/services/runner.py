@@ -26,6 +26,7 @@ from edusync.services.importing import import_step
 from edusync.services.keys import key_counts
 from edusync.services.lifecycle import lifecycle_step
 from edusync.services.locking import RunInProgress, interrupted_runs, is_alive, owner
+from edusync.services.memory import collector_paused
 from edusync.services.notify import TargetResult, status_mails
 from edusync.services.planning import PlanResult, plan_digest, plan_target, target_counts
 from edusync.services.syncing import SyncStep
@@ -160,7 +161,8 @@ class Runner:
         try:
             for index in range(first, len(steps)):
                 began = time.perf_counter()
-                self._step(ctx, steps[index], approved)
+                with collector_paused():
+                    self._step(ctx, steps[index], approved)
                 report.add("timing", steps[index], "ms", int((time.perf_counter() - began) * 1000))
                 with self.db.begin() as conn:
                     conn.execute(

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import orjson
 
+from edusync.connectors.fint.pages import Decode, json_body, whole
 from edusync.connectors.fint.settings import FintSettings
 from edusync.errors import FatalError, RetriableError, SourceError
 
@@ -59,7 +60,7 @@ class FintClient:
             raise FatalError(f"FINT token endpoint refused the credentials ({resp.status_code}: {_reason(resp)})")
         if resp.status_code != 200:
             raise RetriableError(f"FINT token endpoint answered {resp.status_code}")
-        body = _json(resp, self.s.token_url)
+        body = json_body(resp.content, self.s.token_url)
         self._token = str(body["access_token"])
         # Refresh a minute early so a long import never sends a token that dies in flight.
         self._expires = time.monotonic() + max(1.0, float(body.get("expires_in", 3600)) - 60)
@@ -89,7 +90,7 @@ class FintClient:
                 sent["Authorization"] = f"Bearer {self.token()}"
             try:
                 self.requests += 1
-                resp = self.http.request(method, url, headers=sent, **kw)
+                resp = self._request(method, url, sent, kw)
             except _TRANSIENT as exc:
                 last = type(exc).__name__
                 continue
@@ -102,7 +103,18 @@ class FintClient:
             return resp
         raise RetriableError(f"FINT {method} {_path(url)} failed {self.s.retries + 1} times (last: {last})")
 
-    def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
+    def _request(self, method: str, url: str, headers: dict[str, str], kw: dict[str, Any]) -> httpx.Response:
+        """Send and read the whole body into a response that holds no reference cycle.
+
+        httpx's own response sits in a cycle with its stream, so a 20 MB page would stay in
+        memory until the cycle collector runs, and imports pause the collector.
+        """
+        with self.http.stream(method, url, headers=headers, **kw) as streamed:
+            body = b"".join(streamed.iter_bytes())
+        return httpx.Response(streamed.status_code, headers=streamed.headers, content=body)
+
+    def get_bytes(self, path_or_url: str, params: dict[str, Any] | None = None) -> tuple[bytes, str]:
+        """The body of a 200 answer and the path it names in errors; 401, 403 and 404 are fatal."""
         url = self.url(path_or_url)
         resp = self._send("GET", url, params=params)
         if resp.status_code == 404:
@@ -112,34 +124,40 @@ class FintClient:
             raise FatalError(f"FINT {word} {_path(url)} ({resp.status_code})")
         if resp.status_code != 200:
             raise SourceError(f"FINT answered {resp.status_code} for {_path(url)}")
-        return _json(resp, url)
+        return resp.content, _path(url)
+
+    def get(self, path_or_url: str, params: dict[str, Any] | None = None) -> Any:
+        return json_body(*self.get_bytes(path_or_url, params))
 
     def last_updated(self, path: str) -> int:
         return int(self.get(f"{path}/last-updated")["lastUpdated"])
 
-    def collection(self, path: str, *, since: int | None = None) -> Iterator[list[Entry]]:
+    def collection(self, path: str, *, since: int | None = None, decode: Decode = whole) -> Iterator[list[Any]]:
         """Pages of a collection's entries (all of it, or what changed after ``since``)."""
         params: dict[str, Any] = {} if since is None else {"sinceTimeStamp": since}
         size = self.s.page_size
+
+        def page(extra: dict[str, Any]) -> tuple[list[Any], int]:
+            return decode(*self.get_bytes(path, {**params, **extra}))
+
         if not size:
-            yield _entries(self.get(path, params), path)
+            yield page({})[0]
             return
-        first = self.get(path, {**params, "size": size, "offset": 0})
-        yield _entries(first, path)
-        total = int(first.get("total_items") or 0)
+        entries, total = page({"size": size, "offset": 0})
+        yield entries
         offsets = range(size, total, size)
         if not offsets:
             return
         with ThreadPoolExecutor(self.s.parallel) as pool:
             # Pages are fetched ahead in parallel but handed over in order, at most ``parallel`` ahead,
             # so a collection of a million rows is never all in memory at once.
-            ahead: deque[Future[Any]] = deque()
+            ahead: deque[Future[tuple[list[Any], int]]] = deque()
             for offset in offsets:
-                ahead.append(pool.submit(self.get, path, {**params, "size": size, "offset": offset}))
+                ahead.append(pool.submit(page, {"size": size, "offset": offset}))
                 if len(ahead) > self.s.parallel:
-                    yield _entries(ahead.popleft().result(), path)
+                    yield ahead.popleft().result()[0]
             while ahead:
-                yield _entries(ahead.popleft().result(), path)
+                yield ahead.popleft().result()[0]
 
     def fetch_many(self, urls: list[str]) -> Iterator[tuple[str, Entry | None]]:
         """Single objects by link, in parallel; a 404 gives ``None`` (the caller says what it means)."""
@@ -185,25 +203,6 @@ def _path(url: str) -> str:
     path = httpx.URL(url).path
     head, _, tail = path.rpartition("/")
     return f"{head}/…" if tail.isdigit() and len(tail) == 11 else path
-
-
-def _json(resp: httpx.Response, url: str) -> Any:
-    try:
-        return orjson.loads(resp.content)
-    except orjson.JSONDecodeError as exc:
-        raise SourceError(f"FINT sent malformed JSON for {_path(url)} ({exc})") from exc
-
-
-def _entries(page: Any, path: str) -> list[Entry]:
-    try:
-        entries = page["_embedded"]["_entries"]
-    except (KeyError, TypeError):
-        if isinstance(page, dict) and page.get("total_items") == 0:
-            return []
-        raise SourceError(f"FINT page for {path} has no _embedded._entries") from None
-    if not isinstance(entries, list):
-        raise SourceError(f"FINT page for {path}: _entries is not a list")
-    return entries
 
 
 def _reason(resp: httpx.Response) -> str:

@@ -89,25 +89,37 @@ def link_path(href: str, *, keep: bool = True) -> str:
     """``https://host/base/utdanning/elev/elev/systemid/X`` → ``/utdanning/elev/elev/systemid/X``.
 
     The identifier's name is lower-cased (FINT links use ``systemid``; objects say ``systemId``).
-    Called for millions of links, so plain string slicing rather than a URL parser. Paths
-    that recur (groups, relations) are interned; ``keep=False`` for ones seen once.
+    Called for millions of links that share a few dozen heads, so each head is normalised
+    once. Paths that recur (groups, relations) are interned; ``keep=False`` for ones seen once.
     """
+    head, _, value = href.rpartition("/")
+    norm = _HEADS.get(head)
+    if norm is None:
+        norm = _normal_head(head)
+        if len(_HEADS) < 10_000:  # a bound, in case a source sends a head per object
+            _HEADS[head] = norm
+    if "%" in value:
+        value = unquote(value)
+    path = f"{norm}/{value}"
+    return sys.intern(path) if keep else path
+
+
+_HEADS: dict[str, str] = {}
+
+
+def _normal_head(head: str) -> str:
     for root in _ROOTS:
-        at = href.find(root)
+        at = head.find(root)
         if at >= 0:
-            path = href[at:]
+            head = head[at:]
             break
     else:
-        path = urlsplit(href).path
-    if "%" in path:
-        path = unquote(path)
-    head, _, value = path.rpartition("/")
+        head = urlsplit(head).path
+    if "%" in head:
+        head = unquote(head)
     kind_at = head.rfind("/")
     kind = head[kind_at:]
-    if not kind.islower():
-        head = head[:kind_at] + kind.lower()
-    path = f"{head}/{value}"
-    return sys.intern(path) if keep else path
+    return head if kind.islower() else head[:kind_at] + kind.lower()
 
 
 def _links(entry: Obj, rel: str) -> tuple[str, ...]:
@@ -149,17 +161,25 @@ class Graph:
                 self.objects[p] = obj
             ordered.append(selfs[0])
 
-    def _add_memberships(self, res: Resource, entries: Iterable[Obj]) -> None:
-        """The hot path of a full read (1.5 million rows in a county): plain lookups, one tuple each."""
+    def _add_memberships(self, res: Resource, entries: Iterable[Any]) -> None:
+        """The hot path of a full read (1.5 million rows in a county): one tuple per row.
+
+        ``entries`` are the slim structs of :func:`edusync.connectors.fint.pages.memberships`.
+        """
         rows = self.memberships.setdefault(res.name, [])
-        group_rel = res.membership_of
+        intern = sys.intern
         for e in entries:
-            links = e.get("_links") or {}
-            try:
-                own, ef, grp = links["self"][0]["href"], links["elevforhold"][0]["href"], links[group_rel][0]["href"]
-            except (KeyError, IndexError, TypeError):
+            links = e.links
+            if links is None or not (links.self_ and links.elevforhold and links.group):
                 continue  # a membership without its two ends says nothing
-            start, end = _period(e.get("gyldighetsperiode"))
+            own, ef, grp = links.self_[0].href, links.elevforhold[0].href, links.group[0].href
+            if not (own and ef and grp):
+                continue
+            period = e.gyldighetsperiode
+            start = end = None
+            if period is not None:
+                start = intern(period.start[:10]) if period.start else None
+                end = intern(period.slutt[:10]) if period.slutt else None
             rows.append((link_path(own, keep=False), start, end, link_path(ef), link_path(grp)))
 
     def get(self, path: str | None) -> Obj | None:

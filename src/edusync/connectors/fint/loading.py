@@ -10,9 +10,11 @@ import datetime as dt
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
+from edusync.connectors.fint import pages
 from edusync.connectors.fint.client import FintClient
 from edusync.connectors.fint.graph import DELTA_ONLY, PUPIL_SIDE, Graph, Resource, resources
 from edusync.connectors.fint.people import Person, PersonBuilder, anchor
@@ -47,7 +49,8 @@ def stamps_now(client: FintClient, s: FintSettings) -> dict[str, int]:
 
 
 def _read(client: FintClient, g: Graph, res: Resource, since: int | None) -> None:
-    for page in client.collection(res.path, since=since):
+    decode = pages.memberships(res.membership_of) if res.membership_of else pages.whole
+    for page in client.collection(res.path, since=since, decode=decode):
         g.add(res, page)
 
 
@@ -124,5 +127,7 @@ def _complete_pupils(client: FintClient, g: Graph, renamed: list[str]) -> None:
 def _fetch(client: FintClient, g: Graph, res: Resource, paths: list[str]) -> None:
     if not paths:
         return
-    found = [obj for _, obj in client.fetch_many(sorted(set(paths))) if obj is not None]
+    found: list[Any] = [obj for _, obj in client.fetch_many(sorted(set(paths))) if obj is not None]
+    if res.membership_of:
+        found = pages.membership_rows(res.membership_of, found, res.path)
     g.add(res, found)

@@ -57,6 +57,7 @@ def admin_router(
         with county.lock:
             return {
                 "county": county.name,
+                "domain": county.domain,
                 "seed": county.seed,
                 "size": county.size,
                 "today": county.today.isoformat(),

@@ -1,0 +1,106 @@
+"""Turning a FINT collection page into entries: whole objects, or memberships decoded straight to slim rows.
+
+Most classes are read as whole JSON objects. The three membership classes are a
+million rows and more in a county, and of each row the agent keeps only three links
+and a validity period; msgspec decodes just those fields into small structs and
+skips the rest without building it, which is what makes a county's full read fast.
+Either way a page that is not what FINT sends names its path.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import orjson
+
+from edusync.errors import SourceError
+
+Entry = dict[str, Any]
+#: bytes of one page and its path → (entries, total_items)
+Decode = Callable[[bytes, str], tuple[list[Any], int]]
+
+
+def whole(body: bytes, path: str) -> tuple[list[Entry], int]:
+    page = json_body(body, path)
+    total = int(page.get("total_items") or 0) if isinstance(page, dict) else 0
+    try:
+        entries = page["_embedded"]["_entries"]
+    except (KeyError, TypeError):
+        if isinstance(page, dict) and page.get("total_items") == 0:
+            return [], 0
+        raise SourceError(f"FINT page for {path} has no _embedded._entries") from None
+    if not isinstance(entries, list):
+        raise SourceError(f"FINT page for {path}: _entries is not a list")
+    return entries, total
+
+
+def json_body(body: bytes, path: str) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise SourceError(f"FINT sent malformed JSON for {path} ({exc})") from exc
+
+
+class Href(msgspec.Struct):
+    href: str = ""
+
+
+class Period(msgspec.Struct):
+    start: str | None = None
+    slutt: str | None = None
+
+
+@functools.cache
+def _membership_types(group_rel: str) -> tuple[Any, msgspec.json.Decoder[Any]]:
+    links = msgspec.defstruct(
+        f"Links_{group_rel}",
+        [
+            ("self_", list[Href], msgspec.field(default_factory=list, name="self")),
+            ("elevforhold", list[Href], msgspec.field(default_factory=list)),
+            ("group", list[Href], msgspec.field(default_factory=list, name=group_rel)),
+        ],
+    )
+    entry = msgspec.defstruct(
+        f"Entry_{group_rel}",
+        [
+            ("gyldighetsperiode", Period | None, None),
+            ("links", links | None, msgspec.field(default=None, name="_links")),
+        ],
+    )
+    rows = list[entry]  # type: ignore[valid-type]  # a struct made at run time, one per membership class
+    embedded = msgspec.defstruct(f"Embedded_{group_rel}", [("entries", rows, msgspec.field(name="_entries"))])
+    page = msgspec.defstruct(
+        f"Page_{group_rel}",
+        [("embedded", embedded | None, msgspec.field(default=None, name="_embedded")), ("total_items", int, 0)],
+    )
+    return rows, msgspec.json.Decoder(page)
+
+
+def memberships(group_rel: str) -> Decode:
+    """A page decoder for one membership class, whose group link is named ``group_rel``."""
+    _, decoder = _membership_types(group_rel)
+
+    def decode(body: bytes, path: str) -> tuple[list[Any], int]:
+        try:
+            got = decoder.decode(body)
+        except msgspec.DecodeError as exc:
+            raise SourceError(f"FINT sent a malformed page for {path} ({exc})") from exc
+        if got.embedded is None:
+            if got.total_items == 0:
+                return [], 0
+            raise SourceError(f"FINT page for {path} has no _embedded._entries")
+        return list(got.embedded.entries), int(got.total_items)
+
+    return decode
+
+
+def membership_rows(group_rel: str, objects: list[Entry], path: str) -> list[Any]:
+    """Memberships fetched one by one (a delta follows links to them), as the slim structs pages give."""
+    rows, _ = _membership_types(group_rel)
+    try:
+        return list(msgspec.convert(objects, rows))
+    except msgspec.ValidationError as exc:
+        raise SourceError(f"FINT sent a malformed membership from {path} ({exc})") from exc

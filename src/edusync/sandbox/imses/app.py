@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
+from starlette.requests import ClientDisconnect
 
 import edusync
 from edusync.sandbox.fs.faults import ADMIN_PREFIX, FaultMiddleware, FaultState, fault_router
@@ -61,7 +62,11 @@ def _basic_auth(username: str, password: str) -> Any:
 def _soap_route(app: FastAPI, path: str, kinds: tuple[str, ...], store: Store, username: str, password: str) -> None:
     async def endpoint(request: Request) -> Response:
         try:
-            req = read_request(await request.body(), username, password)
+            data = await request.body()
+        except ClientDisconnect:  # the client gave up (a timeout): nothing is carried out
+            return Response(status_code=499)
+        try:
+            req = read_request(data, username, password)
             body = dispatch(store, req, request.headers.get("soapaction"), kinds)
         except Fault as fault:
             return Response(fault_body(fault), status_code=500, media_type=XML)

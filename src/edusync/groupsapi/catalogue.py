@@ -4,7 +4,8 @@ A :class:`Snapshot` holds the groups (by Feide id), the persons (by Feide name)
 and the exam candidates; memberships are *not* held, they are read per request
 through the metaverse's person and group indexes. The snapshot is rebuilt when
 the metaverse changed (a new run, or objects added or changed by a run), checked
-at most every ``refresh_seconds``.
+at most every ``refresh_seconds``: every change to the metaverse is made by a run
+(a restore by hand makes one too), so the newest run and its status say when to look again.
 """
 
 from __future__ import annotations
@@ -251,15 +252,15 @@ class Catalogue:
         self._checked = 0.0
 
     def _fingerprint(self) -> tuple[Any, ...]:
+        """The newest run and, per type read, the newest run that changed one: index lookups only."""
         mv, runs = t.mv_objects, t.runs
         with self.db.begin() as conn:
-            per_type = conn.execute(
-                select(mv.c.object_type, func.count(), func.max(mv.c.changed_run))
-                .group_by(mv.c.object_type)
-                .order_by(mv.c.object_type)
-            ).all()
             last = conn.execute(select(runs.c.id, runs.c.status).order_by(runs.c.id.desc()).limit(1)).first()
-        return (tuple(tuple(r) for r in per_type), tuple(last) if last else None)
+            newest = [
+                conn.execute(select(func.max(mv.c.changed_run)).where(mv.c.object_type == name)).scalar()
+                for name in (*TYPES, "membership")
+            ]
+        return (tuple(last) if last else None, *newest)
 
     def snapshot(self) -> Snapshot:
         with self._lock:

@@ -10,8 +10,9 @@ realm left out is taken from the data: the realm most members' Feide names have.
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Frozen(BaseModel):
@@ -89,3 +90,12 @@ class GroupsApiConfig(_Frozen):
     roles: RoleMap = RoleMap()
     refresh_seconds: Annotated[float, Field(ge=0, le=3600)] = 10.0  # how often to look for a newer metaverse
     time_zone: str = "Europe/Oslo"  # dates in the metaverse are local dates here
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.connectors.pifu.conftest import assert_valid
+
 EDUSYNC = shutil.which("edusync")
 
 
@@ -124,3 +126,10 @@ def test_demo_runs_three_nights_and_the_third_is_blocked(tmp_path: Path, scenari
     # The FINT demo ends by reading a university's study groups for the groups API (tests/groupsapi).
     nights = [r["status"] for r in runs if r["profile"] != "study-groups"]
     assert nights == ["blocked", "done", "done"]
+    if scenario == "fint":
+        pifu = tmp_path / "demo" / "out" / "itslearning"
+        files = sorted(pifu.glob("*.xml"))
+        assert [f.name.rsplit("-", 1)[1] for f in files] == ["full.xml", "delta.xml"], "full first, then a delta"
+        assert out.count(f"PIFU-IMS file(s) in {pifu}") == 3, "each night says where the files are"
+        for path in files:
+            assert_valid(path)

@@ -44,7 +44,9 @@ def target(**extra: Any) -> dict[str, Any]:
                 "metaverse_type": "person",
                 "object_type": "person",
                 "deprovision": "soft_delete",
-                "flows": flows("givenName<firstName", "familyName<lastName", "feide<eduPersonPrincipalName", "email<mail"),
+                "flows": flows(
+                    "givenName<firstName", "familyName<lastName", "feide<eduPersonPrincipalName", "email<mail"
+                ),
             },
             {
                 "metaverse_type": "group",

@@ -43,6 +43,8 @@ class StatusReport:
     before: dict[str, int]
     after: dict[str, int]
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: False: ``counts`` were planned but not sent (a failed import), so after is before.
+    sent: bool = True
     reasons: list[str] = field(default_factory=list)
     keys: dict[str, dict[str, KeyList]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -85,8 +87,10 @@ def body(report: StatusReport) -> str:
         "",
         f"Run {report.run_id} (profile {report.profile}), {report.when}",
         "",
-        *_table(report),
     ]
+    if not report.sent and any(any(ops.values()) for ops in report.counts.values()):
+        lines.append("Nothing was sent. The changes below were planned:")
+    lines += _table(report)
     if report.reasons:
         lines += ["", "Reason:", *(f"  - {r}" for r in report.reasons)]
     if report.notes:

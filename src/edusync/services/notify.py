@@ -64,6 +64,8 @@ def status_mails(
         result = results.get(target)
         if result is None or result.status in ("planned", "exporting"):
             result = _unfinished(ctx, target, result, status, block)
+        elif result.status == "blocked":
+            result.reasons = _run_reasons(status, block, [], ctx.run_id)
         if tcfg.mail.when == "failed" and result.completed:
             continue
         report = _report(ctx, target, profile, result)
@@ -104,10 +106,16 @@ def _report(ctx: RunContext, target: str, profile: str, result: TargetResult) ->
         object_types=types,
         before=result.before,
         after=after,
-        counts=result.counts if result.status in ("done", "partial") else {},
+        counts=result.counts if result.status != "paused" else {},
+        sent=result.status in ("done", "partial"),
         reasons=result.reasons,
         keys=keys,
         notes=result.notes,
         warnings=[w for w in ctx.report.warnings if w.startswith(prefix)],
-        errors=[e for e in ctx.report.errors if e.startswith(prefix) and e not in result.reasons],
+        errors=[e for e in ctx.report.errors if e.startswith(prefix) and not _told(e, target, result)],
     )
+
+
+def _told(error: str, target: str, result: TargetResult) -> bool:
+    """An error the mail already gives as its reason."""
+    return error in result.reasons or (bool(result.reasons) and error.startswith(f"{target}:export:"))

@@ -282,14 +282,13 @@ class Runner:
             result.notes = _notes(target, plan)
             ctx.report.warnings += [n for n in result.notes if "stay" in n]
             self.targets[target] = result
-            if ctx.dry_run:
-                return None
             if pause is not None:
                 result.status = "paused"
                 waiting = f"; {plan.total} changes wait for the end of the pause" if plan.total else ""
                 result.notes.insert(0, f"Paused: {pause.describe()}. Nothing was sent{waiting}.")
                 ctx.report.warnings.append(f"{target}: {pause.describe()}: nothing was sent{waiting}")
                 ctx.report.set("export", target, "paused", 1)
+            if ctx.dry_run or pause is not None:
                 return None
             verdict = gate.judge(ctx, target, plan)
             if verdict.reasons and plan.hash not in approved:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from edusync.engine.safety import breaches
 from edusync.errors import FatalError
 from edusync.services.calendar import first_day, in_window, local_day
+from edusync.services.changeset import Counts
 from edusync.services.context import RunContext
-from edusync.services.planning import Counts, PlanResult
+from edusync.services.planning import PlanResult
 
 
 class SafetyFilterStopped(FatalError):

@@ -14,9 +14,9 @@ from typing import Any
 
 from edusync.services import mail
 from edusync.services.calendar import local_time
+from edusync.services.changeset import Counts, target_counts
 from edusync.services.context import RunContext
 from edusync.services.keys import key_lists
-from edusync.services.planning import Counts, target_counts
 
 log = logging.getLogger(__name__)
 

@@ -13,56 +13,34 @@ their members follows the rules' ``restore_archived`` and ``release_when_archive
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, select, update
 
 from edusync.config.models import ProvisionRule, TargetConfig
 from edusync.engine.criteria import compile_all
-from edusync.engine.diff import Planned, Sent, diff
+from edusync.engine.diff import Sent
 from edusync.engine.flows import FlowSet
 from edusync.model.hashing import content_hash, dumps, loads
 from edusync.model.records import Attrs, Op, State
 from edusync.services import archiving
 from edusync.services.calendar import SchoolYear, local_day, school_year
+from edusync.services.changeset import Counts, Draft, Writer, live, new_change_set, supersede, target_counts
 from edusync.services.context import RunContext
-from edusync.services.rollover import Keys, YearHierarchy, YearKeys, keys_for
+from edusync.services.rollover import YearHierarchy, YearKeys, keys_for
+from edusync.services.yearnodes import YearNodes
 from edusync.storage import tables as t
 
 PAGE = 20_000
-# Literal, so that SQLite matches it to the partial index of failed changes.
-FAILED = text("status = 'failed'")
 RETRY = (
     "SELECT c.mv_id FROM changes AS c JOIN change_sets AS s ON s.id = c.change_set_id "
     "WHERE c.status = 'failed' AND s.target = ? AND c.object_type = ? AND c.mv_id IS NOT NULL"
 )
-KNOWN = "SELECT 1 FROM target_objects WHERE target = ? AND object_type = ? LIMIT 1"
 BY_ID = "SELECT id, attrs, state FROM mv_objects WHERE id IN ({marks})"
 CHANGED = "SELECT id, attrs, state FROM mv_objects WHERE object_type = ? AND changed_run > ?"
-SENT = "SELECT key, hash, state, attrs FROM target_objects WHERE target = ? AND object_type = ? AND key IN ({marks})"
 YEARLY = "SELECT id FROM mv_objects WHERE object_type = ? AND id IN ({marks})"
-CHANGE_COLUMNS = (
-    "change_set_id",
-    "object_type",
-    "key",
-    "op",
-    "attrs",
-    "hash",
-    "mv_id",
-    "soft",
-    "status",
-    "attempts",
-)
-
-Counts = dict[str, dict[str, int]]
-
-
-def _tally() -> defaultdict[str, defaultdict[str, int]]:
-    return defaultdict(lambda: defaultdict(int))
 
 
 @dataclass
@@ -82,20 +60,6 @@ class PlanResult:
     @property
     def total(self) -> int:
         return sum(sum(v.values()) for v in self.counts.values())
-
-
-@dataclass
-class _Shared:
-    """What the planners of one change set share."""
-
-    cs_id: int
-    keys: Keys
-    counts: defaultdict[str, defaultdict[str, int]] = field(default_factory=_tally)
-    rolled: defaultdict[str, defaultdict[str, int]] = field(default_factory=_tally)
-    notes: defaultdict[str, defaultdict[str, int]] = field(default_factory=_tally)
-    running: Any = field(default_factory=lambda: hashlib.blake2b(digest_size=16))
-    #: key -> metaverse id of what this change set archives, per object type.
-    archiving: defaultdict[str, dict[str, str | None]] = field(default_factory=lambda: defaultdict(dict))
 
 
 def config_hash(target: TargetConfig) -> str:
@@ -121,16 +85,6 @@ def plan_digest(ctx: RunContext, target: str) -> str:
     return content_hash([digest, keys.digest]) if keys.digest else digest
 
 
-def target_counts(conn: Connection, target: str) -> dict[str, int]:
-    to = t.target_objects
-    q = (
-        select(to.c.object_type, func.count())
-        .where(to.c.target == target, to.c.state != "deleted")
-        .group_by(to.c.object_type)
-    )
-    return {k: int(n) for k, n in conn.execute(q)}
-
-
 def _ordered(rules: list[ProvisionRule]) -> list[ProvisionRule]:
     """Rules whose members are released when a group is archived go after that group's rule."""
     released = {r.release_when_archived.object_type for r in rules if r.release_when_archived}
@@ -143,14 +97,14 @@ def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> 
     row = conn.execute(select(t.target_state).where(t.target_state.c.target == target)).first()
     digest = plan_digest(ctx, target)
     since = 0 if row is None or row.config_hash != digest else int(row.planned_run)
-    cs_id = _new_change_set(ctx, conn, target)
+    cs_id = new_change_set(ctx, conn, target)
     result = PlanResult(cs_id, "", before=target_counts(conn, target), year=year)
-    shared = _Shared(cs_id, keys_for(tcfg, year))
+    shared = Draft(cs_id, keys_for(tcfg, year))
     for rule in _ordered(tcfg.objects):
         _Planner(ctx, conn, target, rule, shared).plan(since, full=since == 0)
     if isinstance(shared.keys, YearHierarchy) and tcfg.rollover is not None:
-        _Nodes(ctx, conn, target, tcfg.rollover.node_type, shared).finish(shared.keys, full=since == 0)
-    _supersede(conn, target, cs_id)
+        YearNodes(ctx, conn, target, tcfg.rollover.node_type, shared).finish(shared.keys, full=since == 0)
+    supersede(conn, target, cs_id)
     result.hash = shared.running.hexdigest()
     result.counts = {k: dict(v) for k, v in shared.counts.items()}
     result.rolled = {k: dict(v) for k, v in shared.rolled.items()}
@@ -163,71 +117,8 @@ def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> 
     return result
 
 
-def _new_change_set(ctx: RunContext, conn: Connection, target: str) -> int:
-    res = conn.execute(
-        t.change_sets.insert().values(
-            run_id=ctx.run_id,
-            target=target,
-            hash="",
-            status="planning",
-            counts="{}",
-            base_counts="{}",
-            created_at=ctx.stamp,
-        )
-    )
-    return int(res.inserted_primary_key[0])  # type: ignore[index]
-
-
-def _supersede(conn: Connection, target: str, cs_id: int) -> None:
-    """Earlier unsent change sets of this target are replaced by the new one."""
-    cst = t.change_sets
-    conn.execute(
-        update(cst)
-        .where(cst.c.target == target, cst.c.id != cs_id, cst.c.status.in_(["blocked", "preview", "planned"]))
-        .values(status="superseded")
-    )
-    db_failed = select(cst.c.id).where(cst.c.target == target, cst.c.id != cs_id)
-    conn.execute(update(t.changes).where(FAILED, t.changes.c.change_set_id.in_(db_failed)).values(status="superseded"))
-
-
-def live(sent: Sent | None) -> bool:
-    return sent is not None and sent.state != "deleted"
-
-
-class _Writer:
-    """Stores changes of one object type into the change set, counting and hashing them."""
-
-    def __init__(self, ctx: RunContext, conn: Connection, target: str, object_type: str, shared: _Shared) -> None:
-        self.ctx, self.conn, self.target, self.object_type, self.shared = ctx, conn, target, object_type, shared
-        self.known = bool(ctx.db.fetch(conn, KNOWN, (target, object_type)))
-
-    def _sent(self, keys: list[str]) -> dict[str, Sent]:
-        """What the target was last sent for these keys (nothing to ask when it has none of this type)."""
-        if not self.known or not keys:
-            return {}
-        rows = self.ctx.db.fetch_in(self.conn, SENT, (self.target, self.object_type), keys)
-        return {k: Sent(h, s, a) for k, h, s, a in rows}
-
-    def _change(self, key: str, mv_id: str | None, planned: Planned, rolled: bool = False) -> tuple[Any, ...]:
-        op, ot, shared = planned.op.value, self.object_type, self.shared
-        shared.counts[ot][op] += 1
-        if rolled:
-            shared.rolled[ot][op] += 1
-        if planned.op == Op.ARCHIVE:
-            shared.archiving[ot][key] = mv_id
-        shared.running.update(f"{ot}\x1f{key}\x1f{op}\x1f{planned.hash}\n".encode())
-        return (shared.cs_id, ot, key, op, planned.text, planned.hash, mv_id, planned.soft, "pending", 0)
-
-    def _store(self, rows: list[tuple[Any, ...]]) -> None:
-        self.ctx.db.insert(self.conn, t.changes, CHANGE_COLUMNS, rows)
-
-    def note(self, what: str | None, n: int = 1) -> None:
-        if what:
-            self.shared.notes[self.object_type][what] += n
-
-
-class _Planner(_Writer):
-    def __init__(self, ctx: RunContext, conn: Connection, target: str, rule: ProvisionRule, shared: _Shared) -> None:
+class _Planner(Writer):
+    def __init__(self, ctx: RunContext, conn: Connection, target: str, rule: ProvisionRule, shared: Draft) -> None:
         super().__init__(ctx, conn, target, rule.object_type, shared)
         self.rule = rule
         self.scope = compile_all(rule.scope)
@@ -238,7 +129,7 @@ class _Planner(_Writer):
         self.planned: set[str] | None = set() if rule.release_when_archived else None
         tcfg = ctx.config.targets[target]
         node_type = tcfg.rollover.node_type if tcfg.rollover else None
-        self.nodes = _Nodes(ctx, conn, target, node_type, shared) if isinstance(self.keys, YearHierarchy) else None
+        self.nodes = YearNodes(ctx, conn, target, node_type, shared) if isinstance(self.keys, YearHierarchy) else None
 
     def plan(self, since: int, *, full: bool) -> None:
         """Changed objects, and those whose last change failed, streamed in index order.
@@ -362,46 +253,3 @@ class _Planner(_Writer):
                 self.note("released")
                 out.append(self._change(key, mv_id, archiving.release(old)))
         self._store(out)
-
-
-class _Nodes(_Writer):
-    """The year nodes of the ``hierarchy`` strategy: added as groups need them, deleted at rollover."""
-
-    def __init__(self, ctx: RunContext, conn: Connection, target: str, node_type: str | None, shared: _Shared) -> None:
-        super().__init__(ctx, conn, target, node_type or "organisation", shared)
-
-    def plan(self, nodes: list[tuple[str, Attrs]]) -> None:
-        if not nodes:
-            return
-        keys = self.shared.keys
-        assert isinstance(keys, YearHierarchy)
-        last = keys.year.previous().label
-        sent = self._sent([k for k, _ in nodes] + [_year_key(k, last) for k, _ in nodes])
-        out = []
-        for key, attrs in nodes:
-            planned = diff(attrs, False, sent.get(key), "delete")
-            if planned is not None:
-                out.append(self._change(key, None, planned, rolled=live(sent.get(_year_key(key, last)))))
-        self._store(out)
-
-    def finish(self, keys: YearHierarchy, *, full: bool) -> None:
-        """On a full plan, nodes of other school years go (hard delete: the year's hierarchy is removed)."""
-        if not full:
-            return
-        to, made, label = t.target_objects, keys.made(), keys.year.label
-        q = select(to.c.key, to.c.hash, to.c.attrs).where(
-            to.c.target == self.target,
-            to.c.object_type == self.object_type,
-            to.c.state != "deleted",
-            to.c.mv_id.is_(None),
-        )
-        out = []
-        for key, digest, attrs in self.conn.execute(q):
-            if key not in made:
-                rolled = _year_key(key, label) in made
-                out.append(self._change(key, None, Planned(Op.DELETE, attrs, digest, soft=False), rolled))
-        self._store(out)
-
-
-def _year_key(key: str, label: str) -> str:
-    return f"{key.rsplit('.', 1)[0]}.{label}"

@@ -17,19 +17,18 @@ from sqlalchemy import select, update
 from edusync.config.loader import LoadedConfig
 from edusync.errors import EdusyncError, FatalError
 from edusync.model.hashing import dumps, loads
-from edusync.services import gate
 from edusync.services.blocking import StepBlocked
-from edusync.services.calendar import local_day, pause_on
+from edusync.services.changeset import target_counts
 from edusync.services.context import Progress, Report, RunContext, _no_progress
 from edusync.services.exporting import Exporter
 from edusync.services.importing import import_step
-from edusync.services.keys import key_counts
 from edusync.services.lifecycle import lifecycle_step
 from edusync.services.locking import RunInProgress, interrupted_runs, is_alive, owner
 from edusync.services.memory import collector_paused
 from edusync.services.notify import TargetResult, status_mails
-from edusync.services.planning import PlanResult, plan_digest, plan_target, target_counts
+from edusync.services.planning import plan_digest
 from edusync.services.syncing import SyncStep
+from edusync.services.targetplan import plan_for_export
 from edusync.storage import Database
 from edusync.storage import tables as t
 
@@ -254,7 +253,7 @@ class Runner:
             cs_id = row.id
             self.targets[target] = TargetResult("exporting", cs_id, loads(row.base_counts), None, loads(row.counts))
         else:
-            cs_id = self._plan(ctx, target, approved)
+            cs_id = plan_for_export(ctx, target, approved, self.targets)
             if cs_id is None:
                 return
         result = Exporter(ctx, target, cs_id).run()
@@ -269,68 +268,3 @@ class Runner:
                 )
                 done = self.targets[target]
                 done.status, done.after = str(result["status"]), target_counts(conn, target)
-
-    def _plan(self, ctx: RunContext, target: str, approved: set[str]) -> int | None:
-        """Plan the change set and put it through the gate; its id if it is to be exported now."""
-        cst, tcfg = t.change_sets, ctx.config.targets[target]
-        pause = pause_on(tcfg, local_day(ctx.now, ctx.config.timezone))
-        stop: Exception | None = None
-        with self.db.begin() as conn:
-            plan = plan_target(ctx, conn, target, "preview" if ctx.dry_run or pause else "planned")
-            self._record_plan(ctx, target, plan)
-            result = TargetResult("planned", plan.change_set_id, plan.before, None, plan.counts)
-            result.notes = _notes(target, plan)
-            ctx.report.warnings += [n for n in result.notes if "stay" in n]
-            self.targets[target] = result
-            if pause is not None:
-                result.status = "paused"
-                waiting = f"; {plan.total} changes wait for the end of the pause" if plan.total else ""
-                result.notes.insert(0, f"Paused: {pause.describe()}. Nothing was sent{waiting}.")
-                ctx.report.warnings.append(f"{target}: {pause.describe()}: nothing was sent{waiting}")
-                ctx.report.set("export", target, "paused", 1)
-            if ctx.dry_run or pause is not None:
-                return None
-            verdict = gate.judge(ctx, target, plan)
-            if verdict.reasons and plan.hash not in approved:
-                result.reasons = verdict.reasons
-                if tcfg.on_breach == "fail":
-                    conn.execute(update(cst).where(cst.c.id == plan.change_set_id).values(status="failed"))
-                    result.status = "failed"
-                    stop = gate.SafetyFilterStopped(target, verdict.reasons)
-                else:
-                    conn.execute(update(cst).where(cst.c.id == plan.change_set_id).values(status="blocked"))
-                    result.status = "blocked"
-                    detail = {"target": target, "change_set_id": plan.change_set_id}
-                    stop = StepBlocked("threshold", verdict.reasons, plan.hash, detail)
-            else:
-                conn.execute(update(cst).where(cst.c.id == plan.change_set_id).values(status="exporting"))
-        if stop is not None:  # raised after the commit, so the plan and its verdict are kept
-            raise stop
-        return plan.change_set_id
-
-    def _record_plan(self, ctx: RunContext, target: str, plan: PlanResult) -> None:
-        for object_type in sorted(set(plan.counts) | set(plan.before)):
-            subject = f"{target}/{object_type}"
-            ctx.report.set("plan", subject, "before", plan.before.get(object_type, 0))
-            for op, n in plan.counts.get(object_type, {}).items():
-                ctx.report.set("plan", subject, op, n)
-        for object_type, row in key_counts(plan.counts).items():
-            for kind, n in row.items():
-                ctx.report.set("keys", f"{target}/{object_type}", kind, n)
-        for object_type, notes in plan.notes.items():
-            for what, n in notes.items():
-                ctx.report.set("decisions", f"{target}/{object_type}", what, n)
-
-
-def _notes(target: str, plan: PlanResult) -> list[str]:
-    """Sentences for decisions that sent nothing, for the report and the mail."""
-    out = []
-    for object_type, notes in sorted(plan.notes.items()):
-        if n := notes.get("stays_archived"):
-            out.append(
-                f"{target}: {n} {object_type}s reappeared but stay archived "
-                "(the target does not restore an archived one by itself)"
-            )
-        if n := notes.get("released"):
-            out.append(f"{target}: {n} {object_type}s of archived groups were released (kept as manual members)")
-    return out

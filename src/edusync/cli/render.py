@@ -53,6 +53,8 @@ def run_report(console: Console, run: dict[str, Any]) -> None:
         plan,
         ("before", *OPS, "after"),
     )
+    _section(console, "Sync keys", counts.get("keys", {}), ("appeared", "vanished", "returned"))
+    _section(console, "School-year rollover (not counted by the safety filter)", counts.get("rollover", {}), ())
     for w in run.get("warnings", [])[:20]:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
     for e in run.get("errors", [])[:50]:

@@ -138,6 +138,8 @@ class _Planner(Writer):
         this order, so it can be recomputed from the stored changes.
         """
         db, label = self.ctx.db, f"plan {self.target}/{self.rule.object_type}"
+        if full:
+            self.planned = None  # every object is paged, so none is left to release afterwards
         retry = self._retry_ids()
         if retry:
             self._page(db.fetch_in(self.conn, BY_ID, (), retry))

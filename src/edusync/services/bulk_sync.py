@@ -25,13 +25,12 @@ if TYPE_CHECKING:
 
 ACTIVE = b"active"
 DEFERRED = ("ix_mv_person", "ix_mv_group", "ix_mv_changed")
-MAX_WARNINGS = 200
 
 
 def applies(step: SyncStep, conn: Connection, compiled: Compiled) -> bool:
     rule = compiled.rule
-    if rule.join or not rule.project:
-        return False
+    if rule.join or not rule.project or rule.metaverse_type in step.joins.names:
+        return False  # this path neither joins nor writes the join keys other rules look for
     return not step.ctx.db.fetch(conn, "SELECT 1 FROM mv_objects WHERE object_type = ? LIMIT 1", (rule.metaverse_type,))
 
 
@@ -47,7 +46,7 @@ def project_page(step: SyncStep, compiled: Compiled, conn: Connection, rows: Seq
     membership = mv_type == "membership"
     inserts: list[tuple[Any, ...]] = []
     links: list[tuple[Any, ...]] = []
-    filtered = unresolved = 0
+    filtered = 0
     for cs_id, anchor, attrs_text, state, _linked in rows:
         attrs = loads(attrs_text)
         if state != "present" or not criteria(attrs, rules):
@@ -57,9 +56,7 @@ def project_page(step: SyncStep, compiled: Compiled, conn: Connection, rows: Seq
         try:
             values = apply(attrs, rules, resolve)
         except Unresolved as exc:
-            unresolved += 1
-            if len(ctx.report.warnings) < MAX_WARNINGS:
-                ctx.report.warnings.append(f"{subject} {anchor}: {exc}")
+            step.unresolved(anchor, exc)
             continue  # stays dirty, as in the general path
         mv_id = mv_id_for(mv_type, rule.connector, rule.object_type, anchor)
         attrs_b = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
@@ -87,5 +84,4 @@ def project_page(step: SyncStep, compiled: Compiled, conn: Connection, rows: Seq
     ctx.db.insert(conn, t.mv_objects, INSERT_COLUMNS, inserts)
     ctx.report.add("sync", subject, "projected", len(inserts))
     ctx.report.add("sync", subject, "filtered", filtered)
-    ctx.report.add("sync", subject, "unresolved", unresolved)
     return links

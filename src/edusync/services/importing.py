@@ -7,6 +7,7 @@ fails or blocks; an unchanged object costs one hash compare.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection
@@ -14,6 +15,7 @@ from sqlalchemy import Connection
 from edusync.connectors.base import Capability, Connector
 from edusync.errors import SourceError
 from edusync.model.hashing import dump_hash, text_hash
+from edusync.model.records import SourceRecord
 from edusync.services.blocking import StepBlocked
 from edusync.services.connectors import open_connector, source_types
 from edusync.services.context import RunContext
@@ -30,6 +32,8 @@ GONE = (
     "AND anchor = ?"
 )
 EXISTING = "SELECT anchor, hash FROM cs_objects WHERE connector = ? AND object_type = ? AND state = ?"
+KNOWN = "SELECT anchor, hash, state FROM cs_objects WHERE connector = ? AND object_type = ? AND anchor IN ({marks})"
+LOOKUP = 5_000  # records per lookup of what is staged already
 PRESENT = "SELECT count(*) FROM cs_objects WHERE connector = ? AND object_type = ? AND state = 'present'"
 MARKS = "SELECT value, snapshot FROM watermarks WHERE connector = ? AND object_type = ?"
 
@@ -87,42 +91,47 @@ class _Import:
 
     def stage(self, delta: bool) -> _Import:
         """Stage new and changed records; find what is gone, without marking it yet."""
-        ctx, name, object_type, subject = self.ctx, self.connector.name, self.object_type, self.subject
+        ctx, object_type, subject = self.ctx, self.object_type, self.subject
         self.old_watermark, old_snapshot = self._marks()
         self.snapshot = None if delta else self.connector.snapshot(object_type)
         if self.snapshot is not None and self.snapshot == old_snapshot:
             return self._unchanged()
-        present = self._existing("present")
-        gone_before = self._existing("gone")
         stream = self.connector.import_objects(object_type, since=self.old_watermark if delta else None)
         seen: set[str] = set()
         added = changed = 0
-        run_id = ctx.run_id
         label = f"import {subject}"
-        inserts, updates = self.inserts, self.updates
-        for record in stream:
-            anchor = record.anchor
-            if not anchor or not isinstance(anchor, str):
-                raise SourceError(f"{subject}: a record has an empty anchor")
-            if anchor in seen:
-                raise SourceError(f"{subject}: duplicate anchor {anchor!r} in one import")
-            seen.add(anchor)
-            digest = record.fingerprint
-            text = None
-            if digest is None:
-                text, digest = dump_hash(record.attrs)
-            old = present.get(anchor)
-            if old == digest:
-                continue
-            if text is None:
-                text = dump_hash(record.attrs)[0]
-            if old is None and anchor not in gone_before:
-                added += 1
-                inserts.append((name, object_type, anchor, digest, text, "present", True, run_id, run_id))
-            else:
-                changed += 1
-                updates.append((digest, text, True, run_id, run_id, name, object_type, anchor))
-            if len(inserts) + len(updates) >= FLUSH:
+        if delta:  # a delta is a few changed objects in a county of millions: look up only those
+            present: dict[str, str] = {}
+            known = self._known_anchors
+        else:
+            present = self._existing("present")
+            gone_before = self._existing("gone")
+
+            def known(chunk: list[SourceRecord]) -> dict[str, tuple[str, str]]:
+                return {
+                    r.anchor: (h, "present") if (h := present.get(r.anchor)) is not None else ("", "gone")
+                    for r in chunk
+                    if r.anchor in present or r.anchor in gone_before
+                }
+
+        for chunk in _chunks(stream, LOOKUP):
+            for record in chunk:
+                anchor = record.anchor
+                if not anchor or not isinstance(anchor, str):
+                    raise SourceError(f"{subject}: a record has an empty anchor")
+                if anchor in seen:
+                    raise SourceError(f"{subject}: duplicate anchor {anchor!r} in one import")
+                seen.add(anchor)
+            old_rows = known(chunk)
+            for record in chunk:
+                added_one = self._stage_one(record, old_rows.get(record.anchor))
+                if added_one is None:
+                    continue
+                if added_one:
+                    added += 1
+                else:
+                    changed += 1
+            if len(self.inserts) + len(self.updates) >= FLUSH:
                 self._flush()
                 ctx.progress(label, len(seen), stream.total)
         self._flush()
@@ -138,6 +147,30 @@ class _Import:
             "gone": len(self.gone),
         }
         return self
+
+    def _stage_one(self, record: SourceRecord, old: tuple[str, str] | None) -> bool | None:
+        """Queue one record: True when new, False when changed, None when unchanged."""
+        digest = record.fingerprint
+        text = None
+        if digest is None:
+            text, digest = dump_hash(record.attrs)
+        if old is not None and old[1] == "present" and old[0] == digest:
+            return None
+        if text is None:
+            text = dump_hash(record.attrs)[0]
+        name, object_type, run_id = self.connector.name, self.object_type, self.ctx.run_id
+        if old is None:
+            self.inserts.append((name, object_type, record.anchor, digest, text, "present", True, run_id, run_id))
+            return True
+        self.updates.append((digest, text, True, run_id, run_id, name, object_type, record.anchor))
+        return False
+
+    def _known_anchors(self, chunk: list[SourceRecord]) -> dict[str, tuple[str, str]]:
+        """Hash and state of the staged objects among ``chunk``'s anchors."""
+        rows = self.ctx.db.fetch_in(
+            self.conn, KNOWN, (self.connector.name, self.object_type), [r.anchor for r in chunk]
+        )
+        return {anchor: (digest, state) for anchor, digest, state in rows}
 
     def finish(self) -> None:
         """Mark the gone objects and move the watermark (after the sanity check passed)."""
@@ -159,6 +192,17 @@ class _Import:
         self.ctx.db.many(self.conn, UPDATE, self.updates)
         self.inserts.clear()
         self.updates.clear()
+
+
+def _chunks(records: Iterable[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
+    chunk: list[SourceRecord] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _sanity_check(ctx: RunContext, staged: list[_Import], approved: set[str]) -> None:

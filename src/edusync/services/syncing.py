@@ -28,6 +28,7 @@ from edusync.services.mvstore import load_mv, save_changed
 from edusync.storage import tables as t
 
 PAGE = 20_000
+BULK_COMMIT = 200_000  # rows per transaction in a first load
 ANALYZE_AFTER = 20_000  # rows synced by one rule after which the planner's statistics are refreshed
 DIRTY = (
     "SELECT id, anchor, attrs, state, mv_id FROM cs_objects WHERE connector = ? AND object_type = ? "
@@ -57,11 +58,16 @@ class SyncStep:
         self.rules = {(r.connector, r.object_type): Compiled(r) for r in ctx.config.sync}
         self.joins = JoinIndex(ctx)
         self._refs: dict[tuple[str, str], dict[str, str]] = {}
+        self._unresolved: dict[str, str] = {}
 
     def run(self) -> None:
         for rule in self.ctx.config.sync:
             self._sync_rule(self.rules[(rule.connector, rule.object_type)])
             self._refs.clear()
+
+    def unresolved(self, anchor: str, exc: Unresolved) -> None:
+        """A row whose reference is not in the metaverse yet: it stays dirty and is reported after the last pass."""
+        self._unresolved[anchor] = str(exc)
 
     def resolver(self, conn: Connection, connector: str) -> RefResolver:
         """Anchor → metaverse id for objects of the same connector, loaded once per type and rule."""
@@ -84,29 +90,50 @@ class SyncStep:
     def _sync_rule(self, compiled: Compiled) -> None:
         with self.ctx.db.begin() as conn:
             first_load = bulk_sync.applies(self, conn, compiled)
+        self._unresolved = {}
         if first_load:
             with self.ctx.db.without_indexes(t.mv_objects, bulk_sync.DEFERRED):
                 self._pages(compiled, first_load)
         else:
             self._pages(compiled, first_load)
+        # A reference to an object of the same rule (a course group's course) resolves once that
+        # object is linked: go round again over what is left while a pass resolves anything.
+        while self._unresolved:
+            before = len(self._unresolved)
+            self._unresolved, self._refs = {}, {}
+            self._pages(compiled, False)
+            if len(self._unresolved) >= before:
+                break
+        subject = f"{compiled.rule.connector}/{compiled.rule.object_type}"
+        self.ctx.report.add("sync", subject, "unresolved", len(self._unresolved))
+        room = max(0, MAX_WARNINGS - len(self.ctx.report.warnings))
+        self.ctx.report.warnings += [f"{subject} {a}: {msg}" for a, msg in list(self._unresolved.items())[:room]]
 
     def _pages(self, compiled: Compiled, first_load: bool) -> None:
         rule = compiled.rule
         last, done = 0, 0
         label = f"sync {rule.connector}/{rule.object_type}"
-        while True:
+        # A first load inserts rows at random places in the primary key's index; each commit
+        # writes every page it touched, so a first load commits every few pages, not every one.
+        per_commit = BULK_COMMIT if first_load else PAGE
+        more = True
+        while more:
             with self.ctx.db.begin() as conn:
-                rows = self.ctx.db.fetch(conn, DIRTY, (rule.connector, rule.object_type, last, PAGE))
-                if not rows:
-                    break
-                last = rows[-1][0]
-                if first_load:
-                    links = bulk_sync.project_page(self, compiled, conn, rows)
-                    self.ctx.db.update_rows(conn, t.cs_objects, "id", LINK_COLUMNS, links)
-                else:
-                    _Page(self, compiled, conn).process(rows)
-            done += len(rows)
-            self.ctx.progress(label, done, None)
+                in_txn = 0
+                while in_txn < per_commit:
+                    rows = self.ctx.db.fetch(conn, DIRTY, (rule.connector, rule.object_type, last, PAGE))
+                    if not rows:
+                        more = False
+                        break
+                    last = rows[-1][0]
+                    if first_load:
+                        links = bulk_sync.project_page(self, compiled, conn, rows)
+                        self.ctx.db.update_rows(conn, t.cs_objects, "id", LINK_COLUMNS, links)
+                    else:
+                        _Page(self, compiled, conn).process(rows)
+                    in_txn += len(rows)
+                    done += len(rows)
+                    self.ctx.progress(label, done, None)
         if done >= ANALYZE_AFTER:
             with self.ctx.db.begin() as conn:
                 for table in (t.mv_objects, t.mv_keys, t.cs_objects):
@@ -158,9 +185,7 @@ class _Page:
                 try:
                     values = self.compiled.flows.apply(attrs, ctx.rules, resolve)
                 except Unresolved as exc:
-                    ctx.report.add("sync", self.subject, "unresolved")
-                    if len(ctx.report.warnings) < MAX_WARNINGS:
-                        ctx.report.warnings.append(f"{self.subject} {anchor}: {exc}")
+                    self.step.unresolved(anchor, exc)
                     continue  # stays dirty: tried again when the object it points at arrives
                 mv_id = self._connect(ref, attrs, values, linked, project_ids[anchor])
                 self.links.append((mv_id, False, cs_id))

@@ -75,6 +75,8 @@ DELTA_ONLY = frozenset(
                                       "undervisningsgruppemedlemskap")}
     | {(group, "elevforhold") for group in ("basisgruppe", "kontaktlarergruppe", "undervisningsgruppe")}
 )  # fmt: skip
+#: Links a delta has no use for: only class groups are followed to their pupils (a renamed class).
+DELTA_SKIP = frozenset({("undervisningsgruppe", "elevforhold")})
 #: The pupil side: large, read by delta when a full read is not asked for.
 PUPIL_SIDE = ("elev", "elevperson", "elevforhold", "basisgruppemedlemskap", "kontaktlarergruppemedlemskap",
               "undervisningsgruppemedlemskap")  # fmt: skip

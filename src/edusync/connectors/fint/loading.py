@@ -16,7 +16,7 @@ import orjson
 
 from edusync.connectors.fint import pages
 from edusync.connectors.fint.client import FintClient
-from edusync.connectors.fint.graph import DELTA_ONLY, PUPIL_SIDE, Graph, Resource, resources
+from edusync.connectors.fint.graph import DELTA_ONLY, DELTA_SKIP, PUPIL_SIDE, Graph, Resource, resources
 from edusync.connectors.fint.people import Person, PersonBuilder, anchor
 from edusync.connectors.fint.settings import FintSettings
 from edusync.errors import SourceError
@@ -59,7 +59,7 @@ def load(client: FintClient, s: FintSettings, today: dt.date, since: str | None)
     stamps = stamps_now(client, s)
     marks, names = _parse(since)
     delta = marks is not None
-    g = Graph(skip=frozenset() if delta else DELTA_ONLY)
+    g = Graph(skip=DELTA_SKIP if delta else DELTA_ONLY)
     for res in table.values():
         _read(client, g, res, marks.get(res.name, 0) if marks is not None and res.name in PUPIL_SIDE else None)
     if delta:

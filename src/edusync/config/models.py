@@ -261,6 +261,14 @@ class TargetConfig(Frozen):
 
     ``on_breach``: ``block`` waits for a person to approve the change set; ``fail`` fails the
     run with nothing sent, as itslearning's safety filter does. ``pause`` windows send nothing.
+
+    ``reconcile``: before each plan, read back every object edusync manages in the target and
+    put back (update, or add when gone) those that no longer hold what edusync last sent, such
+    as an entry edited by hand. Unset means yes where the connector can read back (capability
+    ``reconcile``, e.g. ``ldap``): a catalogue people log in with must not keep a wrong value
+    until the source happens to change that person, and the read-back is paged and read-only.
+    Set it false where reading the whole target each run costs too much (an hourly run, say);
+    true on a connector that cannot read back is an error.
     """
 
     objects: list[ProvisionRule]
@@ -270,6 +278,7 @@ class TargetConfig(Frozen):
     pause: list[PauseWindow] = Field(default_factory=list)
     rollover: Rollover | None = None
     mail: TargetMail | None = None
+    reconcile: bool | None = None  # None: where the connector can (see above)
 
     @field_validator("thresholds", mode="before")
     @classmethod

@@ -31,6 +31,19 @@ which every connector's tests subclass):
 8. A source may return a ``snapshot(t)``: a fingerprint of everything it holds of a
    type, cheap to compute (a file's hash). Equal snapshots promise an identical
    full import, which the engine then skips.
+9. With ``RECONCILE``, ``drifted(expected)`` reads back the objects that ``expected``
+   describes (the state edusync last sent each one, as changes: ``update``, or
+   ``archive`` for one the target holds archived; their ids mean nothing) and returns
+   one :class:`Drifted` for each whose live state differs in what the connector
+   manages, or that is gone. Attributes the connector does not manage are not
+   compared; an object in sync is not reported. It only reads, and it copes with
+   thousands of objects per call (paged reads). A target that cannot be reached
+   raises :class:`~edusync.errors.RetriableError`. The engine uses it to put back
+   what was changed behind its back (see :mod:`edusync.services.reconcile`).
+10. What a person should read but that fails no record and no change (a value left out,
+    a target that refused to be touched) goes to ``warn(message)``: one line, naming the
+    record or object, never a fødselsnummer. The engine gives the connector the run's
+    warnings list, so the lines land in the run report.
 """
 
 from __future__ import annotations
@@ -55,6 +68,7 @@ class Capability(enum.StrEnum):
     EXPORT = "export"
     SOFT_DELETE = "soft_delete"
     CONFIRM = "confirm"
+    RECONCILE = "reconcile"
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,18 @@ class ObjectTypeSpec:
     references: dict[str, str] = field(default_factory=dict)
     #: Written to the system only (e.g. a write-back); never imported.
     export_only: bool = False
+
+
+@dataclass(frozen=True)
+class Drifted:
+    """A target object whose live state is not what edusync last sent it (contract rule 9)."""
+
+    object_type: str
+    key: str
+    #: The object is gone from the target, not merely different.
+    missing: bool = False
+    #: Names of the managed attributes that differ; never their values, which may be a fødselsnummer.
+    attributes: tuple[str, ...] = ()
 
 
 class ImportStream:
@@ -100,6 +126,13 @@ class Connector(ABC):
         self.base_dir = base_dir
         #: The run's date: sources whose records depend on validity periods judge them on this day.
         self.today: dt.date | None = None
+        #: Contract rule 10; the engine replaces it with the run report's list.
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        """Note ``message`` for the run report, once (contract rule 10)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -132,6 +165,10 @@ class Connector(ABC):
     def confirm(self, changes: Sequence[Change]) -> set[int]:
         """Ids of ``changes`` the target already has (only with ``CONFIRM``)."""
         return set()
+
+    def drifted(self, expected: Sequence[Change]) -> list[Drifted]:
+        """Objects whose live state differs from ``expected`` or that are gone (only with ``RECONCILE``)."""
+        raise FatalError(f"connector {self.name!r} ({self.type_name}) cannot read back what it holds")
 
     def finish_export(self) -> None:
         """Publish what the change set's batches wrote."""

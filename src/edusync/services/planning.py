@@ -8,7 +8,9 @@ replans everything.
 The target's key for an object is its metaverse id unless a rollover strategy says
 otherwise (:mod:`edusync.services.rollover`); what happens to archived objects and
 their members follows the rules' ``restore_archived`` and ``release_when_archived``
-(:mod:`edusync.services.archiving`).
+(:mod:`edusync.services.archiving`). Objects a read-back of the target found changed behind
+edusync's back are planned last, unless a planner already changed them
+(:mod:`edusync.services.reconcile`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from edusync.services import archiving
 from edusync.services.calendar import SchoolYear, local_day, school_year
 from edusync.services.changeset import Counts, Draft, Writer, live, new_change_set, supersede, target_counts
 from edusync.services.context import RunContext
+from edusync.services.reconcile import Drift, Reconciled, Reconciler
 from edusync.services.rollover import YearHierarchy, YearKeys, keys_for
 from edusync.services.yearnodes import YearNodes
 from edusync.storage import tables as t
@@ -56,6 +59,9 @@ class PlanResult:
     #: Decisions that sent nothing: ``stays_archived``, ``released``, ``held`` (per object type).
     notes: Counts = field(default_factory=dict)
     year: SchoolYear | None = None
+    #: What the read-back of the target found and this plan puts back (per object type); see reconcile.py.
+    checked: dict[str, int] = field(default_factory=dict)
+    reconciled: dict[str, Reconciled] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -91,7 +97,7 @@ def _ordered(rules: list[ProvisionRule]) -> list[ProvisionRule]:
     return sorted(rules, key=lambda r: 0 if r.object_type in released else 1)
 
 
-def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> PlanResult:
+def plan_target(ctx: RunContext, conn: Connection, target: str, status: str, drift: Drift | None = None) -> PlanResult:
     tcfg = ctx.config.targets[target]
     year = plan_year(ctx, target)
     row = conn.execute(select(t.target_state).where(t.target_state.c.target == target)).first()
@@ -104,6 +110,10 @@ def plan_target(ctx: RunContext, conn: Connection, target: str, status: str) -> 
         _Planner(ctx, conn, target, rule, shared).plan(since, full=since == 0)
     if isinstance(shared.keys, YearHierarchy) and tcfg.rollover is not None:
         YearNodes(ctx, conn, target, tcfg.rollover.node_type, shared).finish(shared.keys, full=since == 0)
+    if drift is not None:
+        result.checked = dict(drift.checked)
+        for object_type, found in drift.found.items():
+            result.reconciled[object_type] = Reconciler(ctx, conn, target, object_type, shared).plan(found)
     supersede(conn, target, cs_id)
     result.hash = shared.running.hexdigest()
     result.counts = {k: dict(v) for k, v in shared.counts.items()}

@@ -1,8 +1,9 @@
-"""An export step up to the gate: plan the change set, report it, and let the target's rules judge it.
+"""An export step up to the gate: read the target back, plan the change set, report it, and judge it.
 
 What comes out is the id of a change set to export now, or None (a dry run, a pause), or an
 exception raised after the plan is committed: :class:`StepBlocked` waits for an approval,
 :class:`~edusync.services.gate.SafetyFilterStopped` fails the run. Either way nothing is sent.
+A target that reconciles is read back before the plan's transaction opens (reconcile.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from edusync.services.context import RunContext
 from edusync.services.keys import key_counts
 from edusync.services.notify import TargetResult
 from edusync.services.planning import PlanResult, plan_target
+from edusync.services.reconcile import describe, find_drift
 from edusync.storage import tables as t
 
 
@@ -24,8 +26,9 @@ def plan_for_export(ctx: RunContext, target: str, approved: set[str], results: d
     cst, tcfg = t.change_sets, ctx.config.targets[target]
     pause = pause_on(tcfg, local_day(ctx.now, ctx.config.timezone))
     stop: Exception | None = None
+    drift = find_drift(ctx, target)
     with ctx.db.begin() as conn:
-        plan = plan_target(ctx, conn, target, "preview" if ctx.dry_run or pause else "planned")
+        plan = plan_target(ctx, conn, target, "preview" if ctx.dry_run or pause else "planned", drift)
         record_plan(ctx, target, plan)
         result = results[target] = TargetResult("planned", plan.change_set_id, plan.before, None, plan.counts)
         warnings, result.notes = _decisions(target, plan)
@@ -68,11 +71,22 @@ def record_plan(ctx: RunContext, target: str, plan: PlanResult) -> None:
     for object_type, notes in plan.notes.items():
         for what, n in notes.items():
             ctx.report.set("decisions", f"{target}/{object_type}", what, n)
+    # Its own section: the plan section's numbers are ops, which the run list adds up as changes.
+    for object_type, checked in plan.checked.items():
+        subject, put_back = f"{target}/{object_type}", plan.reconciled.get(object_type)
+        ctx.report.set("reconcile", subject, "checked", checked)
+        if put_back is not None:
+            ctx.report.set("reconcile", subject, "changed", put_back.changed)
+            ctx.report.set("reconcile", subject, "missing", put_back.missing)
+            ctx.report.set("reconcile", subject, "reconciled", put_back.total)
 
 
 def _decisions(target: str, plan: PlanResult) -> tuple[list[str], list[str]]:
-    """Sentences for decisions that sent nothing: warnings (a person may act) and notes for the mail."""
-    warnings, notes = [], []
+    """Sentences for what was put back and for decisions that sent nothing: warnings and notes for the mail.
+
+    What was put back is a warning, as someone changes the target by hand; the mail lists it once.
+    """
+    warnings, notes = describe(target, plan.reconciled), list[str]()
     for object_type, counted in sorted(plan.notes.items()):
         if n := counted.get("stays_archived"):
             line = (

@@ -7,7 +7,9 @@ written, the entries it touches are read (paged searches by key), so that:
   entry holds *now* (a value changed by hand is put back by the next write);
 - an add of an entry that exists, a delete of one that is gone, or a change sent
   again after a killed run changes nothing twice;
-- ``confirm`` tells which in-flight changes the directory already reflects.
+- ``confirm`` tells which in-flight changes the directory already reflects;
+- ``drifted`` (capability ``reconcile``) tells which entries no longer hold what
+  edusync last sent them, so the engine can put back a hand edit on the next run.
 
 Ops: ``add``, ``update``, ``restore`` and ``archive`` all make the entry look as
 the change says (``restore`` first moves a soft-deleted entry back from the
@@ -27,7 +29,7 @@ from ldap3 import Connection
 from ldap3.core.exceptions import LDAPOperationResult
 from pydantic import BaseModel
 
-from edusync.connectors.base import Capability, Connector, ObjectTypeSpec
+from edusync.connectors.base import Capability, Connector, Drifted, ObjectTypeSpec
 from edusync.connectors.ldap.directory import LOST, RETRY_CODES, Directory, Found, describe
 from edusync.connectors.ldap.mapping import LAYOUTS, Entry, Mapper, modifications
 from edusync.connectors.ldap.settings import LdapSettings
@@ -55,7 +57,7 @@ class LdapConnector(Connector):
 
     type_name = "ldap"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.EXPORT, Capability.CONFIRM, Capability.SOFT_DELETE}
+        {Capability.EXPORT, Capability.CONFIRM, Capability.SOFT_DELETE, Capability.RECONCILE}
     )
     settings_model = LdapSettings
     default_batch_size = 500
@@ -91,8 +93,8 @@ class LdapConnector(Connector):
         self.directory.ensure_containers(wanted)
         self._containers_ready = True
 
-    def _state(self, changes: Sequence[Change]) -> State:
-        """What the directory holds now for every key in ``changes``."""
+    def _state(self, changes: Sequence[Change], *, trash: bool = True) -> State:
+        """What the directory holds now for every key in ``changes`` (the trash too, unless ``trash`` is False)."""
         self._prepare()
         state: State = {}
         by_type: dict[str, set[str]] = {}
@@ -103,19 +105,23 @@ class LdapConnector(Connector):
             layout = LAYOUTS[object_type]
             wanted = ["objectClass", layout.rdn, *layout.attributes]
             home = self.directory.read(self.mapper.container(object_type), layout.rdn, keys, wanted)
-            trash = self.directory.read(self.mapper.container(object_type, trash=True), layout.rdn, keys, wanted)
+            trashed = (
+                self.directory.read(self.mapper.container(object_type, trash=True), layout.rdn, keys, wanted)
+                if trash
+                else {}
+            )
             for key in keys:
                 found = Found()
                 if key in home:
                     found.dn, found.values = home[key]
-                if key in trash:
-                    found.trash_dn, found.trash_values = trash[key]
+                if key in trashed:
+                    found.trash_dn, found.trash_values = trashed[key]
                 state[(object_type, key)] = found
         return state
 
-    def _read_state(self, changes: Sequence[Change]) -> State:
+    def _read_state(self, changes: Sequence[Change], *, trash: bool = True) -> State:
         try:
-            return self._state(changes)
+            return self._state(changes, trash=trash)
         except LOST as exc:
             self._lost()
             raise RetriableError(f"{self.directory.where} stopped answering while reading entries: {exc}") from exc
@@ -218,21 +224,45 @@ class LdapConnector(Connector):
         Pass the last change sent for each object (add, update, restore, archive);
         deletes are skipped. An empty list means the catalogue is as edusync left it.
         """
-        state = self._read_state(changes)
+        state = self._read_state(changes, trash=False)
         found: list[Drift] = []
         for c in changes:
+            if c.op != Op.DELETE and c.object_type in LAYOUTS:
+                found += self._differences(c, self.mapper.entry(c), state[(c.object_type, c.key)])
+        return found
+
+    def drifted(self, expected: Sequence[Change]) -> list[Drifted]:
+        """The entries that no longer hold what ``expected`` says, or are gone (read with paged searches).
+
+        Only the home containers are read: an entry moved to the trash by hand is
+        missing, and the add that puts it back moves it home again.
+        """
+        state = self._read_state(expected, trash=False)
+        out: list[Drifted] = []
+        for c in expected:
             if c.op == Op.DELETE or c.object_type not in LAYOUTS:
                 continue
-            entry = self.mapper.entry(c)
-            have = state[(c.object_type, c.key)]
-            if have.dn is None:
-                found.append(Drift(c.object_type, c.key, entry.dn, "*", ["present"], ["missing"]))
+            try:
+                entry = self.mapper.entry(c)
+            except SkippableError:  # what was sent no longer maps (stricter rules since): nothing to compare
                 continue
-            for name in modifications(entry, have.values or {}):
-                expected, actual = entry.values.get(name, []), (have.values or {}).get(name.lower(), [])
-                if name == "norEduPersonNIN":  # a drift report may be printed: never the number itself
-                    expected, actual = [fnr.mask(v) for v in expected], [fnr.mask(v) for v in actual]
-                found.append(Drift(c.object_type, c.key, have.dn, name, expected, actual))
+            found = self._differences(c, entry, state[(c.object_type, c.key)])
+            if found and found[0].attribute == "*":
+                out.append(Drifted(c.object_type, c.key, missing=True))
+            elif found:
+                out.append(Drifted(c.object_type, c.key, attributes=tuple(d.attribute for d in found)))
+        return out
+
+    @staticmethod
+    def _differences(change: Change, entry: Entry, have: Found) -> list[Drift]:
+        if have.dn is None:
+            return [Drift(change.object_type, change.key, entry.dn, "*", ["present"], ["missing"])]
+        found = []
+        for name in modifications(entry, have.values or {}):
+            expected, actual = entry.values.get(name, []), (have.values or {}).get(name.lower(), [])
+            if name == "norEduPersonNIN":  # a drift report may be printed: never the number itself
+                expected, actual = [fnr.mask(v) for v in expected], [fnr.mask(v) for v in actual]
+            found.append(Drift(change.object_type, change.key, have.dn, name, expected, actual))
         return found
 
     def close(self) -> None:

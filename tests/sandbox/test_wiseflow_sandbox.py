@@ -111,9 +111,14 @@ def test_create_read_update_and_search_a_flow(api: httpx.Client) -> None:
         "examinationType": "ORDINARY",
         "purpose": "EXAMINATION",
     }
-    assert api.put(f"/flows/{flow_id}/metadata", json=metadata).json()["data"] == metadata
+    stored = api.put(f"/flows/{flow_id}/metadata", json=metadata).json()["data"]
+    assert stored == {**metadata, "gradeType": None, "testType": None}
+    extended = {**metadata, "gradeType": "A-F", "testType": "Skriftlig eksamen"}  # the SIS import's extras
+    assert api.put(f"/flows/{flow_id}/metadata", json=extended).json()["data"] == extended
     dates = api.patch(f"/flows/{flow_id}/dates", json={"participation": {"start": 1_700_000_000, "end": 1_700_014_400}})
     assert dates.json()["data"]["participation"]["end"] == 1_700_014_400
+    complaint = api.patch(f"/flows/{flow_id}/dates", json={"complaint": {"end": 1_702_000_000}}).json()["data"]
+    assert complaint["complaint"]["end"] == 1_702_000_000 and complaint["participation"]["end"] == 1_700_014_400
     assert api.patch(f"/flows/{flow_id}/dates", json={"marking": {"start": 9, "end": 1}}).status_code == 400
     assert api.patch(f"/flows/{flow_id}/dates", json={}).status_code == 400
     reference = f"9001|STK1000|1|SKR|2025 HØST#{flow_id}"

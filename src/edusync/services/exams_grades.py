@@ -8,7 +8,11 @@ row is kept in ``target_objects`` (target = the fs connector, object type ``grad
 
 - an accepted grade is never sent again (a grade changed after it was accepted is reported, not sent);
 - a rejected or invalid row is sent again only with ``retry_failed`` (or once its grade changed);
-- a row that was never answered (FS down) is simply sent next time.
+- a row that was never answered is sent next time, unless FS already holds exactly that grade:
+  before sending, edusync reads what FS holds for the exam, so a POST whose answer was lost on
+  the way back (FS stored the rows, edusync never heard) is not sent twice.
+
+The POST itself is not retried once it may have reached FS (see :mod:`edusync.connectors.http`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import select
 from edusync.config.loader import LoadedConfig
 from edusync.connectors.fs import ExamKey, FsConnector
 from edusync.connectors.fs.scales import GradeInvalid, check
+from edusync.connectors.http import ServerTrouble
 from edusync.connectors.registry import connector_class
 from edusync.connectors.wiseflow import Mark
 from edusync.model.hashing import dumps, loads
@@ -93,8 +98,16 @@ def export_grades(loaded: LoadedConfig, db: Database, exam: str, *, retry_failed
             else:
                 to_send.append(row)
         if to_send:
-            answer = fs.client.send_results(key, [_wire(r) for r in to_send])
-            for row, result in zip(to_send, answer.get("rows") or [], strict=True):
+            to_send = _not_held(db, fs, fs_name, key, to_send, report)
+        if to_send:
+            try:
+                answer = fs.client.send_results(key, [_wire(r) for r in to_send])
+            except ServerTrouble as exc:
+                if not exc.maybe_done:
+                    raise
+                hint = "; export again: edusync asks FS what it holds first, so nothing is sent twice"
+                raise ServerTrouble(str(exc) + hint, maybe_done=True) from exc
+            for row, result in zip(to_send, answer["rows"], strict=True):
                 status = "accepted" if result.get("status") == "ACCEPTED" else "rejected"
                 reason, message = result.get("reason"), result.get("message")
                 _store(db, fs_name, key.id, row, status, reason, message)
@@ -133,6 +146,28 @@ def _prepare(
                 mark.kandidatnr, checked.value, "rejected_earlier", attrs.get("reason"), attrs.get("message")
             ), row
     return None, row
+
+
+def _not_held(
+    db: Database, fs: FsConnector, fs_name: str, key: ExamKey, rows: list[Json], report: GradeExport
+) -> list[Json]:
+    """The rows FS does not hold yet; those it holds exactly (an answer lost earlier) count as accepted."""
+    held = {str(r.get("kandidatnr")): r for r in fs.client.results(key)}
+    rest = []
+    for row in rows:
+        there = held.get(row["kandidatnr"])
+        same = there is not None and (
+            str(there.get("karakter")) == row["karakter"]
+            and (there.get("resultatType") == "ADMINISTRATIV") == row["administrativ"]
+            and sorted(str(s) for s in there.get("sensorer") or []) == sorted(str(s) for s in row["sensorer"])
+        )
+        if not same:
+            rest.append(row)
+            continue
+        note = "FS already held this grade (an earlier answer was lost); not sent again"
+        _store(db, fs_name, key.id, row, "accepted", None, note)
+        report.rows.append(RowOutcome(row["kandidatnr"], row["karakter"], "accepted", None, note))
+    return rest
 
 
 def _wire(row: Json) -> Json:

@@ -5,6 +5,11 @@ back from manual allocation, FS's allocation must return even though nothing cha
 after the run, every flow edusync provisions is reconciled against what edusync last sent its
 participants (``target_objects``): their kommisjon is the allocation FS wants. A flow on manual
 allocation is left alone, and the run's report carries one warning for it.
+
+A run whose export could not send everything (WISEflow down or answering garbage, a change
+WISEflow refused) exits 1 here, although the engine stores it as done with failed changes: the
+exam office must learn that flows are behind, and the next ``exams sync`` sends only what did not
+go through. If WISEflow does not answer the allocation pass, that is an error of the run too.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from sqlalchemy import select, update
 from edusync.config.loader import LoadedConfig
 from edusync.connectors.registry import connector_class
 from edusync.connectors.wiseflow import AllocationOutcome, WiseflowConnector
-from edusync.errors import ConfigError
+from edusync.errors import ConfigError, EdusyncError
 from edusync.model.hashing import dumps, loads
 from edusync.services.context import Progress, _no_progress
 from edusync.services.runner import Runner, RunOutcome
@@ -29,10 +34,14 @@ from edusync.storage import tables as t
 class ExamSyncOutcome:
     run: RunOutcome
     allocations: list[AllocationOutcome] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the run report's, the allocation pass's included
+    failed_changes: int = 0
+    allocation_error: str | None = None
 
     @property
     def exit_code(self) -> int:
+        if self.run.exit_code == 0 and (self.failed_changes or self.allocation_error):
+            return 1
         return self.run.exit_code
 
 
@@ -79,25 +88,32 @@ def sync_exams(
     """Run ``profile`` (default: the config's default), then reconcile allocations in WISEflow."""
     run = Runner(loaded, db, progress=progress).start(profile, actor=actor)
     if run.status != "done":
-        return ExamSyncOutcome(run)
+        return ExamSyncOutcome(run, warnings=list(run.report.warnings))
     connector = open_wiseflow(loaded)
+    failed = int(run.report.counts.get("export", {}).get(connector.name, {}).get("failed", 0))
+    outcomes: list[AllocationOutcome] = []
+    error = None
     try:
         outcomes = connector.reconcile_allocations(desired_allocations(db, connector.name))
+    except EdusyncError as exc:  # WISEflow went away between the export and this pass
+        error = f"allocation: {exc}"
     finally:
         connector.close()
-    warnings = list(connector.warnings.values())
     for outcome in outcomes:
         run.report.add("allocation", connector.name, outcome.status)
-    _append_to_run(db, run, warnings)
-    return ExamSyncOutcome(run, outcomes, warnings)
+    _append_to_run(db, run, connector.warnings, error)
+    return ExamSyncOutcome(run, outcomes, list(run.report.warnings), failed, error)
 
 
-def _append_to_run(db: Database, run: RunOutcome, warnings: list[str]) -> None:
+def _append_to_run(db: Database, run: RunOutcome, warnings: list[str], error: str | None) -> None:
     """The allocation warnings and counts join the run's own report, so `edusync runs show` has them."""
-    run.report.warnings.extend(warnings)
+    report = run.report
+    report.warnings.extend(w for w in warnings if w not in report.warnings)
+    if error:
+        report.errors.append(error)
     with db.begin() as conn:
         conn.execute(
             update(t.runs)
             .where(t.runs.c.id == run.run_id)
-            .values(warnings=dumps(run.report.warnings), counts=dumps(run.report.as_dict()))
+            .values(warnings=dumps(report.warnings), errors=dumps(report.errors), counts=dumps(report.as_dict()))
         )

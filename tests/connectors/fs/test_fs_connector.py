@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from edusync.connectors.fs import ExamKey, ExamKeyError, FsConnector, FsSettings, parse_tid
-from edusync.connectors.fs.http import NotFound, ServerTrouble
+from edusync.connectors.http import NotFound, ServerTrouble
 from edusync.errors import FatalError
 from edusync.sandbox.fs import University, create_app, generate
 from edusync.sandbox.serving import serve_in_thread

@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 import httpx
 
-from edusync.connectors.fs.http import request
 from edusync.connectors.fs.keys import ExamKey
 from edusync.connectors.fs.settings import FsSettings
+from edusync.connectors.http import MalformedAnswer, read_json, request
 
 Json = dict[str, Any]
 PAGE = 500
@@ -35,21 +35,24 @@ class FsClient:
     def close(self) -> None:
         self._http.close()
 
-    def _get(self, path: str, what: str, **params: Any) -> Any:
+    def _get(self, path: str, what: str, **params: Any) -> Json:
         s = self.settings
         response = request(
             self._http, "GET", path, what=what, system="FS", retries=s.retries, backoff=s.backoff, params=params
         )
-        return response.json()
+        return _object(read_json(response, system="FS", what=what), what)
 
     def _pages(self, path: str, what: str, **params: Any) -> Iterator[Json]:
         offset = 0
         while True:
             page = self._get(path, what, **params, limit=PAGE, offset=offset)
-            items: list[Json] = page.get("items") or []
+            items = page.get("items")
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise MalformedAnswer(f"FS: {what}: the page's 'items' is not a list of objects")
             yield from items
             offset += len(items)
-            if not items or offset >= int(page.get("size", offset)):
+            size = page.get("size")
+            if not items or offset >= (size if isinstance(size, int) else offset):
                 return
 
     def list_exams(self, tid: str | None = None) -> list[Json]:
@@ -59,8 +62,14 @@ class FsClient:
 
     def exam(self, key: ExamKey) -> Json:
         """One exam with rooms, candidates and commissions."""
-        data: Json = self._get(f"vurderingsenheter/{key.path}", f"exam {key.id}")
-        return data
+        return self._get(f"vurderingsenheter/{key.path}", f"exam {key.id}")
+
+    def results(self, key: ExamKey) -> list[Json]:
+        """The results FS holds for an exam (asked before sending, so nothing is sent twice)."""
+        items = self._get(f"vurderingsenheter/{key.path}/resultater", f"results of exam {key.id}").get("items")
+        if not isinstance(items, list):
+            raise MalformedAnswer(f"FS: results of exam {key.id}: 'items' is not a list")
+        return items
 
     def send_results(self, key: ExamKey, rows: list[Json]) -> Json:
         """POST grades; FS answers per row (index-aligned) with ACCEPTED or REJECTED and a reason."""
@@ -75,8 +84,12 @@ class FsClient:
             backoff=s.backoff,
             json={"resultater": rows},
         )
-        data: Json = response.json()
-        return data
+        what = f"results for exam {key.id}"
+        answer = _object(read_json(response, system="FS", what=what), what)
+        outcomes = answer.get("rows")
+        if not isinstance(outcomes, list) or len(outcomes) != len(rows):
+            raise MalformedAnswer(f"FS: {what}: expected one outcome per row ({len(rows)}) in 'rows'")
+        return answer
 
     def programmes(self) -> list[Json]:
         return list(self._pages("studieprogrammer", "studieprogrammer"))
@@ -86,3 +99,9 @@ class FsClient:
 
     def programme_students(self, code: str) -> Iterator[Json]:
         return self._pages(f"studieprogrammer/{quote(code, safe='')}/studenter", f"students of studieprogram {code}")
+
+
+def _object(data: Any, what: str) -> Json:
+    if not isinstance(data, dict):
+        raise MalformedAnswer(f"FS: {what}: expected a JSON object, got {type(data).__name__}")
+    return data

@@ -4,7 +4,9 @@ It does what WISEflow's FS client does on its *List* and *Fetch* sides: list the
 fetched, fetch one by its unique key, and map every field of the client's tables (see
 :mod:`.mapping`). Exams are chosen by the ``exams`` and ``terms`` settings. One import step reads
 each chosen exam once, however many object types it stages, and a failure halfway (FS down after
-the retries) raises before anything is yielded for that type, so the engine stages nothing partial.
+the retries, a body that is not JSON, an exam missing a field every exam has, an invalid
+fødselsnummer) raises before anything is yielded for that type, so the engine stages nothing
+partial. Every such error names FS and the exam or record.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from edusync.connectors.fs import groups, mapping
 from edusync.connectors.fs.client import FsClient
 from edusync.connectors.fs.keys import ExamKey
 from edusync.connectors.fs.settings import FsSettings
+from edusync.errors import SourceError
 from edusync.model.records import SourceRecord
 
 Json = dict[str, Any]
@@ -78,6 +81,8 @@ class FsConnector(Connector):
         self.client = FsClient(self.settings)
         self._exams: list[Json] | None = None
         self._students: list[Json] | None = None
+        # ``self.warn`` is looked up per call: the engine swaps the warnings list after construction.
+        self.checks = mapping.Checks(self.settings.invalid_national_id == "leave_out", lambda m: self.warn(m))
 
     def object_types(self) -> list[ObjectTypeSpec]:
         if self.settings.study_groups:
@@ -106,7 +111,10 @@ class FsConnector(Connector):
             listed += self.client.list_exams(tid)
         if not s.exams and not s.terms:
             listed = self.client.list_exams()
-        keys += [ExamKey.parse(e["id"]) for e in listed]
+        for e in listed:
+            if not isinstance(e.get("id"), str):
+                raise SourceError(f"FS listed an exam without an id ({_key_parts(e)})")
+            keys.append(ExamKey.parse(e["id"]))
         return list(dict.fromkeys(keys))
 
     def _chosen(self) -> list[Json]:
@@ -125,18 +133,21 @@ class FsConnector(Connector):
         per_exam: dict[str, Callable[[Json], list[tuple[str, Json]]]] = {
             "exam": lambda e: [(e["id"], mapping.exam_attrs(e))],
             "assessment_group": mapping.assessment_group_records,
-            "assessor": mapping.assessor_records,
-            "participant": mapping.participant_records,
+            "assessor": lambda e: mapping.assessor_records(e, self.checks),
+            "participant": lambda e: mapping.participant_records(e, self.checks),
         }
         if object_type in per_exam:
-            return [record for exam in self._chosen() for record in per_exam[object_type](exam)]
-        if object_type == "group":
-            return groups.group_records(self.client.programmes(), self.client.kull())
-        students = self._all_students()
-        if object_type == "person":
-            people = {str(s["personlopenummer"]): groups.person_attrs(s) for s in students}
-            return list(people.items())
-        return groups.membership_records(students)
+            return [record for exam in self._chosen() for record in _shaped(exam, per_exam[object_type])]
+        try:
+            if object_type == "group":
+                return groups.group_records(self.client.programmes(), self.client.kull())
+            students = self._all_students()
+            if object_type == "person":
+                people = {str(s["personlopenummer"]): groups.person_attrs(s, self.checks) for s in students}
+                return list(people.items())
+            return groups.membership_records(students)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SourceError(f"FS {object_type}: a study programme, cohort or student lacks {exc}") from exc
 
     def _all_students(self) -> list[Json]:
         if self._students is None:
@@ -144,3 +155,20 @@ class FsConnector(Connector):
                 s for p in self.client.programmes() for s in self.client.programme_students(p["studieprogramkode"])
             ]
         return self._students
+
+
+def _key_parts(exam: Json) -> str:
+    return "|".join(
+        str(exam.get(k)) for k in ("institusjonsnr", "emnekode", "versjonskode", "vurderingsordning", "tid")
+    )
+
+
+def _shaped(exam: Json, records: Callable[[Json], list[tuple[str, Json]]]) -> list[tuple[str, Json]]:
+    """``records(exam)``, with a field every exam has but this one lacks turned into an error naming it."""
+    try:
+        return records(exam)
+    except (KeyError, TypeError, AttributeError) as exc:
+        name = exam.get("id") if isinstance(exam, dict) else None
+        raise SourceError(
+            f"FS exam {name or '(no id)'}: malformed, a field is missing or of the wrong type ({exc!r})"
+        ) from exc

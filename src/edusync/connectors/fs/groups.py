@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from edusync.connectors.fs.mapping import STRICT, Checks
+
 Json = dict[str, Any]
 
 
@@ -34,12 +36,13 @@ def group_records(programmes: Iterable[Json], kull: Iterable[Json]) -> list[tupl
     return out
 
 
-def person_attrs(s: Json) -> Json:
+def person_attrs(s: Json, checks: Checks = STRICT) -> Json:
     contact = s.get("kontaktinfo") or {}
+    plnr = str(s["personlopenummer"])
     return {
-        "personlopenummer": str(s["personlopenummer"]),
+        "personlopenummer": plnr,
         "organisationId": s.get("brukernavn"),
-        "nationalId": s.get("fnr"),
+        "nationalId": checks.national_id(s.get("fnr"), f"FS student {plnr} ({s.get('studieprogramkode')})"),
         "firstName": s.get("fornavn"),
         "lastName": s.get("etternavn"),
         "email": contact.get("epost"),

@@ -5,16 +5,50 @@ Attribute names are the WISEflow side of the FS client's mapping tables (``title
 table in ``docs/exams.md``. Every attribute is always present (``None`` or ``[]`` when FS has
 nothing), so a target flow never mistakes a typo for missing data. Dates stay ISO 8601 text as FS
 sends them; the WISEflow connector converts them.
+
+A fødselsnummer that fails its check digits is bad data: by default the import stops with a
+:class:`~edusync.errors.SourceError` naming the exam and the kandidat or sensor (the number
+masked), so nothing is staged or sent until FS is corrected; with ``leave_out`` the number is left
+out of that person and the run report says so. Data FS can hold but a target cannot use (a
+kandidat in a commission or room the exam does not list) is passed on, with a warning.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from edusync.errors import SourceError
 from edusync.model import fnr
 
 Json = dict[str, Any]
+
+
+def _no_warnings(message: str) -> None:
+    """Mapping without a run (``edusync exams fetch``): nothing to report to."""
+
+
+@dataclass(frozen=True)
+class Checks:
+    """How the mapping treats a bad fødselsnummer, and where its warnings go."""
+
+    leave_out_invalid_fnr: bool = False
+    warn: Callable[[str], None] = field(default=_no_warnings)
+
+    def national_id(self, value: Any, who: str) -> str | None:
+        if value in (None, ""):
+            return None
+        if fnr.is_valid(str(value)):
+            return str(value)
+        problem = f"{who}: invalid fødselsnummer {fnr.mask(str(value))}"
+        if not self.leave_out_invalid_fnr:
+            raise SourceError(f"{problem}; correct it in FS (or set invalid_national_id: leave_out)")
+        self.warn(f"{problem}; left out (invalid_national_id: leave_out)")
+        return None
+
+
+STRICT = Checks()
 
 
 def _present(*values: Any) -> list[Any]:
@@ -52,12 +86,12 @@ def exam_attrs(exam: Json) -> Json:
     }
 
 
-def _person(p: Json) -> Json:
+def _person(p: Json, who: str, checks: Checks) -> Json:
     """The personInfo block assessors and participants share."""
     contact = p.get("kontaktinfo") or {}
     return {
         "organisationId": p.get("brukernavn"),
-        "nationalId": p.get("fnr"),
+        "nationalId": checks.national_id(p.get("fnr"), who),
         "firstName": p.get("fornavn"),
         "lastName": p.get("etternavn"),
         "emails": _present(contact.get("epost"), contact.get("epostPrivat")),
@@ -66,9 +100,11 @@ def _person(p: Json) -> Json:
     }
 
 
-def participant_records(exam: Json) -> list[tuple[str, Json]]:
+def participant_records(exam: Json, checks: Checks = STRICT) -> list[tuple[str, Json]]:
     """One record per kandidat, anchored ``examId|kandidatnr`` (kandidatnr is unique per exam)."""
     exam_id = exam["id"]
+    commissions = {str(k.get("id")) for k in exam.get("kommisjoner") or []}
+    rooms_listed = {str(r.get("id")) for r in exam.get("rom") or []}
     out: list[tuple[str, Json]] = []
     for gruppe in exam.get("vurderingsgrupper") or []:
         for k in gruppe.get("kandidater") or []:
@@ -78,14 +114,19 @@ def participant_records(exam: Json) -> list[tuple[str, Json]]:
                     f"FS exam {exam_id}: a kandidat without kandidatnr in vurderingsgruppe {gruppe.get('id')} "
                     f"(fnr {fnr.mask(k.get('fnr'))})"
                 )
+            who = f"FS exam {exam_id} kandidat {kandidatnr}"
             group = k.get("kommisjonsid")
             rooms = [o.get("stedId") for o in k.get("oppmote") or [] if o.get("stedId")]
+            if group is not None and str(group) not in commissions:
+                checks.warn(f"{who}: kommisjon {group} is not among the exam's kommisjoner; no assessor is allocated")
+            if rooms and str(rooms[0]) not in rooms_listed:
+                checks.warn(f"{who}: oppmøte in room {rooms[0]}, which the exam's rom does not list; not seated")
             out.append(
                 (
                     f"{exam_id}|{kandidatnr}",
                     {
                         "exam": exam_id,
-                        **_person(k),
+                        **_person(k, who, checks),
                         "language": k.get("sprak"),
                         "uniqueExamId": {"name": "kandidatnr", "value": str(kandidatnr)},
                         "kandidatnr": str(kandidatnr),
@@ -99,20 +140,24 @@ def participant_records(exam: Json) -> list[tuple[str, Json]]:
     return out
 
 
-def assessor_records(exam: Json) -> list[tuple[str, Json]]:
+def assessor_records(exam: Json, checks: Checks = STRICT) -> list[tuple[str, Json]]:
     """One record per sensor and exam (anchored ``examId|personløpenummer``), with every commission."""
     exam_id = exam["id"]
     by_id: dict[str, Json] = {}
     for kommisjon in exam.get("kommisjoner") or []:
         for s in kommisjon.get("sensorer") or []:
-            person = _person(s)
-            plnr = person["externalUserId"]
-            if plnr is None:
+            if s.get("id") is None:
                 raise SourceError(f"FS exam {exam_id}: a sensor without id in kommisjon {kommisjon.get('id')}")
-            entry = by_id.setdefault(
-                plnr, {"exam": exam_id, **person, "assessorType": s.get("sensorrolle"), "assessmentGroupIds": []}
-            )
-            entry["assessmentGroupIds"].append(str(kommisjon["id"]))
+            plnr = str(s["id"])
+            if plnr in by_id:  # the same sensor in a second commission: checked once
+                by_id[plnr]["assessmentGroupIds"].append(str(kommisjon["id"]))
+                continue
+            by_id[plnr] = {
+                "exam": exam_id,
+                **_person(s, f"FS exam {exam_id} sensor {plnr}", checks),
+                "assessorType": s.get("sensorrolle"),
+                "assessmentGroupIds": [str(kommisjon["id"])],
+            }
     return [(f"{exam_id}|{plnr}", attrs) for plnr, attrs in by_id.items()]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from edusync.connectors.fs.keys import ExamKey, parse_tid
@@ -12,7 +14,9 @@ class FsSettings(BaseModel):
 
     ``exams`` (exact keys) and ``terms`` (``YYYY TTT``) choose the exams; with neither, every
     exam FS lists is read. ``study_groups`` adds studieprogram, studieretning and kull with
-    their students as ``person``, ``group`` and ``membership``.
+    their students as ``person``, ``group`` and ``membership``. ``invalid_national_id`` says what
+    a fødselsnummer with wrong check digits does: ``stop`` the import (the default: nothing is
+    staged or sent until FS is corrected) or ``leave_out`` that number, with a warning.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -22,6 +26,7 @@ class FsSettings(BaseModel):
     exams: list[str] = Field(default_factory=list)
     terms: list[str] = Field(default_factory=list)
     study_groups: bool = True
+    invalid_national_id: Literal["stop", "leave_out"] = "stop"
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0, le=10)
     backoff: float = Field(default=0.5, ge=0, le=30)

@@ -33,7 +33,7 @@ def allocate(client: WiseflowClient, flow: FlowIds, pid: int, group_ids: list[st
             inside = pid in group.get("participantIds", [])
             base = f"flows/{flow.flow_id}/assessor-groups/{group['id']}/allocations/participants/{pid}"
             if external_id == target and not inside:
-                client.call("POST", base, "allocate a participant")
+                client.call("POST", base, "allocate a participant", idempotent=True)
                 group.setdefault("participantIds", []).append(pid)
             elif external_id != target and inside:
                 client.call("DELETE", base, "deallocate a participant")

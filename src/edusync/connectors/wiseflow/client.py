@@ -3,7 +3,9 @@
 WISEflow answers "modern" routes in an envelope (``{success, data, error}``) and "legacy" routes
 bare; both come back here as plain data. A 4xx with a reason (``MANUAL_ALLOCATION``,
 ``HAS_ALLOCATIONS`` …) is raised as :class:`Refused` so the caller can decide per reason; 5xx and
-dropped connections are retried and then raised as retriable (see :mod:`edusync.connectors.fs.http`).
+dropped connections are retried and then raised as retriable, and a POST that creates something
+is not sent again once it may have reached WISEflow (see :mod:`edusync.connectors.http`). A body
+that is not JSON raises :class:`~edusync.connectors.http.MalformedAnswer`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from edusync.connectors.fs.http import request
+from edusync.connectors.http import MalformedAnswer, read_json, request
 from edusync.connectors.wiseflow.settings import WiseflowSettings
 from edusync.errors import SkippableError
 
@@ -41,8 +43,13 @@ class WiseflowClient:
     def close(self) -> None:
         self._http.close()
 
-    def call(self, method: str, path: str, what: str, body: Any = None, **params: Any) -> Any:
-        """One call; returns the envelope's ``data`` (or the bare body); raises :class:`Refused` on 4xx."""
+    def call(
+        self, method: str, path: str, what: str, body: Any = None, *, idempotent: bool | None = None, **params: Any
+    ) -> Any:
+        """One call; returns the envelope's ``data`` (or the bare body); raises :class:`Refused` on 4xx.
+
+        ``idempotent`` marks a POST that is safe to send twice (a search, create-or-update).
+        """
         s = self.settings
         kwargs: dict[str, Any] = {"params": params} if params else {}
         if body is not None:
@@ -56,9 +63,10 @@ class WiseflowClient:
             retries=s.retries,
             backoff=s.backoff,
             ok_statuses=REFUSALS,
+            idempotent=idempotent,
             **kwargs,
         )
-        data = response.json() if response.content else None
+        data = read_json(response, system="WISEflow", what=what)
         if response.status_code in REFUSALS:
             error = data.get("error") if isinstance(data, dict) else None
             error = error or {}
@@ -84,10 +92,12 @@ class WiseflowClient:
                 backoff=s.backoff,
                 params={"offset": offset, "limit": limit},
             )
-            body = response.json()
-            items: list[Json] = body.get("data") or []
+            body = read_json(response, system="WISEflow", what=what)
+            items = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise MalformedAnswer(f"WISEflow: {what}: the page's 'data' is not a list of objects")
             yield from items
             offset += len(items)
-            total = int((body.get("pagination") or {}).get("total", offset))
-            if not items or offset >= total:
+            total = (body.get("pagination") or {}).get("total")
+            if not items or offset >= (total if isinstance(total, int) else offset):
                 return

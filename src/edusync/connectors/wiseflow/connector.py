@@ -11,8 +11,10 @@ Object types and the attributes it reads (names from WISEflow's FS client, see `
 Give the target's objects in that order (exam, assessment_group, assessor, participant): a change
 set is exported in the order of the target's object rules, and each needs the one before it.
 Export is idempotent (everything is found again by its source key before it is created), so the
-connector needs no ``confirm``. A flow whose allocation is manual in WISEflow keeps its
-allocations; :attr:`WiseflowConnector.warnings` says which, one line per flow.
+connector needs no ``confirm``. Once WISEflow is down (after the retries) or answers with something
+that is not JSON, the rest of the batch is not sent: each change fails as retriable with the
+reason, and the next run sends what did not go through. A flow whose allocation is manual in
+WISEflow keeps its allocations; a warning in the run report says which, one line per flow.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from edusync.connectors.base import Capability, Connector, ObjectTypeSpec
+from edusync.connectors.http import MalformedAnswer
 from edusync.connectors.wiseflow.allocation import ManualAllocation, allocate, reconcile
 from edusync.connectors.wiseflow.client import WiseflowClient
 from edusync.connectors.wiseflow.flows import FlowWriter
@@ -34,6 +37,18 @@ from edusync.model.records import Change, ChangeResult, Op
 
 Json = dict[str, Any]
 PERSON = ("organisationId", "nationalId", "firstName", "lastName", "emails", "phones", "externalUserId")
+EXAM = (
+    "title",
+    "subTitle",
+    "term",
+    "startDateParticipants",
+    "endDateParticipants",
+    "endDateMarking",
+    "endDateComplaint",
+    "gradeType",
+    "testType",
+    "rooms",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +79,12 @@ class WiseflowConnector(Connector):
         self.lookup = Lookup(self.client)
         self.flows = FlowWriter(self.client, self.lookup, self.settings)
         self.people = People(self.client, self.lookup)
-        self.warnings: dict[int, str] = {}
+        self.manual: set[int] = set()  # flows found on manual allocation
 
     def object_types(self) -> list[ObjectTypeSpec]:
         ref = {"exam": "exam"}
         return [
-            ObjectTypeSpec("exam", "examId", ("title", "subTitle", "term", "gradeType", "testType", "rooms")),
+            ObjectTypeSpec("exam", "examId", EXAM),
             ObjectTypeSpec("assessment_group", "externalId", ("exam", "name", "assessors"), ref),
             ObjectTypeSpec("assessor", "externalUserId", ("exam", *PERSON, "assessorType", "assessmentGroupIds"), ref),
             ObjectTypeSpec(
@@ -98,7 +113,7 @@ class WiseflowConnector(Connector):
             try:
                 self._apply(change)
                 results.append(ChangeResult(change.id, True))
-            except RetriableError as exc:
+            except (RetriableError, MalformedAnswer) as exc:
                 down = f"not sent: {exc}"
                 results.append(ChangeResult(change.id, False, str(exc), True))
             except SkippableError as exc:
@@ -159,12 +174,13 @@ class WiseflowConnector(Connector):
             self.people.remove_participant(flow, change.key, change.attrs, soft=change.soft or change.op == Op.ARCHIVE)
             return
         pid = self.people.participant(flow, change.key, change.attrs)
-        if flow.flow_id in self.warnings:
+        if flow.flow_id in self.manual:
             return
         try:
             allocate(self.client, flow, pid, [str(g) for g in change.attrs.get("assessmentGroupIds") or []])
         except ManualAllocation:
-            self.warnings[flow.flow_id] = manual_warning(str(change.attrs.get("exam")), flow.flow_id)
+            self.manual.add(flow.flow_id)
+            self.warn(manual_warning(str(change.attrs.get("exam")), flow.flow_id))
 
     # -- allocation reconcile and grades (used by edusync.services.exams_*) -------------------
 
@@ -180,7 +196,8 @@ class WiseflowConnector(Connector):
             try:
                 n = reconcile(self.client, self.lookup.on_flow(flow_id), allocation)
             except ManualAllocation:
-                self.warnings[flow_id] = manual_warning(exam, flow_id)
+                self.manual.add(flow_id)
+                self.warn(manual_warning(exam, flow_id))
                 out.append(AllocationOutcome(exam, flow_id, "manual"))
                 continue
             out.append(AllocationOutcome(exam, flow_id, "restored" if n else "in_sync", n))

@@ -6,6 +6,10 @@ Reads these target attributes (the FS client's assessment-info names): ``examId`
 A flow is tagged with two external sources: the edusync key (how later runs find it) and the FS
 exam id (how the grade export finds it). Flows use GROUPED allocation, because FS allocates
 candidates to commissions, which are WISEflow's assessor groups.
+
+Creating a flow and tagging it are two calls. If WISEflow goes away between them (or the create's
+answer is lost), the flow exists untagged; the next run adopts it (one untagged flow with the
+exam's exact title and subtitle) instead of making a second one.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ class FlowWriter:
             "roles": [3],
             "emails": [],
         }
-        user_id = int(self.client.call("POST", "license/user", "the manager user", body)["userId"])
+        user_id = int(self.client.call("POST", "license/user", "the manager user", body, idempotent=True)["userId"])
         self.lookup.remember_user(FEIDE, s.manager, user_id)
         return user_id
 
@@ -48,11 +52,13 @@ class FlowWriter:
             raise SkippableError(f"exam {key}: no title (emnetittel) to name the flow")
         flow_id = self.lookup.flow_id(key)
         if flow_id is None:
-            body = {"title": title, "subTitle": attrs.get("subTitle"), "type": self.settings.flow_type}
-            created = self.client.call(
-                "POST", "license/create/flow", f"create flow for {key}", {**body, "managers": [self.manager_id()]}
-            )
-            flow_id = int(created["flowId"])
+            flow_id = self._untagged(str(title), attrs.get("subTitle"))
+            if flow_id is None:
+                body = {"title": title, "subTitle": attrs.get("subTitle"), "type": self.settings.flow_type}
+                created = self.client.call(
+                    "POST", "license/create/flow", f"create flow for {key}", {**body, "managers": [self.manager_id()]}
+                )
+                flow_id = int(created["flowId"])
             self.lookup.remember_flow(key, flow_id)
             self._tag(flow_id, key, "edusync exam key")
             if attrs.get("examId"):
@@ -72,6 +78,24 @@ class FlowWriter:
         self._rooms(flow_id, key, attrs)
         return flow_id
 
+    def _untagged(self, title: str, subtitle: str | None) -> int | None:
+        """The flow an interrupted create left behind: untagged, with this exact title and subtitle."""
+        found = self.client.call(
+            "POST",
+            "flows/search",
+            f"flow search for {title!r}",
+            {"metadata": {"title": title, "subtitle": subtitle}},
+            idempotent=True,
+            offset=0,
+            limit=100,
+        )
+        orphans = [
+            int(f["flowId"])
+            for f in found or []
+            if f.get("title") == title and f.get("subtitle") == subtitle and not f.get("externalSourceReferences")
+        ]
+        return orphans[0] if len(orphans) == 1 else None
+
     def _tag(self, flow_id: int, reference: str, description: str) -> None:
         try:
             self.client.call(
@@ -79,6 +103,7 @@ class FlowWriter:
                 f"flows/{flow_id}/external-sources",
                 "external source",
                 {"reference": reference, "description": description},
+                idempotent=True,  # a second one is refused with 409, which is taken as done
             )
         except Refused as exc:
             if exc.status != 409:  # already tagged by an earlier, interrupted attempt
@@ -92,6 +117,8 @@ class FlowWriter:
             "term": attrs.get("term"),
             "examinationType": "ORDINARY",
             "purpose": "EXAMINATION",
+            "gradeType": attrs.get("gradeType"),
+            "testType": attrs.get("testType"),
         }
         self.client.call("PUT", f"flows/{flow_id}/metadata", "flow metadata", body)
 
@@ -99,12 +126,15 @@ class FlowWriter:
         start = to_unix(attrs.get("startDateParticipants"), what=f"exam {key} startDateParticipants")
         end = to_unix(attrs.get("endDateParticipants"), what=f"exam {key} endDateParticipants")
         marking_end = to_unix(attrs.get("endDateMarking"), what=f"exam {key} endDateMarking")
+        complaint_end = to_unix(attrs.get("endDateComplaint"), what=f"exam {key} endDateComplaint")
         body: Json = {}
         participation = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
         if participation:
             body["participation"] = participation
         if marking_end is not None:
             body["marking"] = {"start": end or start or marking_end, "end": marking_end}
+        if complaint_end is not None:
+            body["complaint"] = {"end": complaint_end}
         if body:
             self.client.call("PATCH", f"flows/{flow_id}/dates", "flow dates", body)
 

@@ -50,6 +50,7 @@ class Lookup:
                 "flows/search",
                 f"flow search for {reference}",
                 {"metadata": {"externalSourceReference": reference}},
+                idempotent=True,
                 offset=0,
                 limit=10,
             )

@@ -47,7 +47,7 @@ class People:
             "roles": [role],
             "emails": list(attrs.get("emails") or []),
         }
-        user_id = int(self.client.call("POST", "license/user", f"user for {key}", body)["userId"])
+        user_id = int(self.client.call("POST", "license/user", f"user for {key}", body, idempotent=True)["userId"])
         for type_id, value in ids:
             if value and type_id != NATIONAL_ID:
                 self.lookup.remember_user(type_id, str(value), user_id)

@@ -1,48 +1,87 @@
-"""Fault injection for the sandboxes: go down for N requests, or answer slowly.
+"""Fault injection for the sandboxes: go down for N requests (now or after M more), or answer slowly.
 
-A connector's retry and timeout handling is only tested if the server misbehaves on demand.
-:class:`FaultMiddleware` sits in front of the whole app; the ``/_sandbox`` routes that steer it
-are never affected, so a test can always switch a fault off again. The WISEflow sandbox uses
-this module too.
+A connector's retry, timeout and resume handling is only tested if the server misbehaves on
+demand. :class:`FaultMiddleware` sits in front of the whole app; the ``/_sandbox`` routes that
+steer it are never affected, so a test can always switch a fault off again. The WISEflow sandbox
+uses this module too.
 
-Two ways of being down:
+Four ways of being down (``mode``):
 
 - ``status``: answer ``503 Service Unavailable`` with ``Retry-After`` (a server that is up but sick);
 - ``disconnect``: promise a body and close the connection before sending it, so the client sees
-  a connection-level failure (httpx raises ``RemoteProtocolError``), as with a crashed proxy.
+  a connection-level failure (httpx raises ``RemoteProtocolError``), as with a crashed proxy;
+- ``lost_answer``: let the app carry the request out, then drop the connection instead of
+  answering: the server did the work and the client cannot know it (the case that makes a blind
+  retry send something twice);
+- ``malformed``: answer ``200`` with a truncated JSON body.
+
+``after`` lets that many requests through first, so a fault can strike in the middle of a run;
+``path`` limits the fault to requests whose path contains it (others neither fail nor count).
+``GET /_sandbox/requests`` counts the requests the app itself handled, by method and path, so a
+test can check that nothing was sent twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 ADMIN_PREFIX = "/_sandbox"
+Mode = Literal["status", "disconnect", "lost_answer", "malformed"]
+MALFORMED = b'{"items": [{"id": "truncated'
 
 
 @dataclass(slots=True)
 class FaultState:
     down_requests: int = 0
-    down_mode: Literal["status", "disconnect"] = "status"
+    down_mode: Mode = "status"
+    down_after: int = 0  # requests let through before the fault strikes
+    down_path: str | None = None  # only requests whose path contains this
     delay_seconds: float = 0.0
     delay_requests: int | None = None  # None: every request until cleared
     failed: int = 0  # requests failed on purpose since start
+    handled: Counter[str] = field(default_factory=Counter)  # "METHOD /path" -> requests the app handled
 
     def clear(self) -> None:
-        self.down_requests, self.down_mode = 0, "status"
+        self.down_requests, self.down_mode, self.down_after, self.down_path = 0, "status", 0, None
         self.delay_seconds, self.delay_requests = 0.0, None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "down_requests": self.down_requests,
+            "down_mode": self.down_mode,
+            "down_after": self.down_after,
+            "down_path": self.down_path,
+            "delay_seconds": self.delay_seconds,
+            "delay_requests": self.delay_requests,
+            "failed": self.failed,
+        }
+
+    def strikes(self, path: str) -> bool:
+        """Whether this request fails (and count it against the fault)."""
+        if self.down_requests <= 0 or (self.down_path is not None and self.down_path not in path):
+            return False
+        if self.down_after > 0:
+            self.down_after -= 1
+            return False
+        self.down_requests -= 1
+        self.failed += 1
+        return True
 
 
 class DownRequest(BaseModel):
-    requests: int = Field(ge=0, description="how many of the next requests fail")
-    mode: Literal["status", "disconnect"] = "status"
+    requests: int = Field(ge=0, description="how many requests fail")
+    mode: Mode = "status"
+    after: int = Field(default=0, ge=0, description="how many requests pass first")
+    path: str | None = Field(default=None, description="only requests whose path contains this")
 
 
 class DelayRequest(BaseModel):
@@ -58,7 +97,8 @@ class FaultMiddleware:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope["path"]).startswith(ADMIN_PREFIX):
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or path.startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
         state = self.state
@@ -66,19 +106,27 @@ class FaultMiddleware:
             if state.delay_requests is not None:
                 state.delay_requests -= 1
             await asyncio.sleep(state.delay_seconds)
-        if state.down_requests > 0:
-            state.down_requests -= 1
-            state.failed += 1
-            await (self._disconnect(send) if state.down_mode == "disconnect" else self._unavailable(send))
+        key = f"{scope['method']} {path}"
+        if not state.strikes(path):
+            state.handled[key] += 1
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        if state.down_mode == "lost_answer":
+            state.handled[key] += 1
+            await self.app(scope, receive, _swallow)
+            await self._disconnect(send)
+        elif state.down_mode == "disconnect":
+            await self._disconnect(send)
+        elif state.down_mode == "malformed":
+            await self._answer(send, 200, MALFORMED)
+        else:
+            body = b'{"error":"unavailable","message":"sandbox fault injection: service unavailable"}'
+            await self._answer(send, 503, body, [(b"retry-after", b"1")])
 
     @staticmethod
-    async def _unavailable(send: Send) -> None:
-        body = b'{"error":"unavailable","message":"sandbox fault injection: service unavailable"}'
-        headers = [(b"content-type", b"application/json"), (b"retry-after", b"1")]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
+    async def _answer(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
         await send({"type": "http.response.body", "body": body})
 
     @staticmethod
@@ -90,27 +138,41 @@ class FaultMiddleware:
         await send({"type": "http.response.body", "body": b"", "more_body": True})
 
 
+async def _swallow(_message: Message) -> None:
+    """The app's answer, thrown away (``lost_answer``)."""
+
+
 def fault_router(state: FaultState) -> APIRouter:
-    """``/_sandbox/faults`` routes: read, set ``down`` and ``delay``, clear."""
-    router = APIRouter(prefix=f"{ADMIN_PREFIX}/faults", tags=["sandbox"])
+    """``/_sandbox/faults`` routes (read, set ``down`` and ``delay``, clear) and ``/_sandbox/requests``."""
+    router = APIRouter(prefix=ADMIN_PREFIX, tags=["sandbox"])
 
-    @router.get("")
+    @router.get("/faults")
     async def read_faults() -> dict[str, Any]:
-        return asdict(state)
+        return state.as_json()
 
-    @router.post("/down")
+    @router.post("/faults/down")
     async def go_down(body: DownRequest) -> dict[str, Any]:
         state.down_requests, state.down_mode = body.requests, body.mode
-        return asdict(state)
+        state.down_after, state.down_path = body.after, body.path
+        return state.as_json()
 
-    @router.post("/delay")
+    @router.post("/faults/delay")
     async def slow_down(body: DelayRequest) -> dict[str, Any]:
         state.delay_seconds, state.delay_requests = body.seconds, body.requests
-        return asdict(state)
+        return state.as_json()
 
-    @router.delete("")
+    @router.delete("/faults")
     async def clear_faults() -> dict[str, Any]:
         state.clear()
-        return asdict(state)
+        return state.as_json()
+
+    @router.get("/requests")
+    async def handled_requests() -> dict[str, int]:
+        return dict(state.handled)
+
+    @router.delete("/requests")
+    async def forget_requests() -> dict[str, int]:
+        state.handled.clear()
+        return {}
 
     return router

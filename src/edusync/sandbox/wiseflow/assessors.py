@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from edusync.sandbox.wiseflow.envelope import ApiError, no_content, ok, paginate
 from edusync.sandbox.wiseflow.flows import get_flow
-from edusync.sandbox.wiseflow.participants import get_participant
+from edusync.sandbox.wiseflow.participants import LegacyUserData, get_participant, legacy_failure
 from edusync.sandbox.wiseflow.state import (
     ARCHIVED,
     ASSESSOR_TYPES,
@@ -38,6 +38,12 @@ class NewAssessor(BaseModel):
     userId: int | None = None
     email: str | None = None
     userData: UserData | None = None
+    assessorTypeId: int | None = None
+
+
+class LegacyAssessor(BaseModel):
+    userData: LegacyUserData | None = None
+    email: str | None = None
     assessorTypeId: int | None = None
 
 
@@ -107,6 +113,25 @@ def router(store: Store) -> APIRouter:
         assessor = Assessor(store.next_id("assessor"), user.id, body.assessorTypeId)
         flow.assessors[assessor.id] = assessor
         return ok(assessor_json(store, assessor), status=201)
+
+    @api.post("/flow/{flow_id}/assessors/add")
+    async def add_assessors_legacy(flow_id: int, body: list[LegacyAssessor]) -> dict[str, Any]:
+        """The legacy batch add: bare ``{failed: [{message, code, request}], ids: [assessorId]}``."""
+        flow = get_flow(store, flow_id, bare=True, writable=True)
+        failed: list[dict[str, Any]] = []
+        ids: list[int] = []
+        for item in body:
+            on_flow = {a.user_id for a in flow.assessors.values()}
+            code, message, user = legacy_failure(store, item.userData, item.email, on_flow, "AA")
+            if user is not None and item.assessorTypeId is not None and item.assessorTypeId not in ASSESSOR_TYPES:
+                code, message, user = "AA004", "assessorTypeId is not on the licence", None
+            if user is None:
+                failed.append({"message": message, "code": code, "request": item.model_dump(exclude_none=True)})
+                continue
+            assessor = Assessor(store.next_id("assessor"), user.id, item.assessorTypeId)
+            flow.assessors[assessor.id] = assessor
+            ids.append(assessor.id)
+        return {"failed": failed, "ids": ids}
 
     @api.patch("/flows/{flow_id}/assessors/{assessor_id}")
     async def patch_assessor(flow_id: int, assessor_id: int, body: AssessorPatch) -> JSONResponse:

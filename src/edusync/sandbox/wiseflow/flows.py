@@ -43,6 +43,7 @@ class Period(BaseModel):
 class DatesPatch(BaseModel):
     participation: Period | None = None
     marking: Period | None = None
+    complaint: Period | None = None  # sandbox extension: the SIS import's endDateComplaint
 
 
 class Metadata(BaseModel):
@@ -52,6 +53,10 @@ class Metadata(BaseModel):
     term: str | None = None
     examinationType: Literal["ORDINARY", "REEXAMINATION", "REMARKING"]
     purpose: Literal["EXAMINATION", "COURSE_WORK", "BACHELOR", "MASTER"]
+    # Sandbox extensions: the SIS import's gradeType (FS karakterskala) and testType (vurdkombtittel),
+    # which WISEflow shows as the flow's "Grade type" and "Type"; 1.34.0 has no public field for them.
+    gradeType: str | None = None
+    testType: str | None = None
 
 
 class NewExternalSource(BaseModel):
@@ -87,6 +92,7 @@ def dates_json(flow: Flow) -> dict[str, Any]:
             "earliestIndividualEnd": min(marks, default=None),
             "latestIndividualEnd": max(marks, default=None),
         },
+        "complaint": {"start": flow.complaint[0], "end": flow.complaint[1]},
     }
 
 
@@ -98,6 +104,8 @@ def metadata_json(flow: Flow) -> dict[str, Any]:
         "term": flow.term,
         "examinationType": VARIANTS[flow.variant],
         "purpose": PURPOSES[flow.purpose],
+        "gradeType": flow.grade_type,
+        "testType": flow.test_type,
     }
 
 
@@ -185,7 +193,7 @@ def router(store: Store) -> APIRouter:
         sent = body.model_dump(exclude_unset=True)
         if not any(sent.values()):
             raise ApiError(400, "no date given", "NO_DATES")
-        for name in ("participation", "marking"):
+        for name in ("participation", "marking", "complaint"):
             period = sent.get(name) or {}
             target = getattr(flow, name)
             for index, key in enumerate(("start", "end")):
@@ -204,6 +212,7 @@ def router(store: Store) -> APIRouter:
         flow = get_flow(store, flow_id, writable=True)
         flow.title, flow.subtitle, flow.code, flow.term = body.title, body.subtitle, body.code, body.term
         flow.variant, flow.purpose = VARIANTS.index(body.examinationType), PURPOSES.index(body.purpose)
+        flow.grade_type, flow.test_type = body.gradeType, body.testType
         return ok(metadata_json(flow))
 
     @api.patch("/flows/{flow_id}/activate")

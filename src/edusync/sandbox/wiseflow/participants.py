@@ -150,14 +150,11 @@ def router(store: Store) -> APIRouter:
         failed: list[dict[str, Any]] = []
         ids: list[int] = []
         for item in body:
-            request = item.model_dump(exclude_none=True)
-            code, message = _legacy_failure(store, flow, item)
-            if code:
-                failed.append({"message": message, "code": code, "request": request})
+            on_flow = {p.user_id for p in flow.participants.values()}
+            code, message, user = legacy_failure(store, item.userData, item.email, on_flow)
+            if user is None:
+                failed.append({"message": message, "code": code, "request": item.model_dump(exclude_none=True)})
                 continue
-            data = (item.userData.userDataTypeId, item.userData.value) if item.userData else None
-            user = find_user(store, user_id=None, email=item.email, data=data)
-            assert user is not None
             ids.append(_add(store, flow, user, item.uniqueExamId).id)
         return {"failed": failed, "ids": ids}
 
@@ -225,18 +222,23 @@ def router(store: Store) -> APIRouter:
     return api
 
 
-def _legacy_failure(store: Store, flow: Flow, item: LegacyItem) -> tuple[str | None, str]:
-    """The legacy endpoint's AP00x code for an item that cannot be added, or (None, "")."""
-    if item.userData is None and item.email is None:
-        return "AP006", "neither email nor userData given"
-    if item.userData is not None and item.userData.userDataTypeId not in USER_DATA_TYPES:
-        return "AP005", "userDataTypeId is not on the licence"
-    if item.userData is None and item.email is not None and len(store.users_by_email(item.email)) > 1:
-        return "AP003", "several users share the identifier"
-    data = (item.userData.userDataTypeId, item.userData.value) if item.userData else None
-    user = find_user(store, user_id=None, email=item.email, data=data)
+def legacy_failure(
+    store: Store, user_data: LegacyUserData | None, email: str | None, on_flow: set[int], prefix: str = "AP"
+) -> tuple[str | None, str, User | None]:
+    """The legacy add endpoints' ``{prefix}00x`` code for an item that cannot be added, or the user.
+
+    ``on_flow`` holds the userIds already in the role on the flow (participants or assessors).
+    """
+    if user_data is None and email is None:
+        return f"{prefix}006", "neither email nor userData given", None
+    if user_data is not None and user_data.userDataTypeId not in USER_DATA_TYPES:
+        return f"{prefix}005", "userDataTypeId is not on the licence", None
+    if user_data is None and email is not None and len(store.users_by_email(email)) > 1:
+        return f"{prefix}003", "several users share the identifier", None
+    data = (user_data.userDataTypeId, user_data.value) if user_data else None
+    user = find_user(store, user_id=None, email=email, data=data)
     if user is None:
-        return "AP001", "user not found"
-    if any(p.user_id == user.id for p in flow.participants.values()):
-        return "AP002", "already participant"
-    return None, ""
+        return f"{prefix}001", "user not found", None
+    if user.id in on_flow:
+        return f"{prefix}002", "already on the flow in this role", None
+    return None, "", user

@@ -47,8 +47,9 @@ class FintSettings(BaseModel):
     backoff_s: Annotated[float, Field(ge=0)] = 0.5
     #: Concurrent requests (pages of one collection, linked objects).
     parallel: Annotated[int, Field(ge=1, le=32)] = 4
-    #: Rows per page; 0 reads each collection in one response.
-    page_size: Annotated[int, Field(ge=0)] = 20_000
+    #: Rows per page; 0 reads each collection in one response. Smaller pages keep a county's
+    #: read under 2 GB: the pages in flight are parsed whole while the slim graph grows.
+    page_size: Annotated[int, Field(ge=0)] = 5_000
     #: The county's Feide realm (e.g. ``fjordheimfk.no``), given to rules as ``FeideRealm`` on every person.
     feide_realm: str | None = None
     filters: Filters = Field(default_factory=Filters)

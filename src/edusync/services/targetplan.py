@@ -17,7 +17,7 @@ from edusync.services.context import RunContext
 from edusync.services.keys import key_counts
 from edusync.services.notify import TargetResult
 from edusync.services.planning import PlanResult, plan_target
-from edusync.services.reconcile import describe, find_drift
+from edusync.services.reconcile import Reconciled, describe, find_drift
 from edusync.storage import tables as t
 
 
@@ -73,12 +73,11 @@ def record_plan(ctx: RunContext, target: str, plan: PlanResult) -> None:
             ctx.report.set("decisions", f"{target}/{object_type}", what, n)
     # Its own section: the plan section's numbers are ops, which the run list adds up as changes.
     for object_type, checked in plan.checked.items():
-        subject, put_back = f"{target}/{object_type}", plan.reconciled.get(object_type)
+        subject, put_back = f"{target}/{object_type}", plan.reconciled.get(object_type, Reconciled())
         ctx.report.set("reconcile", subject, "checked", checked)
-        if put_back is not None:
-            ctx.report.set("reconcile", subject, "changed", put_back.changed)
-            ctx.report.set("reconcile", subject, "missing", put_back.missing)
-            ctx.report.set("reconcile", subject, "reconciled", put_back.total)
+        ctx.report.set("reconcile", subject, "changed", put_back.changed)
+        ctx.report.set("reconcile", subject, "missing", put_back.missing)
+        ctx.report.set("reconcile", subject, "reconciled", put_back.total)
 
 
 def _decisions(target: str, plan: PlanResult) -> tuple[list[str], list[str]]:

@@ -37,6 +37,7 @@ class ConnectorContract:
         assert connector.supports(Capability.EXPORT) == exports
         if connector.supports(Capability.CONFIRM):
             assert cls.confirm is not Connector.confirm
+        assert connector.supports(Capability.RECONCILE) == (cls.drifted is not Connector.drifted)
 
     def test_full_import_gives_unique_non_empty_anchors(self, connector: Connector) -> None:
         if not connector.supports(Capability.FULL_IMPORT):
@@ -85,3 +86,18 @@ class ConnectorContract:
         connector.export(changes[:2])
         assert connector.confirm(changes) == {1, 2}
         connector.finish_export()
+
+    def test_drifted_reports_what_differs_from_what_was_sent(self, connector: Connector) -> None:
+        if not connector.supports(Capability.RECONCILE):
+            pytest.skip("cannot read back")
+        add1, add2, update1, _ = self.sample_changes(connector)
+        connector.begin_export(3, 3)
+        assert all(r.ok for r in connector.export([add1, add2]))
+        connector.finish_export()
+        assert connector.drifted([add1, add2]) == [], "what was just written has not drifted"
+        # Expected as the update says, but the target still holds the add: k1 differs; k2 is as sent.
+        gone = Change(id=5, object_type=add2.object_type, key="never-written", op=Op.UPDATE, attrs=add2.attrs)
+        found = {d.key: d for d in connector.drifted([update1, add2, gone])}
+        assert set(found) == {update1.key, gone.key}
+        assert not found[update1.key].missing and found[update1.key].attributes
+        assert found[gone.key].missing

@@ -1,4 +1,4 @@
-"""The Feide catalogue through whole runs: slapd restarted while a run is exporting, and hand edits.
+"""The Feide catalogue through whole runs: slapd restarted while a run is exporting, and hand edits put back.
 
 The connector-level tests (test_ldap_resume, test_ldap_drift) call ``export`` by hand; these go
 through the engine (import → sync → plan → gate → batched export) as a night does.
@@ -11,67 +11,13 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE, Connection, Server
 
-from edusync.config.loader import load_config
-from edusync.services.context import Progress
-from edusync.services.runner import Runner, RunOutcome
-from edusync.storage import open_database
 from edusync.testing.slapd import Slapd
 from tests.connectors.ldap.helpers import modify_by_hand, read
-
-HEADER = "id,firstname,lastname,feide,role,email,mobile\n"
-
-
-def _people(n: int) -> str:
-    rows = [
-        f"p{i:04d},Elev,Nummer {i},elev{i}@example.no,student,elev{i}@elev.example.no,+47900{i:05d}" for i in range(n)
-    ]
-    return HEADER + "\n".join(rows) + "\n"
-
-
-def _config(slapd: Slapd, base_dn: str, batch_size: int) -> dict[str, Any]:
-    return {
-        "storage": {"url": "sqlite:///edusync.db"},
-        "connectors": {
-            "sis": {"type": "files", "settings": {"input": "data", "types": {"person": {"file": "persons"}}}},
-            "feide": {"type": "ldap", "settings": {
-                "url": slapd.url, "bind_dn": slapd.root_dn, "bind_password": "${EDUSYNC_TEST_LDAP_PASSWORD}",
-                "base_dn": base_dn, "timeout": 5, "connect_timeout": 2}},
-        },
-        "sync": [{"connector": "sis", "object_type": "person", "metaverse_type": "person", "flows": [
-            {"to": "firstName", "from": "firstname"}, {"to": "lastName", "from": "lastname"},
-            {"to": "feide", "from": "feide"}, {"to": "role", "from": "role"}, {"to": "mail", "from": "email"},
-            {"to": "mobile", "from": "mobile"}]}],
-        "targets": {"feide": {"batch_size": batch_size, "objects": [
-            {"metaverse_type": "person", "object_type": "person", "flows": [
-                {"to": "givenName", "from": "firstName"}, {"to": "sn", "from": "lastName"},
-                {"to": "displayName", "from": ["firstName", "lastName"], "rule": "join_space"},
-                {"to": "eduPersonPrincipalName", "from": "feide"}, {"to": "eduPersonAffiliation", "from": "role"},
-                {"to": "mail", "from": "mail"}, {"to": "mobile", "from": "mobile"}]}]}},
-        "profiles": {"nightly": ["sis:import", "sync", "lifecycle", "feide:export"]},
-    }  # fmt: skip
-
-
-class Site:
-    def __init__(self, folder: Path, slapd: Slapd, base_dn: str, people: str, batch_size: int = 500) -> None:
-        self.folder = folder
-        (folder / "data").mkdir(parents=True)
-        (folder / "data" / "persons.csv").write_text(people, encoding="utf-8")
-        config = _config(slapd, base_dn, batch_size)
-        (folder / "edusync.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-
-    def run(self, progress: Progress | None = None) -> RunOutcome:
-        loaded = load_config(self.folder / "edusync.yaml")
-        db = open_database(loaded.config.storage.url, loaded.base_dir)
-        try:
-            runner = Runner(loaded, db, progress=progress) if progress else Runner(loaded, db)
-            return runner.start("nightly")
-        finally:
-            db.dispose()
+from tests.connectors.ldap.site import Site, people
 
 
 def _entries(slapd: Slapd, base_dn: str) -> list[str]:
@@ -91,7 +37,7 @@ def test_slapd_restarted_while_a_run_exports(own_slapd: Slapd, tmp_path: Path, m
     base = f"ou=restart,{own_slapd.suffix}"
     own_slapd.add_container(base)
     total, batch = 300, 15
-    site = Site(tmp_path / "site", own_slapd, base, _people(total), batch_size=batch)
+    site = Site(tmp_path / "site", own_slapd, base, people(total), batch_size=batch)
     killed, back = threading.Event(), threading.Event()
     before: list[str] = []
 
@@ -129,9 +75,9 @@ def test_slapd_restarted_while_a_run_exports(own_slapd: Slapd, tmp_path: Path, m
     assert second.status == "done" and not second.report.errors, second.report.errors
     assert len(_entries(own_slapd, base)) == total
     adds = Counter(dn for (op, dn), n in own_slapd.operations().items() for _ in range(n) if op == "ADD")
-    people = {dn: n for dn, n in adds.items() if dn.startswith("employeenumber=per-")}
+    added = {dn: n for dn, n in adds.items() if dn.startswith("employeenumber=per-")}
     # (An add whose result slapd never logged, being killed, is not counted; none may count twice.)
-    assert len(people) >= total - 1 and max(people.values()) == 1, "a person was added twice"
+    assert len(added) >= total - 1 and max(added.values()) == 1, "a person was added twice"
 
 
 def _applied(slapd: Slapd) -> list[str]:
@@ -139,25 +85,91 @@ def _applied(slapd: Slapd) -> list[str]:
     return [dn for (op, dn), n in slapd.operations().items() if op == "ADD" and dn.startswith("employeenumber=per-")]
 
 
-def test_a_hand_edit_is_put_back_by_the_next_run_that_writes_the_entry(
+def _dn_of(slapd: Slapd, base_dn: str, feide: str) -> str:
+    found = slapd.ldap("ldapsearch", "", "-b", base_dn, "-LLL", f"(eduPersonPrincipalName={feide})", "dn")
+    return found.split("dn: ", 1)[1].split("\n", 1)[0]
+
+
+def _by_hand(slapd: Slapd) -> Connection:
+    """What an administrator with ldap3 (or Apache Directory Studio) does, outside edusync."""
+    return Connection(Server("127.0.0.1", port=slapd.port), slapd.root_dn, slapd.password, auto_bind=True)
+
+
+def test_a_hand_edit_is_put_back_by_the_next_run_without_a_source_change(
     slapd: Slapd, base_dn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Nothing changes at the source, yet the next run reads the catalogue back, finds one entry edited
+    by hand and one deleted by hand, and puts both back as edusync last sent them; the run report counts
+    them, and what edusync does not manage stays as the administrator left it."""
     monkeypatch.setenv("EDUSYNC_TEST_LDAP_PASSWORD", slapd.password)
-    people = _people(3)
-    site = Site(tmp_path / "site", slapd, base_dn, people)
+    monkeypatch.setattr("edusync.services.reconcile.READ", 2)  # three persons: read back over two pages
+    site = Site(tmp_path / "site", slapd, base_dn, people(3))
     assert site.run().status == "done"
-    found = slapd.ldap("ldapsearch", "", "-b", base_dn, "-LLL", "(eduPersonPrincipalName=elev1@example.no)", "dn")
-    dn = found.split("dn: ", 1)[1].split("\n", 1)[0]
+    edited, deleted = _dn_of(slapd, base_dn, "elev1@example.no"), _dn_of(slapd, base_dn, "elev2@example.no")
+    as_sent = read(slapd, deleted)
+    with _by_hand(slapd) as conn:
+        conn.modify(edited, {
+            "mail": [(MODIFY_REPLACE, ["endret.for.hand@example.no"])],
+            "displayName": [(MODIFY_DELETE, [])],
+            "title": [(MODIFY_ADD, ["Tillitsvalgt"])],  # not an attribute edusync manages
+        })  # fmt: skip
+        assert conn.result["result"] == 0, conn.result
+        conn.delete(deleted)
+        assert conn.result["result"] == 0, conn.result
+    before = len(slapd.modified_attributes(edited))
+
+    second = site.run()
+    assert second.status == "done" and not second.report.errors, second.report.errors
+    counts = second.report.counts
+    assert counts["reconcile"]["feide/person"] == {"checked": 3, "changed": 1, "missing": 1, "reconciled": 2}
+    assert counts["plan"]["feide/person"] == {"before": 3, "update": 1, "add": 1}
+    [warning] = [w for w in second.report.warnings if "edusync last sent" in w]
+    assert warning == (
+        "feide: 2 person objects did not hold what edusync last sent them (1 changed outside edusync "
+        "(displayName, mail); 1 missing): put back with the values last sent"
+    )
+    assert "endret.for.hand" not in " ".join(second.report.warnings)  # names only, never values
+    entry = read(slapd, edited)
+    assert entry is not None
+    assert entry["mail"] == ["elev1@elev.example.no"]
+    assert entry["displayname"] == ["Elev Nummer 1"]
+    assert entry["title"] == ["Tillitsvalgt"]  # left alone
+    assert slapd.modified_attributes(edited)[before:] == [{"mail", "displayname"}]  # one modify, just those
+    assert read(slapd, deleted) == as_sent  # added again, exactly as before
+
+    third = site.run()  # the catalogue holds what was sent: nothing to put back, nothing written
+    assert third.status == "done" and not third.report.errors
+    assert third.report.counts["reconcile"]["feide/person"] == {
+        "checked": 3, "changed": 0, "missing": 0, "reconciled": 0,
+    }  # fmt: skip
+    assert third.report.counts["plan"]["feide/person"] == {"before": 3}
+    assert len(slapd.modified_attributes(edited)) == before + 1
+
+
+def test_a_hand_edit_on_an_entry_the_source_changes_too_is_planned_once(
+    slapd: Slapd, base_dn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The source's change carries the whole new state, so it wins: one update, one modify with the
+    source's new value and the hand-edited values put back, and nothing counted as reconciled."""
+    monkeypatch.setenv("EDUSYNC_TEST_LDAP_PASSWORD", slapd.password)
+    persons = people(3)
+    site = Site(tmp_path / "site", slapd, base_dn, persons)
+    assert site.run().status == "done"
+    dn = _dn_of(slapd, base_dn, "elev1@example.no")
     # Someone edits the catalogue by hand: two managed values and one edusync does not manage.
     modify_by_hand(slapd, dn, "displayName", "Endret for hånd")
     modify_by_hand(slapd, dn, "eduPersonAffiliation", "employee")
     modify_by_hand(slapd, dn, "title", "Tillitsvalgt")
     before = len(slapd.modified_attributes(dn))
 
-    # Night two: the source changes the pupil's mobile number; the run writes the entry again.
-    (site.folder / "data" / "persons.csv").write_text(people.replace("+4790000001", "+4799999999"), encoding="utf-8")
+    # Night two: the source changes the pupil's mobile number too.
+    site.write(persons.replace("+4790000001", "+4799999999"))
     second = site.run()
     assert second.status == "done" and not second.report.errors, second.report.errors
+    assert second.report.counts["plan"]["feide/person"] == {"before": 3, "update": 1}
+    assert second.report.counts["reconcile"]["feide/person"] == {
+        "checked": 3, "changed": 0, "missing": 0, "reconciled": 0,
+    }  # fmt: skip
     entry = read(slapd, dn)
     assert entry is not None
     assert entry["mobile"] == ["+4799999999"]

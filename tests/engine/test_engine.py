@@ -8,7 +8,7 @@ import pytest
 
 from edusync.config.models import Flow, LifecyclePolicy, Limit
 from edusync.engine.diff import Sent, after, diff
-from edusync.engine.flows import FlowSet, Unresolved, merge
+from edusync.engine.flows import FlowSet, Part, Unresolved, merge
 from edusync.engine.lifecycle import next_state
 from edusync.engine.safety import breaches
 from edusync.model.hashing import dump_hash
@@ -41,19 +41,21 @@ def test_direct_constant_rule_and_reference_flows() -> None:
 
 def test_lowest_precedence_wins_and_empty_values_never_win() -> None:
     fs = flows({"to": "mail", "from": "private", "precedence": 5}, {"to": "mail", "from": "work", "precedence": 1})
-    assert fs.apply({"private": "p@x", "work": "w@x"}, CTX) == {"mail": "w@x"}
-    assert fs.apply({"private": "p@x", "work": ""}, CTX) == {"mail": "p@x"}
-    assert fs.labels()["mail"] == "direct:work"
+    chosen: dict[str, int] = {}
+    assert fs.apply({"private": "p@x", "work": "w@x"}, CTX, chosen=chosen) == {"mail": "w@x"}
+    assert fs.labels()[chosen["mail"]] == "direct:work"
+    assert fs.apply({"private": "p@x", "work": ""}, CTX, chosen=chosen) == {"mail": "p@x"}
+    assert fs.labels()[chosen["mail"]] == "direct:private", "lineage names the flow that gave the value"
 
 
 def test_merge_across_sources_keeps_runs_of_unchanged_values() -> None:
-    sis = ({"mail": "a@x", "name": "Ola"}, {"mail": 10, "name": 1})
-    hr = ({"mail": "b@x", "name": "Ola N."}, {"mail": 1, "name": 20})
+    sis = Part({"mail": "a@x", "name": "Ola"}, {"mail": 10, "name": 1}, {"mail": 2, "name": 0})
+    hr = Part({"mail": "b@x", "name": "Ola N."}, {"mail": 1, "name": 20}, {"mail": 0, "name": 1})
     attrs, lineage = merge([sis, hr], {"mail": "b@x", "name": "Ola"}, {"mail": [1, 3], "name": [0, 2]}, run_id=9)
     assert attrs == {"mail": "b@x", "name": "Ola"}
-    assert lineage == {"mail": [1, 3], "name": [0, 2]}
+    assert lineage == {"mail": [1, 3, 0], "name": [0, 2, 0]}
     attrs, lineage = merge([sis], attrs, lineage, run_id=10)
-    assert attrs == {"mail": "a@x", "name": "Ola"} and lineage == {"mail": [0, 10], "name": [0, 2]}
+    assert attrs == {"mail": "a@x", "name": "Ola"} and lineage == {"mail": [0, 10, 2], "name": [0, 2, 0]}
 
 
 def test_diff_names_each_operation() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from edusync.config.models import Flow
 from edusync.model.records import Attrs
@@ -59,13 +59,17 @@ class FlowSet:
         for f in ordered:
             self.precedence.setdefault(f.to, f.precedence)
 
-    def apply(self, attrs: Attrs, ctx: RuleContext, resolve: RefResolver | None = None) -> Attrs:
+    def apply(
+        self, attrs: Attrs, ctx: RuleContext, resolve: RefResolver | None = None, chosen: dict[str, int] | None = None
+    ) -> Attrs:
         """The values this object gives, by destination attribute (best precedence first wins).
 
-        Raises :class:`Unresolved` when a reference cannot be resolved yet.
+        ``chosen``, when given, receives the index (into :attr:`flows`) of the flow that gave
+        each value, which lineage records. Raises :class:`Unresolved` when a reference
+        cannot be resolved yet.
         """
         out: Attrs = {}
-        for to, kind, sources, constant, spec, ref in self._plan:
+        for index, (to, kind, sources, constant, spec, ref) in enumerate(self._plan):
             if to in out:
                 continue
             if kind == _DIRECT:
@@ -83,14 +87,13 @@ class FlowSet:
                     raise Unresolved(str(ref), str(anchor))
             if not _empty(value):
                 out[to] = value
+                if chosen is not None:
+                    chosen[to] = index
         return out
 
-    def labels(self) -> dict[str, str]:
-        """The label of the flow that wins each destination attribute when it has a value."""
-        out: dict[str, str] = {}
-        for f in self.flows:
-            out.setdefault(f.to, flow_label(f))
-        return out
+    def labels(self) -> list[str]:
+        """Each flow's label, by the index :meth:`apply` reports in ``chosen``."""
+        return [flow_label(f) for f in self.flows]
 
 
 @dataclass(frozen=True)
@@ -103,28 +106,41 @@ class SourceRef:
         return [self.connector, self.object_type, self.anchor]
 
 
+class Part(NamedTuple):
+    """What one source of an object gives: values, their precedence, and the flow behind each."""
+
+    values: Attrs
+    precedence: dict[str, int]
+    chosen: dict[str, int]
+
+
+def lineage_entry(source: int, run: int, flow: int | None) -> list[int]:
+    """``[source index, run, flow index]``: which source, run and flow gave a value."""
+    return [source, run] if flow is None else [source, run, flow]
+
+
 def merge(
-    parts: Sequence[tuple[Attrs, dict[str, int]]],
+    parts: Sequence[Part],
     old_attrs: Attrs,
     old_lineage: dict[str, list[int]],
     run_id: int,
 ) -> tuple[Attrs, dict[str, list[int]]]:
     """Resolve precedence across the sources of one object.
 
-    ``parts`` holds, per source in the order of the object's ``sources``, its values
-    and their precedence. Ties go to the earlier source. A value that did not change
-    keeps the run that first set it.
+    ``parts`` holds, per source in the order of the object's ``sources``, its values,
+    their precedence and the flows that gave them. Ties go to the earlier source. A
+    value that did not change keeps the run that first set it.
     """
     attrs: Attrs = {}
     lineage: dict[str, list[int]] = {}
     best: dict[str, int] = {}
-    for index, (values, precedence) in enumerate(parts):
+    for index, (values, precedence, chosen) in enumerate(parts):
         for attr, value in values.items():
             p = precedence.get(attr, 100)
             if attr not in best or p < best[attr]:
                 best[attr] = p
                 attrs[attr] = value
-                lineage[attr] = [index, 0]
+                lineage[attr] = lineage_entry(index, 0, chosen.get(attr))
     for attr, entry in lineage.items():
         old = old_lineage.get(attr)
         same = old is not None and old_attrs.get(attr) == attrs[attr]

@@ -53,15 +53,16 @@ def project_page(step: SyncStep, compiled: Compiled, conn: Connection, rows: Seq
             filtered += state == "present"
             links.append((None, False, cs_id))
             continue
+        chosen: dict[str, int] = {}
         try:
-            values = apply(attrs, rules, resolve)
+            values = apply(attrs, rules, resolve, chosen)
         except Unresolved as exc:
             step.unresolved(anchor, exc)
             continue  # stays dirty, as in the general path
         mv_id = mv_id_for(mv_type, rule.connector, rule.object_type, anchor)
         attrs_b = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
         sources_b = orjson.dumps([[rule.connector, rule.object_type, anchor]])
-        lineage = orjson.dumps({k: [0, run_id] for k in values}, option=orjson.OPT_SORT_KEYS).decode()
+        lineage = orjson.dumps({k: [0, run_id, chosen[k]] for k in values}, option=orjson.OPT_SORT_KEYS).decode()
         person = values.get("person") if membership else None
         group = values.get("group") if membership else None
         inserts.append(

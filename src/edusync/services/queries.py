@@ -134,14 +134,16 @@ def show_object(db: Database, config: Config, object_type: str, key: str) -> dic
 
 
 def explain_lineage(config: Config, lineage: dict[str, list[int]], sources: list[list[str]]) -> dict[str, Any]:
-    """Expand the stored ``[source index, run]`` into connector, anchor, rule and run."""
+    """Expand the stored ``[source index, run, flow index]`` into connector, anchor, rule and run."""
     labels = {(r.connector, r.object_type): FlowSet(r.flows).labels() for r in config.sync}
     out: dict[str, Any] = {}
-    for attr, (index, run) in lineage.items():
+    for attr, entry in lineage.items():
+        index, run = entry[0], entry[1]
         if index >= len(sources):
             continue
         connector, object_type, anchor = sources[index]
-        rule = labels.get((connector, object_type), {}).get(attr, "")
+        flows = labels.get((connector, object_type), [])
+        rule = flows[entry[2]] if len(entry) > 2 and entry[2] < len(flows) else ""
         out[attr] = {"connector": connector, "object_type": object_type, "anchor": anchor, "rule": rule, "run": run}
     return out
 

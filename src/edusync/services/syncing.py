@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from edusync.config.models import SyncRule
 from edusync.engine.criteria import compile_all
-from edusync.engine.flows import FlowSet, RefResolver, SourceRef, Unresolved, merge
+from edusync.engine.flows import FlowSet, Part, RefResolver, SourceRef, Unresolved, lineage_entry, merge
 from edusync.engine.lifecycle import purge
 from edusync.model.hashing import loads, text_hash
 from edusync.model.records import Attrs, MvObject, State
@@ -139,7 +139,7 @@ class SyncStep:
                 for table in (t.mv_objects, t.mv_keys, t.cs_objects):
                     self.ctx.db.analyze(conn, table)
 
-    def stored_values(self, conn: Connection, ref: SourceRef) -> tuple[Attrs, dict[str, int]]:
+    def stored_values(self, conn: Connection, ref: SourceRef) -> Part:
         """What another source of an object contributes, from its staged attributes."""
         compiled = self.rules.get((ref.connector, ref.object_type))
         row = conn.exec_driver_sql(
@@ -147,12 +147,13 @@ class SyncStep:
             (ref.connector, ref.object_type, ref.anchor),
         ).first()
         if compiled is None or row is None or row[1] != "present":
-            return {}, {}
+            return Part({}, {}, {})
+        chosen: dict[str, int] = {}
         try:
-            values = compiled.flows.apply(loads(row[0]), self.ctx.rules, self.resolver(conn, ref.connector))
+            values = compiled.flows.apply(loads(row[0]), self.ctx.rules, self.resolver(conn, ref.connector), chosen)
         except Unresolved:
-            return {}, {}
-        return values, compiled.flows.precedence
+            return Part({}, {}, {})
+        return Part(values, compiled.flows.precedence, chosen)
 
 
 class _Page:
@@ -182,12 +183,15 @@ class _Page:
             attrs = loads(attrs_text)
             ref = [rule.connector, rule.object_type, anchor]
             if state == "present" and self.compiled.criteria(attrs, ctx.rules):
+                chosen: dict[str, int] = {}
                 try:
-                    values = self.compiled.flows.apply(attrs, ctx.rules, resolve)
+                    values = self.compiled.flows.apply(attrs, ctx.rules, resolve, chosen)
                 except Unresolved as exc:
                     self.step.unresolved(anchor, exc)
                     continue  # stays dirty: tried again when the object it points at arrives
-                mv_id = self._connect(ref, attrs, values, linked, project_ids[anchor])
+                mv_id = self._connect(
+                    ref, attrs, Part(values, self.compiled.flows.precedence, chosen), linked, project_ids[anchor]
+                )
                 self.links.append((mv_id, False, cs_id))
             else:
                 if state == "present":
@@ -199,7 +203,7 @@ class _Page:
     def _find(self, mv_id: str) -> MvObject | None:
         return self.touched.get(mv_id) or self.new.get(mv_id) or self.existing.get(mv_id)
 
-    def _connect(self, me: list[str], attrs: Attrs, values: Attrs, linked: str | None, project_id: str) -> str | None:
+    def _connect(self, me: list[str], attrs: Attrs, values: Part, linked: str | None, project_id: str) -> str | None:
         rule, ctx = self.rule, self.ctx
         mv = self._find(linked) if linked else None
         if mv is None:
@@ -242,7 +246,7 @@ class _Page:
         if me in mv.sources:
             mv.sources.remove(me)
         if self.policy == "disconnect" and mv.sources:
-            self._recompute(mv, None, {})
+            self._recompute(mv, None, Part({}, {}, {}))
             return False
         to = {
             "disconnect": State.GRACE,
@@ -258,21 +262,20 @@ class _Page:
         self._touch(mv)
         return False
 
-    def _recompute(self, mv: MvObject, me: list[str] | None, values: Attrs) -> None:
-        """Merge the values of every source of ``mv``; ``values`` are the fresh ones of ``me``."""
+    def _recompute(self, mv: MvObject, me: list[str] | None, mine: Part) -> None:
+        """Merge the values of every source of ``mv``; ``mine`` are the fresh ones of ``me``."""
         run_id = self.ctx.run_id
         if mv.sources == [me]:  # one source, the common case: no precedence to resolve
             old, old_lineage = mv.attrs, mv.lineage
-            mv.attrs = values
+            mv.attrs = mine.values
             mv.lineage = {
-                k: [0, old_lineage[k][1] if k in old_lineage and old.get(k) == v else run_id] for k, v in values.items()
+                k: lineage_entry(
+                    0, old_lineage[k][1] if k in old_lineage and old.get(k) == v else run_id, mine.chosen.get(k)
+                )
+                for k, v in mine.values.items()
             }
         else:
-            precedence = self.compiled.flows.precedence
-            parts = [
-                (values, precedence) if src == me else self.step.stored_values(self.conn, SourceRef(*src))
-                for src in mv.sources
-            ]
+            parts = [mine if src == me else self.step.stored_values(self.conn, SourceRef(*src)) for src in mv.sources]
             mv.attrs, mv.lineage = merge(parts, mv.attrs, mv.lineage, run_id)
         if mv.state in (State.GRACE, State.DISABLED, State.ARCHIVED) and mv.sources:
             self.ctx.report.add("lifecycle", mv.object_type, "restored")

@@ -50,6 +50,17 @@ def test_a_truncated_page_is_a_source_error(clean: Fint) -> None:
         people(clean.connector(page_size=0))
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/utdanning/timeplan/undervisningsgruppemedlemskap", "/utdanning/timeplan/undervisningsgruppe"],
+    ids=["membership page", "group page"],
+)
+def test_a_truncated_page_of_a_slim_decoded_class_names_its_path(clean: Fint, path: str) -> None:
+    clean.admin("faults/truncate", path=path, count=5)
+    with pytest.raises(SourceError, match=f"malformed page for {path}"):
+        records(clean.connector(page_size=0), "eduMembership")
+
+
 def test_a_forbidden_class_stops_the_import(clean: Fint) -> None:
     clean.admin("faults/forbid", path="/utdanning/elev/person")
     with pytest.raises(FatalError, match="does not allow this client to read /utdanning/elev/person"):

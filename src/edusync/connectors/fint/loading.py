@@ -48,8 +48,15 @@ def stamps_now(client: FintClient, s: FintSettings) -> dict[str, int]:
     return {r.name: v for r, v in zip(res, values, strict=True)}
 
 
+GROUP_CLASSES = ("basisgruppe", "kontaktlarergruppe", "undervisningsgruppe")  # basisgruppe: klasse in v4 too
+
+
 def _read(client: FintClient, g: Graph, res: Resource, since: int | None) -> None:
-    decode = pages.memberships(res.membership_of) if res.membership_of else pages.whole
+    decode: pages.Decode = pages.whole
+    if res.membership_of:
+        decode = pages.memberships(res.membership_of)
+    elif res.name in GROUP_CLASSES:
+        decode = pages.groups(tuple(rel for rel in res.rels if (res.name, rel) not in g.skip))
     for page in client.collection(res.path, since=since, decode=decode):
         g.add(res, page)
 

@@ -4,6 +4,8 @@ Most classes are read as whole JSON objects. The three membership classes are a
 million rows and more in a county, and of each row the agent keeps only three links
 and a validity period; msgspec decodes just those fields into small structs and
 skips the rest without building it, which is what makes a county's full read fast.
+The group classes are decoded the same way, to the fields and links the agent uses:
+a teaching group lists every pupil's elevforhold, a million links nobody reads.
 Either way a page that is not what FINT sends names its path.
 """
 
@@ -104,3 +106,52 @@ def membership_rows(group_rel: str, objects: list[Entry], path: str) -> list[Any
         return list(msgspec.convert(objects, rows))
     except msgspec.ValidationError as exc:
         raise SourceError(f"FINT sent a malformed membership from {path} ({exc})") from exc
+
+
+#: What the agent reads of a group (basisgruppe/klasse, kontaktlærergruppe, undervisningsgruppe).
+GROUP_FIELDS = ("systemId", "navn", "beskrivelse", "periode")
+
+
+@functools.cache
+def _group_decoder(rels: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    links = msgspec.defstruct(
+        "GroupLinks_" + "_".join(rels),
+        [(f"r_{rel}", list[Href], msgspec.field(default_factory=list, name=rel)) for rel in ("self", *rels)],
+    )
+    entry = msgspec.defstruct(
+        "Group_" + "_".join(rels),
+        [(name, Any, None) for name in GROUP_FIELDS]
+        + [("links", links | None, msgspec.field(default=None, name="_links"))],
+    )
+    rows = list[entry]  # type: ignore[valid-type]  # a struct made at run time
+    embedded = msgspec.defstruct("GroupEmbedded_" + "_".join(rels), [("entries", rows, msgspec.field(name="_entries"))])
+    page = msgspec.defstruct(
+        "GroupPage_" + "_".join(rels),
+        [("embedded", embedded | None, msgspec.field(default=None, name="_embedded")), ("total_items", int, 0)],
+    )
+    return msgspec.json.Decoder(page)
+
+
+def groups(rels: tuple[str, ...]) -> Decode:
+    """A page decoder for a group class that keeps ``rels`` of its links: entries shaped as :func:`whole` gives."""
+    decoder = _group_decoder(rels)
+    names = ("self", *rels)
+
+    def decode(body: bytes, path: str) -> tuple[list[Any], int]:
+        try:
+            got = decoder.decode(body)
+        except msgspec.DecodeError as exc:
+            raise SourceError(f"FINT sent a malformed page for {path} ({exc})") from exc
+        if got.embedded is None:
+            if got.total_items == 0:
+                return [], 0
+            raise SourceError(f"FINT page for {path} has no _embedded._entries")
+        out: list[Entry] = []
+        for e in got.embedded.entries:
+            entry: Entry = {name: value for name in GROUP_FIELDS if (value := getattr(e, name)) is not None}
+            if e.links is not None:
+                entry["_links"] = {rel: [{"href": h.href} for h in getattr(e.links, f"r_{rel}")] for rel in names}
+            out.append(entry)
+        return out, int(got.total_items)
+
+    return decode

@@ -95,7 +95,11 @@ def export_grades_cmd(
     config: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Send the grades marked in WISEflow for exam KEY to FS; exit 1 if FS rejected or edusync held back a row."""
+    """Send the grades marked in WISEflow for exam KEY to FS.
+
+    Exit 0 when FS holds every marked grade; 1 when a row was rejected (now or earlier), held
+    back as invalid, or changed in WISEflow after FS accepted it.
+    """
     with handled():
         loaded, db = open_all(config)
         report = export_grades(loaded, db, key, retry_failed=retry_failed)
@@ -106,5 +110,4 @@ def export_grades_cmd(
         for r in report.rows:
             table.add_row(r.kandidatnr, r.grade or "", r.status, r.reason or "", r.message or "")
         console.print(table)
-    failed = report.count("rejected") + report.count("invalid")
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(0 if report.complete else 1)

@@ -37,6 +37,7 @@ from edusync.storage import tables as t
 
 Json = dict[str, Any]
 GRADE = "grade"
+DONE = ("accepted", "already_exported")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,11 @@ class GradeExport:
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def complete(self) -> bool:
+        """FS holds every marked grade as WISEflow has it; nothing waits for a person."""
+        return all(r.status in DONE for r in self.rows)
 
     def as_dict(self) -> Json:
         return {

@@ -29,6 +29,7 @@ class FlowIds:
     assessors: dict[int, int] = field(default_factory=dict)  # userId -> assessorId
     groups: dict[str, Json] = field(default_factory=dict)  # externalId (kommisjon id) -> group
     bookings: dict[int, int] = field(default_factory=dict)  # licence roomId -> bookingId
+    participation_end: int | None = None  # the flow's own end (0: none), once read
 
 
 class Lookup:

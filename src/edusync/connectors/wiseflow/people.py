@@ -85,9 +85,11 @@ class People:
         """An individual end date (FS innleveringsfrist); none resets to the flow's own end."""
         end = to_unix(attrs.get("endDateParticipant"), what=f"participant {key} endDateParticipant")
         if end is None:
-            dates = self.client.call("GET", f"flows/{flow.flow_id}/dates", "flow dates")
-            end = (dates.get("participation") or {}).get("end")
-            if end is None:
+            if flow.participation_end is None:  # read once per flow and export: the exam's change came first
+                dates = self.client.call("GET", f"flows/{flow.flow_id}/dates", "flow dates")
+                flow.participation_end = (dates.get("participation") or {}).get("end") or 0
+            end = flow.participation_end
+            if not end:
                 return
         try:
             self.client.call(

@@ -16,7 +16,8 @@ Four ways of being down (``mode``):
 - ``malformed``: answer ``200`` with a truncated JSON body.
 
 ``after`` lets that many requests through first, so a fault can strike in the middle of a run;
-``path`` limits the fault to requests whose path contains it (others neither fail nor count).
+``path`` and ``method`` limit the fault to requests whose path contains ``path`` and whose method
+is ``method`` (others neither fail nor count).
 ``GET /_sandbox/requests`` counts the requests the app itself handled, by method and path, so a
 test can check that nothing was sent twice.
 """
@@ -45,13 +46,15 @@ class FaultState:
     down_mode: Mode = "status"
     down_after: int = 0  # requests let through before the fault strikes
     down_path: str | None = None  # only requests whose path contains this
+    down_method: str | None = None  # only requests with this method
     delay_seconds: float = 0.0
     delay_requests: int | None = None  # None: every request until cleared
     failed: int = 0  # requests failed on purpose since start
     handled: Counter[str] = field(default_factory=Counter)  # "METHOD /path" -> requests the app handled
 
     def clear(self) -> None:
-        self.down_requests, self.down_mode, self.down_after, self.down_path = 0, "status", 0, None
+        self.down_requests, self.down_mode, self.down_after = 0, "status", 0
+        self.down_path = self.down_method = None
         self.delay_seconds, self.delay_requests = 0.0, None
 
     def as_json(self) -> dict[str, Any]:
@@ -60,14 +63,17 @@ class FaultState:
             "down_mode": self.down_mode,
             "down_after": self.down_after,
             "down_path": self.down_path,
+            "down_method": self.down_method,
             "delay_seconds": self.delay_seconds,
             "delay_requests": self.delay_requests,
             "failed": self.failed,
         }
 
-    def strikes(self, path: str) -> bool:
+    def strikes(self, method: str, path: str) -> bool:
         """Whether this request fails (and count it against the fault)."""
         if self.down_requests <= 0 or (self.down_path is not None and self.down_path not in path):
+            return False
+        if self.down_method is not None and self.down_method.upper() != method.upper():
             return False
         if self.down_after > 0:
             self.down_after -= 1
@@ -82,6 +88,7 @@ class DownRequest(BaseModel):
     mode: Mode = "status"
     after: int = Field(default=0, ge=0, description="how many requests pass first")
     path: str | None = Field(default=None, description="only requests whose path contains this")
+    method: str | None = Field(default=None, description="only requests with this method")
 
 
 class DelayRequest(BaseModel):
@@ -107,7 +114,7 @@ class FaultMiddleware:
                 state.delay_requests -= 1
             await asyncio.sleep(state.delay_seconds)
         key = f"{scope['method']} {path}"
-        if not state.strikes(path):
+        if not state.strikes(str(scope["method"]), path):
             state.handled[key] += 1
             await self.app(scope, receive, send)
             return
@@ -153,7 +160,7 @@ def fault_router(state: FaultState) -> APIRouter:
     @router.post("/faults/down")
     async def go_down(body: DownRequest) -> dict[str, Any]:
         state.down_requests, state.down_mode = body.requests, body.mode
-        state.down_after, state.down_path = body.after, body.path
+        state.down_after, state.down_path, state.down_method = body.after, body.path, body.method
         return state.as_json()
 
     @router.post("/faults/delay")

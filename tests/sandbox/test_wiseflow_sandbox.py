@@ -211,6 +211,27 @@ def test_add_participants_modern_and_legacy(api: httpx.Client) -> None:
     assert api.post("/flow/999999/participants/add", json=[]).content == b""
 
 
+def test_add_assessors_legacy(api: httpx.Client) -> None:
+    flow_id = flow(api)
+    _, feide = user(api, role=2)
+    _, other = user(api, role=2)
+    answer = api.post(
+        f"/flow/{flow_id}/assessors/add",
+        json=[
+            {"userData": {"userDataTypeId": FEIDE, "value": feide}, "assessorTypeId": 12},
+            {"userData": {"userDataTypeId": FEIDE, "value": feide}},
+            {"userData": {"userDataTypeId": FEIDE, "value": other}, "assessorTypeId": 99},
+            {"email": "nobody@nowhere.example"},
+            {},
+        ],
+    ).json()
+    assert [f["code"] for f in answer["failed"]] == ["AA002", "AA004", "AA001", "AA006"]
+    [assessor_id] = answer["ids"]
+    listed = api.get(f"/flow/{flow_id}/assessors").json()
+    assert [(a["id"], a["type"]) for a in listed] == [(assessor_id, 1)]
+    assert api.post("/flow/999999/assessors/add", json=[]).content == b""
+
+
 def test_extra_time_through_individual_dates(api: httpx.Client) -> None:
     flow_id = flow(api)
     api.patch(f"/flows/{flow_id}/dates", json={"participation": {"start": 1000, "end": 2000}})
@@ -379,6 +400,29 @@ def test_down_for_n_requests_then_back(api: httpx.Client, admin: httpx.Client) -
     with pytest.raises(httpx.TransportError):
         api.get("/license/flow-types")
     assert api.get("/license/flow-types").status_code == 200
+
+
+def test_faults_strike_after_n_on_one_path_lose_answers_and_garble(api: httpx.Client, admin: httpx.Client) -> None:
+    admin.delete("/requests")
+    admin.post("/faults/down", json={"requests": 1, "after": 1, "path": "/license/roles", "method": "GET"})
+    assert api.get("/license/flow-types").status_code == 200, "another path neither fails nor counts"
+    assert api.get("/license/roles").status_code == 200, "the first one passes"
+    assert api.get("/license/roles").status_code == 503
+    assert api.get("/license/roles").status_code == 200
+    before = admin.get("/summary").json()["users"]
+    admin.post("/faults/down", json={"requests": 1, "mode": "lost_answer", "path": "/license/user"})
+    with pytest.raises(httpx.TransportError):
+        user(api)
+    assert admin.get("/summary").json()["users"] == before + 1, "the work was done; only the answer was lost"
+    admin.post("/faults/down", json={"requests": 1, "mode": "malformed"})
+    garbled = api.get("/license/roles")
+    assert garbled.status_code == 200
+    with pytest.raises(ValueError):
+        garbled.json()
+    handled = admin.get("/requests").json()
+    assert handled["GET /v1/license/roles"] == 2, "what failed before the app is not counted as handled"
+    assert handled["POST /v1/license/user"] == 1
+    assert admin.get("/faults").json()["failed"] >= 3
 
 
 def test_access_log_masks_national_ids(root: str) -> None:

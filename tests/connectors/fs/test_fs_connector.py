@@ -3,6 +3,7 @@ fallbacks, dispensation, term parsing, study groups, errors and retries."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ import httpx
 import pytest
 
 from edusync.connectors.fs import ExamKey, ExamKeyError, FsConnector, FsSettings, parse_tid
-from edusync.connectors.http import NotFound, ServerTrouble
-from edusync.errors import FatalError
+from edusync.connectors.http import MalformedAnswer, NotFound, ServerTrouble
+from edusync.errors import FatalError, SourceError
 from edusync.sandbox.fs import University, create_app, generate
 from edusync.sandbox.serving import serve_in_thread
 from edusync.testing.connector_contract import ConnectorContract
@@ -190,3 +191,96 @@ def test_short_outage_is_retried_and_long_one_is_retriable(fs_url: str, fs: FsCo
     httpx.post(f"{fs_url}/_sandbox/faults/down", json={"requests": 50, "mode": "disconnect"}, auth=auth)
     with pytest.raises(ServerTrouble, match="after 4 attempts"):
         list(fs.import_objects("exam"))
+
+
+def test_a_body_that_is_not_json_names_fs_and_the_exam(fs_url: str, university: University) -> None:
+    main = university.scenario.exam_main
+    httpx.post(
+        f"{fs_url}/_sandbox/faults/down",
+        json={"requests": 1, "mode": "malformed", "path": "/vurderingsenheter/"},
+        auth=("u", "p"),
+    ).raise_for_status()
+    connector = make(fs_url, exams=[main])
+    try:
+        with pytest.raises(MalformedAnswer, match=rf"FS sent malformed JSON for exam {re.escape(main)}"):
+            list(connector.import_objects("exam"))
+    finally:
+        connector.close()
+        httpx.delete(f"{fs_url}/_sandbox/faults", auth=("u", "p"))
+
+
+def test_a_server_that_times_out_is_retried_then_retriable(fs_url: str) -> None:
+    connector = make(fs_url, timeout=0.2, retries=1)
+    httpx.post(f"{fs_url}/_sandbox/faults/delay", json={"seconds": 0.6, "requests": 2}, auth=("u", "p"))
+    try:
+        with pytest.raises(ServerTrouble, match=r"FS: the list of exams \(vurderingsenheter\): ReadTimeout after 2"):
+            connector.list_exams()
+    finally:
+        connector.close()
+        httpx.delete(f"{fs_url}/_sandbox/faults", auth=("u", "p"))
+
+
+def test_invalid_fnr_stops_the_import_or_is_left_out_with_a_warning(fs_url: str, university: University) -> None:
+    exam = university.exams[university.scenario.exam_main]
+    kandidat = next(iter(exam.kandidater()))
+    good, kandidat.person.fnr = kandidat.person.fnr, "01019012345"
+    try:
+        strict = make(fs_url, exams=[exam.key.id])
+        with pytest.raises(
+            SourceError, match=rf"kandidat {kandidat.kandidatnr}: invalid fødselsnummer 010190\*{{5}}"
+        ) as err:
+            list(strict.import_objects("participant"))
+        assert "01019012345" not in str(err.value)
+        lenient = make(fs_url, exams=[exam.key.id], invalid_national_id="leave_out")
+        got = records(lenient, "participant")[f"{exam.key.id}|{kandidat.kandidatnr}"]
+        assert got["nationalId"] is None and got["organisationId"] == kandidat.person.brukernavn
+        assert lenient.warnings == [
+            f"FS exam {exam.key.id} kandidat {kandidat.kandidatnr}: invalid fødselsnummer 010190*****; "
+            "left out (invalid_national_id: leave_out)"
+        ]
+    finally:
+        kandidat.person.fnr = good
+
+
+def test_a_commission_or_room_the_exam_does_not_list_is_passed_on_with_a_warning(
+    fs_url: str, university: University
+) -> None:
+    exam = university.exams[university.scenario.exam_main]
+    kandidat = next(k for k in exam.kandidater() if k.kommisjonsid is not None and k.sted_id)
+    before = kandidat.kommisjonsid, kandidat.sted_id
+    kandidat.kommisjonsid, kandidat.sted_id = 424242, "NOWHERE"
+    try:
+        connector = make(fs_url, exams=[exam.key.id])
+        got = records(connector, "participant")[f"{exam.key.id}|{kandidat.kandidatnr}"]
+        assert (got["assessmentGroupIds"], got["roomId"]) == (["424242"], "NOWHERE")
+        who = f"FS exam {exam.key.id} kandidat {kandidat.kandidatnr}"
+        assert connector.warnings == [
+            f"{who}: kommisjon 424242 is not among the exam's kommisjoner; no assessor is allocated",
+            f"{who}: oppmøte in room NOWHERE, which the exam's rom does not list; not seated",
+        ]
+    finally:
+        kandidat.kommisjonsid, kandidat.sted_id = before
+
+
+def test_a_results_post_is_resent_only_when_fs_cannot_have_received_it(fs_url: str, university: University) -> None:
+    exam = university.exams[university.scenario.exam_main]
+    key = ExamKey.parse(exam.key.id)
+    kandidat = next(iter(exam.kandidater()))
+    row = {"kandidatnr": kandidat.kandidatnr, "karakter": "I", "administrativ": True, "saksbehandler": "a@b.example"}
+    connector = make(fs_url)
+    auth = ("u", "p")
+    try:
+        httpx.post(f"{fs_url}/_sandbox/faults/down", json={"requests": 2, "method": "POST"}, auth=auth)
+        assert connector.client.send_results(key, [row])["accepted"] == 1, "two 503s: not carried out, sent again"
+        httpx.post(
+            f"{fs_url}/_sandbox/faults/down", json={"requests": 1, "mode": "lost_answer", "method": "POST"}, auth=auth
+        )
+        with pytest.raises(ServerTrouble, match="after 1 attempt; FS may have carried it out") as lost:
+            connector.client.send_results(key, [row])
+        assert lost.value.maybe_done
+        handled = httpx.get(f"{fs_url}/_sandbox/requests", auth=auth).json()
+        assert sum(n for k, n in handled.items() if k.startswith("POST") and "/resultater" in k) == 2
+        assert [r["kandidatnr"] for r in connector.client.results(key)] == [kandidat.kandidatnr]
+    finally:
+        connector.close()
+        httpx.delete(f"{fs_url}/_sandbox/faults", auth=auth)

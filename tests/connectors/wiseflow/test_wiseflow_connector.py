@@ -85,3 +85,62 @@ def test_wiseflow_down_fails_the_batch_retriably_and_fast(wf_url: str) -> None:
     )
     assert [(r.ok, r.retriable) for r in results] == [(False, True), (False, True)]
     assert "not sent" in (results[1].error or "")
+
+
+def test_an_untagged_flow_left_by_an_interrupted_create_is_adopted(wf_url: str) -> None:
+    headers = {"x-api-key": TOKEN}
+    with httpx.Client(base_url=f"{wf_url}/v1", headers=headers) as api:
+        manager = api.post(
+            "/license/user",
+            json={"firstName": "E", "lastName": "A", "externalIds": [], "roles": [3], "emails": ["e@a.example"]},
+        ).json()["userId"]
+        body = {"title": EXAM["title"], "subTitle": EXAM["subTitle"], "type": 1, "managers": [manager]}
+        orphan = api.post("/license/create/flow", json=body).json()["flowId"]
+        decoy = api.post("/license/create/flow", json={**body, "subTitle": "INF1000-B"}).json()["flowId"]
+        connector = make(wf_url)
+        connector.begin_export(1, 1)
+        assert [r.ok for r in connector.export([Change(1, "exam", "exa-1", Op.ADD, EXAM)])] == [True]
+        sources = api.get(f"/flows/{orphan}/external-sources").json()["data"]
+        assert {s["reference"] for s in sources} == {"exa-1", EXAM["examId"]}
+        assert api.get(f"/flows/{decoy}/external-sources").json()["data"] == []
+        summary = httpx.get(f"{wf_url}/_sandbox/summary", headers=headers).json()
+        assert len(summary["flows"]) == 2, "no third flow"
+
+
+def test_garbage_from_wiseflow_fails_the_rest_of_the_batch_retriably(wf_url: str) -> None:
+    connector = make(wf_url)
+    headers = {"x-api-key": TOKEN}
+    httpx.post(f"{wf_url}/_sandbox/faults/down", json={"requests": 1, "mode": "malformed"}, headers=headers)
+    connector.begin_export(1, 1)
+    results = connector.export(
+        [Change(1, "exam", "exa-1", Op.ADD, EXAM), Change(2, "participant", "p", Op.ADD, PERSON)]
+    )
+    assert [(r.ok, r.retriable) for r in results] == [(False, True), (False, True)]
+    assert "WISEflow sent malformed JSON for flow search for exa-1" in (results[0].error or "")
+    assert (results[1].error or "").startswith("not sent: WISEflow sent malformed JSON")
+
+
+def test_manual_allocation_is_a_warning_once_per_flow(wf_url: str) -> None:
+    connector = make(wf_url)
+    headers = {"x-api-key": TOKEN}
+    connector.begin_export(1, 1)
+    group = {"exam": "exa-1", "externalId": "77", "name": "Kommisjon 77", "assessors": []}
+    first = {**PERSON, "assessmentGroupIds": ["77"], "roomId": None}
+    second = {
+        **first,
+        "organisationId": "ola@sandvoll.example",
+        "externalUserId": "150002",
+        "uniqueExamId": {"name": "kandidatnr", "value": "10002"},
+    }
+    changes = [Change(1, "exam", "exa-1", Op.ADD, EXAM), Change(2, "assessment_group", "g", Op.ADD, group)]
+    assert all(r.ok for r in connector.export(changes))
+    flow_id = connector.lookup.flow_id("exa-1")
+    httpx.put(f"{wf_url}/_sandbox/flows/{flow_id}/manual-allocation", json=True, headers=headers)
+    results = connector.export(
+        [Change(3, "participant", "p1", Op.ADD, first), Change(4, "participant", "p2", Op.ADD, second)]
+    )
+    assert all(r.ok for r in results), "the participants are added; only their allocation is left alone"
+    assert connector.warnings == [
+        f"wiseflow: flow {flow_id} (exam exa-1) uses manual assessor allocation in WISEflow; "
+        "edusync left its allocations alone"
+    ]

@@ -103,6 +103,18 @@ def office(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def test_init_writes_the_fs_wiseflow_profile(tmp_path: Path) -> None:
+    made = edusync("exams", "init", "eksamen", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    written = tmp_path / "eksamen" / "edusync.yaml"
+    assert written.read_text(encoding="utf-8") == TEMPLATE.read_text(encoding="utf-8")
+    again = edusync("exams", "init", "eksamen", cwd=tmp_path)
+    assert again.returncode == 1 and "exists" in again.stderr
+    assert edusync("exams", "init", "eksamen", "--force", cwd=tmp_path).returncode == 0
+    unset = edusync("exams", "list", cwd=tmp_path / "eksamen", env={"EDUSYNC_FS_URL": ""})
+    assert unset.returncode == 1 and "EDUSYNC_FS" in unset.stderr, "the profile's secrets come from the environment"
+
+
 def run_json(result: subprocess.CompletedProcess[str]) -> Any:
     assert result.stdout, result.stderr
     return json.loads(result.stdout)

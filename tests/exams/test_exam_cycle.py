@@ -106,6 +106,7 @@ def check_people(cycle: Cycle, exam: Exam, flow_id: int) -> None:
             u = user(cycle, person.brukernavn)
             assert (u["firstName"], u["lastName"], u["id"]) == (person.fornavn, person.etternavn, a["user"]["id"])
             assert u["emails"] == [e for e in (person.kontakt.epost, person.kontakt.epost_privat) if e]
+            assert u["phone"] == (person.kontakt.telefonnr or "")
             assert cycle.store.users[u["id"]].external_ids[NATIONAL_ID] == person.fnr
 
 
@@ -133,7 +134,7 @@ def test_daily_resync_sends_nothing_twice_and_follows_fs(cycle: Cycle) -> None:
     assert writes(cycle) == before, "a night without changes in FS writes nothing to WISEflow"
 
     # FS changes in the day: a second commission with an assessor from another exam; a candidate
-    # moves to it and gets extra time; another candidate leaves
+    # moves to it, to a new room, and gets extra time; another candidate leaves
     exam = cycle.university.exams[cycle.university.scenario.exam_main]
     registered = exam.sensor_ids()
     outsider = next(
@@ -145,8 +146,11 @@ def test_daily_resync_sends_nothing_twice_and_follows_fs(cycle: Cycle) -> None:
     )
     added = Kommisjon(max(c.id for c in exam.kommisjoner) + 1000, "Kommisjon B", [outsider])
     exam.kommisjoner.append(added)
-    mover, leaver = [k for k in exam.kandidater() if k.kommisjonsid is not None][:2]
+    mover, leaver = [k for k in exam.kandidater() if k.kommisjonsid is not None and k.sted_id][:2]
     mover.kommisjonsid = added.id
+    # and a second room, where the mover now sits
+    exam.rom.append(next(r for r in cycle.university.rooms if r not in exam.rom))
+    mover.sted_id = exam.rom[-1].id
     assert exam.end is not None
     mover.innleveringsfrist = exam.end + dt.timedelta(hours=2)
     for gruppe in exam.vurderingsgrupper:
@@ -154,7 +158,8 @@ def test_daily_resync_sends_nothing_twice_and_follows_fs(cycle: Cycle) -> None:
     third = cycle.sync()
     assert third.exit_code == 0, third.run.report.errors
     flow_id = cycle.flow(exam.key.id)
-    check_people(cycle, exam, flow_id)  # the mover's commission and dispensation followed FS
+    check_flow(cycle, exam)  # the new room is booked
+    check_people(cycle, exam, flow_id)  # the mover's commission, seat and dispensation followed FS
     assert not cycle.participants(flow_id)[leaver.kandidatnr]["activated"], "kept in WISEflow, deactivated"
 
 

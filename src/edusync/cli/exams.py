@@ -8,7 +8,17 @@ import typer
 from rich.table import Table
 
 from edusync.cli import render
-from edusync.cli.common import CONFIG_OPTION, JSON_OPTION, Bars, actor, console, handled, open_all, print_json
+from edusync.cli.common import (
+    CONFIG_OPTION,
+    JSON_OPTION,
+    Bars,
+    actor,
+    console,
+    err_console,
+    handled,
+    open_all,
+    print_json,
+)
 from edusync.connectors.fs import ExamKey, FsConnector, parse_tid
 from edusync.connectors.fs.mapping import exam_attrs
 from edusync.connectors.registry import connector_class
@@ -25,6 +35,24 @@ def _fs(config: Path | None) -> FsConnector:
     connector = connector_class("fs")(name, loaded.settings[name], loaded.base_dir)
     assert isinstance(connector, FsConnector)
     return connector
+
+
+@exams_app.command("init")
+def init(
+    folder: Path = typer.Argument(..., help="Folder for edusync.yaml."),
+    force: bool = typer.Option(False, help="Overwrite an existing edusync.yaml."),
+) -> None:
+    """Write the fs-wiseflow profile (FS → WISEflow, grades back, study groups) to FOLDER/edusync.yaml."""
+    from edusync.demo.exams import TEMPLATE
+
+    config = folder / "edusync.yaml"
+    if config.exists() and not force:
+        err_console.print(f"[bold red]error:[/] {config} exists (use --force to overwrite)")
+        raise typer.Exit(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    config.write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    console.print(f"wrote {config}; set the EDUSYNC_FS_* and EDUSYNC_WISEFLOW_* variables it names, then:")
+    console.print(f"  cd {folder} && edusync exams list")
 
 
 @exams_app.command("list")
@@ -44,9 +72,9 @@ def list_exams(
     if as_json:
         print_json(items)
         return
-    table = Table("exam id", "title", "type")
+    table = Table("exam id", "term", "title", "type")
     for e in items:
-        table.add_row(e["id"], e.get("emnetittel") or "", e.get("vurdkombtittel") or "")
+        table.add_row(e["id"], e.get("tid") or "", e.get("emnetittel") or "", e.get("vurdkombtittel") or "")
     console.print(table)
 
 

@@ -12,8 +12,8 @@ Give the target's objects in that order (exam, assessment_group, assessor, parti
 set is exported in the order of the target's object rules, and each needs the one before it.
 Export is idempotent (everything is found again by its source key before it is created), so the
 connector needs no ``confirm``. Once WISEflow is down (after the retries) or answers with something
-that is not JSON, the rest of the batch is not sent: each change fails as retriable with the
-reason, and the next run sends what did not go through. A flow whose allocation is manual in
+that is not JSON, nothing more of the change set is sent: each remaining change fails as
+retriable with the reason, and the next run sends what did not go through. A flow whose allocation is manual in
 WISEflow keeps its allocations; a warning in the run report says which, one line per flow.
 """
 
@@ -80,6 +80,7 @@ class WiseflowConnector(Connector):
         self.flows = FlowWriter(self.client, self.lookup, self.settings)
         self.people = People(self.client, self.lookup)
         self.manual: set[int] = set()  # flows found on manual allocation
+        self.down: str | None = None  # why WISEflow stopped answering in this export, if it did
 
     def object_types(self) -> list[ObjectTypeSpec]:
         ref = {"exam": "exam"}
@@ -100,21 +101,21 @@ class WiseflowConnector(Connector):
 
     def begin_export(self, run_id: int, change_set_id: int) -> None:
         self.lookup.reset()
+        self.down = None
 
     # -- export -------------------------------------------------------------------------------
 
     def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
         results: list[ChangeResult] = []
-        down: str | None = None
         for change in changes:
-            if down is not None:  # do not wait out the retries once per change when WISEflow is down
-                results.append(ChangeResult(change.id, False, down, True))
+            if self.down is not None:  # nor wait out the retries once per change (or batch) when WISEflow is down
+                results.append(ChangeResult(change.id, False, self.down, True))
                 continue
             try:
                 self._apply(change)
                 results.append(ChangeResult(change.id, True))
             except (RetriableError, MalformedAnswer) as exc:
-                down = f"not sent: {exc}"
+                self.down = f"not sent: {exc}"
                 results.append(ChangeResult(change.id, False, str(exc), True))
             except SkippableError as exc:
                 results.append(ChangeResult(change.id, False, str(exc), False))

@@ -30,6 +30,8 @@ from edusync.services.changeset import Writer, target_counts
 from edusync.services.connectors import open_connector
 from edusync.services.context import RunContext
 
+#: A connector's read-back: the objects as last sent in, the ones that drifted out.
+ReadBack = Callable[[Sequence[Change]], list[Drifted]]
 #: Target objects per read-back call; the connector pages its own reads within it.
 READ = 1000
 PAGE = (
@@ -40,7 +42,6 @@ SENT = (
     "SELECT key, hash, state, attrs, mv_id FROM target_objects "
     "WHERE target = ? AND object_type = ? AND key IN ({marks})"
 )
-ReadBack = Callable[[Sequence[Change]], list[Drifted]]
 PLANNED = "SELECT key FROM changes WHERE change_set_id = ? AND object_type = ? AND key IN ({marks})"
 
 

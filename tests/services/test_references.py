@@ -46,3 +46,51 @@ def test_children_listed_before_their_parents_are_linked_in_one_run(tmp_path: Pa
     assert klasse["attributes"]["parent"] == kurs["id"]
     assert gruppe["attributes"]["parent"] == klasse["id"]
     ws.close()
+
+
+def _add_rooms(ws: Workspace, rows: list[tuple[str, str, str]]) -> None:
+    """A second rule projecting into the same metaverse type, with an import criterion."""
+    folder = ws.folder / "rooms"
+    folder.mkdir(exist_ok=True)
+    with (folder / "rooms.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "title", "open"])
+        writer.writerows(rows)
+    ws.settings["connectors"]["rooms"] = {
+        "type": "files",
+        "settings": {"input": "rooms", "types": {"room": {"file": "rooms"}}},
+    }
+    if not any(r["connector"] == "rooms" for r in ws.settings["sync"]):
+        ws.settings["sync"].append(
+            {
+                "connector": "rooms",
+                "object_type": "room",
+                "metaverse_type": "course",
+                "criteria": [{"attribute": "open", "equals": "yes"}],
+                "flows": [{"to": "title", "from": "title"}],
+            }
+        )
+    ws.settings["profiles"]["courses"] = ["lms_src:import", "rooms:import", "sync"]
+    ws.write()
+
+
+def test_a_second_rule_into_a_filled_type_projects_in_bulk_and_takes_back_its_old_objects(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    _add_courses(ws, [("k1", "Kurs", "")])
+    _add_rooms(ws, [("r1", "Rom 1", "yes"), ("r2", "Rom 2", "yes")])
+    first = ws.run(profile="courses")
+    assert first.report.as_dict()["sync"]["rooms/room"]["projected"] == 2
+    r1 = ws.show("course", "r1")["id"]
+    # Both rooms close: their objects go, and no room row is linked to anything any more.
+    _add_rooms(ws, [("r1", "Rom 1", "no"), ("r2", "Rom 2", "no")])
+    ws.run(day=1, profile="courses")
+    assert ws.show("course", r1)["state"] != "active"
+    # They open again: the rule takes the bulk path, finds the old ids taken and takes them back.
+    _add_rooms(ws, [("r1", "Rom 1", "yes"), ("r2", "Rom 2 (ny)", "yes"), ("r3", "Rom 3", "yes")])
+    third = ws.run(day=2, profile="courses")
+    assert third.status == "done", third.report.errors
+    assert ws.show("course", r1)["state"] == "active"
+    assert ws.show("course", "r1")["id"] == r1, "the returning key finds its old object"
+    assert ws.show("course", "r2")["attributes"]["title"] == "Rom 2 (ny)"
+    assert ws.show("course", "r3")["attributes"]["title"] == "Rom 3"
+    ws.close()

@@ -25,19 +25,46 @@ if TYPE_CHECKING:
 
 ACTIVE = b"active"
 DEFERRED = ("ix_mv_person", "ix_mv_group", "ix_mv_changed")
+LINKED = "SELECT 1 FROM cs_objects WHERE connector = ? AND object_type = ? AND mv_id IS NOT NULL LIMIT 1"
 
 
-def applies(step: SyncStep, conn: Connection, compiled: Compiled) -> bool:
+def applies(step: SyncStep, conn: Connection, compiled: Compiled) -> str | None:
+    """Which projection path a rule's dirty rows take.
+
+    ``"empty"``: the metaverse type has no object yet, so its indexes can be dropped for the
+    load; ``"fresh"``: it has objects, but none of this rule's yet (the org-unit memberships
+    after the group memberships), so each page only checks that its new ids are free;
+    ``None``: the general path.
+    """
     rule = compiled.rule
     if rule.join or not rule.project or rule.metaverse_type in step.joins.names:
-        return False  # this path neither joins nor writes the join keys other rules look for
-    return not step.ctx.db.fetch(conn, "SELECT 1 FROM mv_objects WHERE object_type = ? LIMIT 1", (rule.metaverse_type,))
+        return None  # this path neither joins nor writes the join keys other rules look for
+    db = step.ctx.db
+    if not db.fetch(conn, "SELECT 1 FROM mv_objects WHERE object_type = ? LIMIT 1", (rule.metaverse_type,)):
+        return "empty"
+    linked = db.fetch(conn, LINKED, (rule.connector, rule.object_type))
+    return None if linked else "fresh"
 
 
-def project_page(step: SyncStep, compiled: Compiled, conn: Connection, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Insert the page's new objects; return the (mv_id, dirty, cs id) link updates."""
-    from edusync.services.syncing import mv_id_for
+def project_page(
+    step: SyncStep, compiled: Compiled, conn: Connection, rows: Sequence[Any], *, check: bool
+) -> list[tuple[Any, ...]]:
+    """Insert the page's new objects; return the (mv_id, dirty, cs id) link updates.
 
+    With ``check``, a row already linked, or whose projected id is taken (an object of an
+    earlier life of this key), goes through the general path instead.
+    """
+    from edusync.services.syncing import GeneralPage, mv_id_for
+
+    if check:
+        rule = compiled.rule
+        ids = [mv_id_for(rule.metaverse_type, rule.connector, rule.object_type, r[1]) for r in rows]
+        taken = {r[0] for r in step.ctx.db.fetch_in(conn, "SELECT id FROM mv_objects WHERE id IN ({marks})", (), ids)}
+        general = [r for r, mv_id in zip(rows, ids, strict=True) if r[4] or mv_id in taken]
+        if general:
+            GeneralPage(step, compiled, conn).process(general)
+            skip = {r[0] for r in general}
+            rows = [r for r in rows if r[0] not in skip]
     ctx, rule = step.ctx, compiled.rule
     subject = f"{rule.connector}/{rule.object_type}"
     resolve = step.resolver(conn, rule.connector)

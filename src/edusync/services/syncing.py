@@ -89,19 +89,19 @@ class SyncStep:
 
     def _sync_rule(self, compiled: Compiled) -> None:
         with self.ctx.db.begin() as conn:
-            first_load = bulk_sync.applies(self, conn, compiled)
+            bulk = bulk_sync.applies(self, conn, compiled)
         self._unresolved = {}
-        if first_load:
+        if bulk == "empty":
             with self.ctx.db.without_indexes(t.mv_objects, bulk_sync.DEFERRED):
-                self._pages(compiled, first_load)
+                self._pages(compiled, bulk)
         else:
-            self._pages(compiled, first_load)
+            self._pages(compiled, bulk)
         # A reference to an object of the same rule (a course group's course) resolves once that
         # object is linked: go round again over what is left while a pass resolves anything.
         while self._unresolved:
             before = len(self._unresolved)
             self._unresolved, self._refs = {}, {}
-            self._pages(compiled, False)
+            self._pages(compiled, None)
             if len(self._unresolved) >= before:
                 break
         subject = f"{compiled.rule.connector}/{compiled.rule.object_type}"
@@ -109,13 +109,13 @@ class SyncStep:
         room = max(0, MAX_WARNINGS - len(self.ctx.report.warnings))
         self.ctx.report.warnings += [f"{subject} {a}: {msg}" for a, msg in list(self._unresolved.items())[:room]]
 
-    def _pages(self, compiled: Compiled, first_load: bool) -> None:
+    def _pages(self, compiled: Compiled, bulk: str | None) -> None:
         rule = compiled.rule
         last, done = 0, 0
         label = f"sync {rule.connector}/{rule.object_type}"
         # A first load inserts rows at random places in the primary key's index; each commit
         # writes every page it touched, so a first load commits every few pages, not every one.
-        per_commit = BULK_COMMIT if first_load else PAGE
+        per_commit = BULK_COMMIT if bulk else PAGE
         more = True
         while more:
             with self.ctx.db.begin() as conn:
@@ -126,11 +126,11 @@ class SyncStep:
                         more = False
                         break
                     last = rows[-1][0]
-                    if first_load:
-                        links = bulk_sync.project_page(self, compiled, conn, rows)
+                    if bulk:
+                        links = bulk_sync.project_page(self, compiled, conn, rows, check=bulk == "fresh")
                         self.ctx.db.update_rows(conn, t.cs_objects, "id", LINK_COLUMNS, links)
                     else:
-                        _Page(self, compiled, conn).process(rows)
+                        GeneralPage(self, compiled, conn).process(rows)
                     in_txn += len(rows)
                     done += len(rows)
                     self.ctx.progress(label, done, None)
@@ -156,7 +156,7 @@ class SyncStep:
         return Part(values, compiled.flows.precedence, chosen)
 
 
-class _Page:
+class GeneralPage:
     """The work on one page of dirty staged objects, written in one transaction."""
 
     def __init__(self, step: SyncStep, compiled: Compiled, conn: Connection) -> None:

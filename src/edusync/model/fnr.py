@@ -8,6 +8,7 @@ log, a report or an error message.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 
 from stdnum.exceptions import ValidationError
@@ -32,7 +33,12 @@ def is_valid(value: str | None) -> bool:
     """True for an 11-digit number with both check digits right and a birth date not in the future."""
     if not value:
         return False
-    return bool(_stdnum.is_valid(str(value)))
+    return _is_valid(str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # several rules check the same person's number one after another
+def _is_valid(value: str) -> bool:
+    return bool(_stdnum.is_valid(value))
 
 
 def validate(value: str | None) -> str:

@@ -32,6 +32,7 @@ def test_manual_allocation_is_left_alone_then_restored(cycle: Cycle) -> None:
     assert cycle.groups(flow_id) == manual, "allocations are left alone while manual"
     said = [w for w in out.warnings if f"flow {flow_id}" in w and "manual" in w]
     assert len(said) == 1, out.warnings
+    assert f"(exam {exam_id})" in said[0], "named by the FS exam id the office knows"
     stored = queries.get_run(cycle.db, out.run.run_id)
     assert said[0] in stored["warnings"], "the warning is in the stored run report"
     assert stored["counts"]["allocation"]["wiseflow"]["manual"] == 1

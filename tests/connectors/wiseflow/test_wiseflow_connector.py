@@ -141,6 +141,6 @@ def test_manual_allocation_is_a_warning_once_per_flow(wf_url: str) -> None:
     )
     assert all(r.ok for r in results), "the participants are added; only their allocation is left alone"
     assert connector.warnings == [
-        f"wiseflow: flow {flow_id} (exam exa-1) uses manual assessor allocation in WISEflow; "
+        f"wiseflow: flow {flow_id} (exam {EXAM['examId']}) uses manual assessor allocation in WISEflow; "
         "edusync left its allocations alone"
     ]

@@ -181,7 +181,8 @@ class WiseflowConnector(Connector):
             allocate(self.client, flow, pid, [str(g) for g in change.attrs.get("assessmentGroupIds") or []])
         except ManualAllocation:
             self.manual.add(flow.flow_id)
-            self.warn(manual_warning(str(change.attrs.get("exam")), flow.flow_id))
+            exam = self.lookup.exam_id(flow.flow_id, str(change.attrs.get("exam")))
+            self.warn(manual_warning(exam, flow.flow_id))
 
     # -- allocation reconcile and grades (used by edusync.services.exams_*) -------------------
 
@@ -198,7 +199,7 @@ class WiseflowConnector(Connector):
                 n = reconcile(self.client, self.lookup.on_flow(flow_id), allocation)
             except ManualAllocation:
                 self.manual.add(flow_id)
-                self.warn(manual_warning(exam, flow_id))
+                self.warn(manual_warning(self.lookup.exam_id(flow_id, exam), flow_id))
                 out.append(AllocationOutcome(exam, flow_id, "manual"))
                 continue
             out.append(AllocationOutcome(exam, flow_id, "restored" if n else "in_sync", n))

@@ -61,6 +61,7 @@ class FlowWriter:
                 flow_id = int(created["flowId"])
             self.lookup.remember_flow(key, flow_id)
             self._tag(flow_id, key, "edusync exam key")
+            self.lookup.tagged(flow_id, [key, str(attrs.get("examId") or "")])
             if attrs.get("examId"):
                 self._tag(
                     flow_id,

@@ -39,6 +39,7 @@ class Lookup:
 
     def reset(self) -> None:
         self._flows: dict[str, int | None] = {}
+        self._references: dict[int, list[str]] = {}
         self._ids: dict[int, FlowIds] = {}
         self._users: dict[tuple[int, str], int | None] = {}
         self._rooms: dict[str, Json] | None = None
@@ -56,7 +57,16 @@ class Lookup:
                 limit=10,
             )
             self._flows[reference] = int(found[0]["flowId"]) if found else None
+            if found:
+                self._references[int(found[0]["flowId"])] = list(found[0].get("externalSourceReferences") or [])
         return self._flows[reference]
+
+    def tagged(self, flow_id: int, references: list[str]) -> None:
+        self._references[flow_id] = references
+
+    def exam_id(self, flow_id: int, fallback: str) -> str:
+        """The FS exam id a flow is tagged with (what a person knows the exam by), else ``fallback``."""
+        return next((r for r in self._references.get(flow_id, []) if r.count("|") == 4), fallback)
 
     def remember_flow(self, reference: str, flow_id: int) -> None:
         self._flows[reference] = flow_id

@@ -18,13 +18,16 @@ body that is not JSON is :class:`MalformedAnswer`, naming the system and the res
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from edusync.errors import FatalError, RetriableError, SourceError
+from edusync.model import fnr
 
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
 #: Failures after which the request cannot have been processed.
 _NOT_DELIVERED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -114,7 +117,9 @@ def request(
         raise FatalError(f"{system}: {what}: 403 Forbidden, the API user lacks the rights for this resource")
     if status == 404:
         raise NotFound(f"{system}: {what}: 404 Not Found")
-    raise FatalError(f"{system}: {what}: HTTP {status}: {response.text[:300]}")
+    # A server may echo what it was sent, and that may hold a fødselsnummer.
+    body = _ELEVEN_DIGITS.sub(lambda m: fnr.mask(m.group()), response.text[:300])
+    raise FatalError(f"{system}: {what}: HTTP {status}: {body}")
 
 
 def _trouble(cause: BaseException | None, system: str, what: str, attempts: int, safe: bool) -> ServerTrouble:

@@ -1,160 +1,160 @@
-"""Write one PIFU-IMS 1.3 document, record by record, with lxml's incremental ``xmlfile``.
+"""Write one PIFU-IMS 1.3 document, record by record, as text built from fixed tags.
 
-Only the record being written is ever in memory, so a county's 1.5 million
-memberships stream to disk. Records are built as elements *without* a namespace
-and written inside the root, which declares the PIFU namespace as the default:
-lxml serialises them without a declaration of their own, so in the file they
-are in the PIFU namespace and the file stays small (tests validate every file
-they write against the XSD, which would catch any change in that behaviour).
-Elements follow the XSD's sequence order, which the profile requires.
+Only one chunk of records (a few thousand) is ever in memory, so a county's 1.5
+million memberships stream to disk. Records are text rather than lxml elements
+because building and serialising a tree per record cost more than everything
+else in writing a county-l file together. Tags are constants; every value goes
+through :func:`text` (or :func:`attr`), which escape exactly what libxml2 escapes,
+so the files are byte for byte the ones lxml's ``xmlfile`` wrote. Records are
+written inside the root, which declares the PIFU namespace as the default, and
+follow the XSD's sequence order, which the profile requires (tests validate every
+file they write against the XSD).
+
+A value XML 1.0 cannot carry at all (a control character) is refused when the
+change arrives (:func:`.normalize.unwritable`); each chunk is checked again before
+it is written, so a file is never published half readable.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
-
-from lxml import etree
+from typing import IO, Any, Literal, NoReturn
 
 from edusync.connectors.pifu import vocab
-from edusync.connectors.pifu.normalize import GROUP, MEMBERSHIP, ORG, PERSON, Canon
+from edusync.connectors.pifu.normalize import GROUP, MEMBERSHIP, NONCHAR, ORG, PERSON, Canon
+from edusync.errors import FatalError
+from edusync.model.fnr import mask
 
-E = etree.Element
-S = etree.SubElement
-
-
-def _text(parent: etree._Element, tag: str, value: str, **attrs: str) -> etree._Element:
-    el = S(parent, tag, attrs)
-    el.text = value
-    return el
-
-
-def _sourcedid(parent: etree._Element, source: str, key: str) -> None:
-    sid = S(parent, "sourcedid")
-    _text(sid, "source", source)
-    _text(sid, "id", key)
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;"}
+)
+_RECSTATUS = {None: "", 0: "", 1: ' recstatus="1"', 2: ' recstatus="2"', 3: ' recstatus="3"'}
+#: Every byte but the C0 controls XML 1.0 forbids: deleting these from a chunk leaves only the bad ones.
+_GOOD_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
+_FIRST_ID = re.compile("<id>([^<]*)</id>")
+_ADR = ("street", "locality", "pcode", "country")
+_CHUNK = 4096  # records per write: about 1 MB of text
 
 
-def _timeframe(parent: etree._Element, tf: dict[str, str] | None) -> None:
+def text(value: str) -> str:
+    """``value`` as element content."""
+    if "&" in value or "<" in value or ">" in value or "\r" in value:
+        return value.translate(_TEXT)
+    return value
+
+
+def attr(value: str) -> str:
+    """``value`` as an attribute value (between double quotes)."""
+    return value.translate(_ATTR)
+
+
+def _el(tag: str, value: str) -> str:
+    return f"<{tag}>{text(value)}</{tag}>"
+
+
+def _timeframe(tf: dict[str, str] | None) -> str:
     if not tf:
-        return
-    el = S(parent, "timeframe")
-    for part in ("begin", "end"):
-        if part in tf:
-            _text(el, part, tf[part], restrict="0")
+        return ""
+    parts = [f'<{p} restrict="0">{text(tf[p])}</{p}>' for p in ("begin", "end") if p in tf]
     if "adminperiod" in tf:
-        _text(el, "adminperiod", tf["adminperiod"])
+        parts.append(_el("adminperiod", tf["adminperiod"]))
+    return f"<timeframe>{''.join(parts)}</timeframe>"
 
 
-def _status(recstatus: int | None) -> dict[str, str]:
-    return {"recstatus": str(recstatus)} if recstatus else {}
-
-
-def person(key: str, c: Canon, source: str, recstatus: int | None, active: bool) -> etree._Element:
-    el = E("person", _status(recstatus))
-    _sourcedid(el, source, key)
-    for utype, value in c["ids"]:
-        _text(el, "userid", value, useridtype=utype)
-    name = S(el, "name")
-    _text(name, "fn", c["fn"])
-    n = S(name, "n")
-    _text(n, "family", c["family"])
-    _text(n, "given", c["given"])
+def person(sid: str, key: str, c: Canon, recstatus: int | None, active: bool) -> str:
+    """A ``<person>`` line; ``sid`` is the opening of a ``sourcedid`` up to its ``<id>``."""
+    out = [f"<person{_RECSTATUS[recstatus]}>{sid}{text(key)}</id></sourcedid>"]
+    out += [f'<userid useridtype="{attr(utype)}">{text(value)}</userid>' for utype, value in c["ids"]]
+    given, family = text(c["given"]), text(c["family"])
+    out.append(f"<name><fn>{text(c['fn'])}</fn><n><family>{family}</family><given>{given}</given></n></name>")
     if "gender" in c or "bday" in c:
-        demo = S(el, "demographics")
-        if "gender" in c:
-            _text(demo, "gender", c["gender"])
-        if "bday" in c:
-            _text(demo, "bday", c["bday"])
-    for tag in ("email", "url"):
-        if tag in c:
-            _text(el, tag, c[tag])
-    for teltype, number in c.get("tel", ()):
-        _text(el, "tel", number, teltype=teltype)
+        demo = [_el(tag, c[tag]) for tag in ("gender", "bday") if tag in c]
+        out.append(f"<demographics>{''.join(demo)}</demographics>")
+    out += [_el(tag, c[tag]) for tag in ("email", "url") if tag in c]
+    out += [f'<tel teltype="{attr(teltype)}">{text(number)}</tel>' for teltype, number in c.get("tel", ())]
     if "adr" in c:
-        adr = S(el, "adr")
-        for tag in ("street", "locality", "pcode", "country"):
-            if tag in c["adr"]:
-                _text(adr, tag, c["adr"][tag])
+        adr = c["adr"]
+        out.append(f"<adr>{''.join(_el(t, adr[t]) for t in _ADR if t in adr)}</adr>")
     ext: dict[str, Any] = c.get("ext", {})
     if ext or not active:
-        x = S(el, "extension")
-        for etype, value in ext.get("email", ()):
-            _text(x, "pifu_email", value, type=etype)
+        out.append("<extension>")
+        out += [f'<pifu_email type="{attr(etype)}">{text(v)}</pifu_email>' for etype, v in ext.get("email", ())]
         if not active:  # soft-deleted, kept in the file (setting soft_delete: inactive)
-            _text(x, "pifu_status", "inaktiv", type="activeInactive")
+            out.append('<pifu_status type="activeInactive">inaktiv</pifu_status>')
         if "pupilStatus" in ext:
-            _text(x, "pifu_status", ext["pupilStatus"], type="pupilStatus")
+            out.append(f'<pifu_status type="pupilStatus">{text(ext["pupilStatus"])}</pifu_status>')
         for guardian in ext.get("guardians", ()):
-            _sourcedid(S(x, "pifu_hasContactPerson", type="guardian"), source, guardian)
-    return el
+            out.append(f'<pifu_hasContactPerson type="guardian">{sid}{text(guardian)}</id></sourcedid>')
+            out.append("</pifu_hasContactPerson>")
+        out.append("</extension>")
+    out.append("</person>\n")
+    return "".join(out)
 
 
-def group(key: str, c: Canon, source: str, recstatus: int | None, label: str) -> etree._Element:
-    el = E("group", _status(recstatus))
-    _sourcedid(el, source, key)
+def _pifu_id(kind: str, value: str, scope: str, unique: str) -> str:
+    return (
+        f'<pifu_id type="{kind}"><pifu_value>{text(value)}</pifu_value>'
+        f"<pifu_scope>{scope}</pifu_scope><pifu_unique>{unique}</pifu_unique></pifu_id>"
+    )
+
+
+def group(sid: str, key: str, c: Canon, recstatus: int | None, label: str) -> str:
+    """A ``<group>`` line (an org unit or a group)."""
     scheme, level = vocab.GROUP_TYPES[c["type"]]
-    gt = S(el, "grouptype")
-    _text(gt, "scheme", scheme)
-    _text(gt, "typevalue", c["type"], level=level)
-    desc = S(el, "description")
-    _text(desc, "short", c["short"])
-    if "long" in c:
-        _text(desc, "long", c["long"])
-    _timeframe(el, c.get("tf"))
-    for tag in ("email", "url"):
-        if tag in c:
-            _text(el, tag, c[tag])
-    rel = S(el, "relationship", relation="1")
-    _sourcedid(rel, source, c["parent"])
-    _text(rel, "label", label[:128])
+    out = [
+        f"<group{_RECSTATUS[recstatus]}>{sid}{text(key)}</id></sourcedid>",
+        f'<grouptype><scheme>{scheme}</scheme><typevalue level="{level}">{text(c["type"])}</typevalue></grouptype>',
+        f"<description>{_el('short', c['short'])}{_el('long', c['long']) if 'long' in c else ''}</description>",
+        _timeframe(c.get("tf")),
+    ]
+    out += [_el(tag, c[tag]) for tag in ("email", "url") if tag in c]
+    out.append(f'<relationship relation="1">{sid}{text(c["parent"])}</id></sourcedid>')
+    out.append(f"<label>{text(label[:128])}</label></relationship>")
     ext: dict[str, Any] = c.get("ext", {})
     if ext:
-        x = S(el, "extension")
+        out.append("<extension>")
         if "orgnr" in ext:
-            _pifu_id(x, "organizationNumber", ext["orgnr"], "Enhetsregisteret", "1")
+            out.append(_pifu_id("organizationNumber", ext["orgnr"], "Enhetsregisteret", "1"))
         if "grep" in ext:
-            _pifu_id(x, "grepCode", ext["grep"], "grep - levende læreplaner", "0")
+            out.append(_pifu_id("grepCode", ext["grep"], "grep - levende læreplaner", "0"))
         if "legalName" in ext:
-            _text(S(x, "pifu_name", type="legalName"), "pifu_value", ext["legalName"])
+            out.append(f'<pifu_name type="legalName">{_el("pifu_value", ext["legalName"])}</pifu_name>')
         if "schoolType" in ext:
-            _text(x, "pifu_schoolType", ext["schoolType"])
-    return el
+            out.append(_el("pifu_schoolType", ext["schoolType"]))
+        out.append("</extension>")
+    out.append("</group>\n")
+    return "".join(out)
 
 
-def _pifu_id(parent: etree._Element, kind: str, value: str, scope: str, unique: str) -> None:
-    el = S(parent, "pifu_id", type=kind)
-    _text(el, "pifu_value", value)
-    _text(el, "pifu_scope", scope)
-    _text(el, "pifu_unique", unique)
-
-
-def member(c: Canon, source: str, recstatus: int | None, active: bool) -> etree._Element:
-    el = E("member")
-    _sourcedid(el, source, c["person"])
-    _text(el, "idtype", "1")
-    role = S(el, "role", {**_status(recstatus), "roletype": c["roletype"]})
-    if "subrole" in c:
-        _text(role, "subrole", c["subrole"])
+def member(sid: str, c: Canon, recstatus: int | None, active: bool) -> str:
+    """A ``<member>`` of the open ``<membership>``."""
+    subrole = _el("subrole", c["subrole"]) if "subrole" in c else ""
     # A soft-deleted membership stays, with status 0 (setting soft_delete: inactive).
-    _text(role, "status", c["status"] if active else "0")
-    _timeframe(role, c.get("tf"))
-    if "primary" in c:
-        _text(S(role, "extension"), "pifu_primaryRelation", c["primary"])
-    return el
+    status = c["status"] if active else "0"  # "0" or "1", from normalize
+    tf = _timeframe(c["tf"]) if c.get("tf") else ""
+    primary = f"<extension>{_el('pifu_primaryRelation', c['primary'])}</extension>" if "primary" in c else ""
+    return (
+        f"<member>{sid}{text(c['person'])}</id></sourcedid><idtype>1</idtype>"
+        f'<role{_RECSTATUS[recstatus]} roletype="{c["roletype"]}">{subrole}<status>{status}</status>'
+        f"{tf}{primary}</role></member>"
+    )
 
 
 class Document:
     """One file being written: properties, then persons, groups (orgs first), memberships."""
 
-    def __init__(self, xf: Any, source: str) -> None:
-        self._xf = xf
+    def __init__(self, out: IO[bytes], path: Path, source: str) -> None:
+        self._out = out
+        self.path = path
         self.source = source
+        self._sid = f"<sourcedid><source>{text(source)}</source><id>"
+        self._parts: list[str] = []
         self._section = PERSON
         self._open_group: str | None = None
-        self._membership: contextlib.ExitStack | None = None
         self.records = 0
 
     def _enter(self, section: int) -> None:
@@ -162,37 +162,70 @@ class Document:
             raise AssertionError("records must come in the profile's order: person, group, membership")
         self._section = section
 
+    def _add(self, part: str) -> None:
+        self._parts.append(part)
+        self.records += 1
+        if len(self._parts) >= _CHUNK:
+            self.flush()
+
+    def raw(self, part: str) -> None:
+        """Markup that is not a record (the header, the end of the root)."""
+        self._parts.append(part)
+
     def person(self, key: str, c: Canon, recstatus: int | None = None, active: bool = True) -> None:
         self._enter(PERSON)
-        self._xf.write(person(key, c, self.source, recstatus, active), "\n")
-        self.records += 1
+        self._add(person(self._sid, key, c, recstatus, active))
 
     def group(self, key: str, c: Canon, label: str, recstatus: int | None = None) -> None:
         self._enter(ORG if c["kind"] == ORG else GROUP)
-        self._xf.write(group(key, c, self.source, recstatus, label), "\n")
-        self.records += 1
+        self._add(group(self._sid, key, c, recstatus, label))
 
     def member(self, c: Canon, recstatus: int | None = None, active: bool = True) -> None:
         """Consecutive members of one group share one ``<membership>``."""
-        self._enter(MEMBERSHIP)
+        if self._section != MEMBERSHIP:
+            self._enter(MEMBERSHIP)
         if self._open_group != c["group"]:
             self.close_membership()
-            self._membership = contextlib.ExitStack()
-            self._membership.enter_context(self._xf.element("membership"))
-            sid = E("sourcedid")
-            _text(sid, "source", self.source)
-            _text(sid, "id", c["group"])
-            self._xf.write(sid)
+            self._parts.append(f"<membership>{self._sid}{text(c['group'])}</id></sourcedid>")
             self._open_group = c["group"]
-        self._xf.write(member(c, self.source, recstatus, active))
-        self.records += 1
+        self._add(member(self._sid, c, recstatus, active))
 
     def close_membership(self) -> None:
-        if self._membership is not None:
-            self._membership.close()
-            self._xf.write("\n")
-            self._membership = None
+        if self._open_group is not None:
+            self._parts.append("</membership>\n")
             self._open_group = None
+
+    def flush(self) -> None:
+        """Write the chunk, after checking that XML can carry every character in it."""
+        chunk = "".join(self._parts)
+        try:
+            data = chunk.encode()
+        except UnicodeEncodeError:
+            self._refuse()
+        if data.translate(None, _GOOD_BYTES) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+            self._refuse()  # the bytes of U+FFFE and U+FFFF, which XML 1.0 does not allow either
+        self._out.write(data)
+        self._parts.clear()
+
+    def _refuse(self) -> NoReturn:
+        for part in self._parts:
+            if bad := NONCHAR.search(part):
+                found = _FIRST_ID.search(part)
+                key = found.group(1) if found else "?"
+                key = mask(key) if len(key) == 11 and key.isdigit() else key
+                raise FatalError(
+                    f"{self.path.name}: the record of {key!r} holds U+{ord(bad.group()):04X}, which XML cannot carry; "
+                    "nothing was published (change or delete the value at the source)"
+                )
+        raise AssertionError("a chunk failed the XML character check, but no record in it did")
+
+
+def header(kind: Literal["full", "delta"], datasource: str, targets: list[str], lang: str, when: str) -> str:
+    props = "".join([_el("datasource", datasource), *(_el("target", t) for t in targets), _el("type", kind)])
+    return (
+        f"<?xml version='1.0' encoding='UTF-8'?>\n<enterprise xmlns=\"{vocab.NS}\">\n"
+        f'<properties lang="{attr(lang)}">{props}{_el("datetime", when)}</properties>\n'
+    )
 
 
 @contextlib.contextmanager
@@ -207,17 +240,10 @@ def document(
     when: str,
 ) -> Iterator[Document]:
     """Write a PIFU-IMS document to ``path``; the caller writes the records in order."""
-    with etree.xmlfile(str(path), encoding="UTF-8") as xf:
-        xf.write_declaration()
-        with xf.element(f"{{{vocab.NS}}}enterprise", nsmap={None: vocab.NS}):
-            xf.write("\n")
-            props = E("properties", lang=lang)
-            _text(props, "datasource", datasource)
-            for target in targets:
-                _text(props, "target", target)
-            _text(props, "type", kind)
-            _text(props, "datetime", when)
-            xf.write(props, "\n")
-            doc = Document(xf, source)
-            yield doc
-            doc.close_membership()
+    with path.open("wb") as out:
+        doc = Document(out, path, source)
+        doc.raw(header(kind, datasource, targets, lang, when))
+        yield doc
+        doc.close_membership()
+        doc.raw("</enterprise>")
+        doc.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, and_, or_, select, text
+from sqlalchemy import Connection, or_, select
 
 from edusync.engine.lifecycle import cutoff, next_state, purge
 from edusync.model.records import MvObject, State
@@ -12,7 +12,21 @@ from edusync.services.context import RunContext
 from edusync.services.mvstore import CHUNK, MV_COLUMNS, row_to_mv, save_changed
 from edusync.storage import tables as t
 
-NOT_ACTIVE = text("state != 'active'")
+# SQLite's planner, offered (object_type, changed_run) and the partial (object_type, state) index,
+# takes the first and reads every membership of a county; INDEXED BY keeps it on the few inactive ones.
+DUE = (
+    "SELECT id, object_type, attrs, lineage, sources, state, state_since, changed_run, hash FROM {table} "
+    "WHERE object_type = ? AND state != 'active' "
+    "AND ((state = 'grace' AND state_since <= ?) OR (state = 'disabled' AND state_since <= ?))"
+)
+DISABLED_MEMBERSHIPS = (
+    "SELECT id, object_type, attrs, lineage, sources, state, state_since, changed_run, hash, person_id, group_id "
+    "FROM {table} WHERE object_type = 'membership' AND state != 'active' AND state = 'disabled'"
+)
+
+
+def _inactive(ctx: RunContext) -> str:
+    return "mv_objects INDEXED BY ix_mv_state" if ctx.db.is_sqlite else "mv_objects"
 
 
 def lifecycle_step(ctx: RunContext) -> None:
@@ -29,13 +43,8 @@ def _save(ctx: RunContext, conn: Connection, objects: list[MvObject]) -> None:
 
 def _age(ctx: RunContext, conn: Connection, object_type: str) -> None:
     policy = ctx.config.lifecycle_for(object_type)
-    mv = t.mv_objects
-    due = or_(
-        and_(mv.c.state == State.GRACE.value, mv.c.state_since <= cutoff(ctx.now, policy.grace_days)),
-        and_(mv.c.state == State.DISABLED.value, mv.c.state_since <= cutoff(ctx.now, policy.retention_days)),
-    )
-    # The literal term lets SQLite use the partial index of objects that are not active.
-    rows = conn.execute(select(*MV_COLUMNS).where(mv.c.object_type == object_type, NOT_ACTIVE, due)).all()
+    limits = (object_type, cutoff(ctx.now, policy.grace_days), cutoff(ctx.now, policy.retention_days))
+    rows = ctx.db.fetch(conn, DUE.format(table=_inactive(ctx)), limits)
     moved = []
     for row in rows:
         obj = row_to_mv(row)
@@ -82,12 +91,8 @@ def _disable_with_owners(ctx: RunContext, conn: Connection, owners: list[str]) -
 
 def _restore_with_owners(ctx: RunContext, conn: Connection, back: set[str]) -> None:
     """Read the (few) disabled memberships, not the memberships of every owner that changed."""
-    mv = t.mv_objects
-    q = select(*MV_COLUMNS, mv.c.person_id, mv.c.group_id).where(
-        mv.c.object_type == "membership", NOT_ACTIVE, mv.c.state == State.DISABLED.value
-    )
     moved = []
-    for row in conn.execute(q):
+    for row in ctx.db.fetch(conn, DISABLED_MEMBERSHIPS.format(table=_inactive(ctx)), ()):
         if row[-2] in back or row[-1] in back:
             obj = row_to_mv(row)
             if obj.sources and _owners_live(conn, obj):

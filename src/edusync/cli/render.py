@@ -55,6 +55,8 @@ def run_report(console: Console, run: dict[str, Any]) -> None:
     )
     _section(console, "Sync keys", counts.get("keys", {}), ("appeared", "vanished", "returned"))
     _section(console, "School-year rollover (not counted by the safety filter)", counts.get("rollover", {}), ())
+    reconciled = counts.get("reconcile", {})
+    _section(console, "Read back from the target", reconciled, ("checked", "changed", "missing", "reconciled"))
     for w in run.get("warnings", [])[:20]:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
     for e in run.get("errors", [])[:50]:

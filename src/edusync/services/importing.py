@@ -43,7 +43,7 @@ def import_step(ctx: RunContext, name: str, *, delta: bool, approved: set[str]) 
     connector = open_connector(ctx, name)
     use_delta = delta and connector.supports(Capability.DELTA_IMPORT)
     try:
-        with ctx.db.begin() as conn:
+        with ctx.db.begin() as conn, ctx.db.small_cache(conn):
             staged = [_Import(ctx, conn, connector, t).stage(use_delta) for t in source_types(ctx, connector)]
             if not use_delta:
                 _sanity_check(ctx, staged, approved)

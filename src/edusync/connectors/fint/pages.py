@@ -55,6 +55,29 @@ class Period(msgspec.Struct):
     slutt: str | None = None
 
 
+def _page_decoder(name: str, entry: Any) -> msgspec.json.Decoder[Any]:
+    """A decoder of one HAL page whose entries are ``entry`` structs."""
+    rows = list[entry]  # a struct made at run time
+    embedded = msgspec.defstruct(f"Embedded_{name}", [("entries", rows, msgspec.field(name="_entries"))])
+    page = msgspec.defstruct(
+        f"Page_{name}",
+        [("embedded", embedded | None, msgspec.field(default=None, name="_embedded")), ("total_items", int, 0)],
+    )
+    return msgspec.json.Decoder(page)
+
+
+def _entries(decoder: msgspec.json.Decoder[Any], body: bytes, path: str) -> tuple[list[Any], int]:
+    try:
+        got = decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        raise SourceError(f"FINT sent a malformed page for {path} ({exc})") from exc
+    if got.embedded is None:
+        if got.total_items == 0:
+            return [], 0
+        raise SourceError(f"FINT page for {path} has no _embedded._entries")
+    return list(got.embedded.entries), int(got.total_items)
+
+
 @functools.cache
 def _membership_types(group_rel: str) -> tuple[Any, msgspec.json.Decoder[Any]]:
     links = msgspec.defstruct(
@@ -72,31 +95,13 @@ def _membership_types(group_rel: str) -> tuple[Any, msgspec.json.Decoder[Any]]:
             ("links", links | None, msgspec.field(default=None, name="_links")),
         ],
     )
-    rows = list[entry]  # type: ignore[valid-type]  # a struct made at run time, one per membership class
-    embedded = msgspec.defstruct(f"Embedded_{group_rel}", [("entries", rows, msgspec.field(name="_entries"))])
-    page = msgspec.defstruct(
-        f"Page_{group_rel}",
-        [("embedded", embedded | None, msgspec.field(default=None, name="_embedded")), ("total_items", int, 0)],
-    )
-    return rows, msgspec.json.Decoder(page)
+    return list[entry], _page_decoder(group_rel, entry)  # type: ignore[valid-type]
 
 
 def memberships(group_rel: str) -> Decode:
     """A page decoder for one membership class, whose group link is named ``group_rel``."""
     _, decoder = _membership_types(group_rel)
-
-    def decode(body: bytes, path: str) -> tuple[list[Any], int]:
-        try:
-            got = decoder.decode(body)
-        except msgspec.DecodeError as exc:
-            raise SourceError(f"FINT sent a malformed page for {path} ({exc})") from exc
-        if got.embedded is None:
-            if got.total_items == 0:
-                return [], 0
-            raise SourceError(f"FINT page for {path} has no _embedded._entries")
-        return list(got.embedded.entries), int(got.total_items)
-
-    return decode
+    return functools.partial(_entries, decoder)
 
 
 def membership_rows(group_rel: str, objects: list[Entry], path: str) -> list[Any]:
@@ -114,22 +119,17 @@ GROUP_FIELDS = ("systemId", "navn", "beskrivelse", "periode")
 
 @functools.cache
 def _group_decoder(rels: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    name = "group_" + "_".join(rels)
     links = msgspec.defstruct(
-        "GroupLinks_" + "_".join(rels),
+        f"Links_{name}",
         [(f"r_{rel}", list[Href], msgspec.field(default_factory=list, name=rel)) for rel in ("self", *rels)],
     )
     entry = msgspec.defstruct(
-        "Group_" + "_".join(rels),
-        [(name, Any, None) for name in GROUP_FIELDS]
+        f"Entry_{name}",
+        [(field, Any, None) for field in GROUP_FIELDS]
         + [("links", links | None, msgspec.field(default=None, name="_links"))],
     )
-    rows = list[entry]  # type: ignore[valid-type]  # a struct made at run time
-    embedded = msgspec.defstruct("GroupEmbedded_" + "_".join(rels), [("entries", rows, msgspec.field(name="_entries"))])
-    page = msgspec.defstruct(
-        "GroupPage_" + "_".join(rels),
-        [("embedded", embedded | None, msgspec.field(default=None, name="_embedded")), ("total_items", int, 0)],
-    )
-    return msgspec.json.Decoder(page)
+    return _page_decoder(name, entry)
 
 
 def groups(rels: tuple[str, ...]) -> Decode:
@@ -138,20 +138,13 @@ def groups(rels: tuple[str, ...]) -> Decode:
     names = ("self", *rels)
 
     def decode(body: bytes, path: str) -> tuple[list[Any], int]:
-        try:
-            got = decoder.decode(body)
-        except msgspec.DecodeError as exc:
-            raise SourceError(f"FINT sent a malformed page for {path} ({exc})") from exc
-        if got.embedded is None:
-            if got.total_items == 0:
-                return [], 0
-            raise SourceError(f"FINT page for {path} has no _embedded._entries")
+        found, total = _entries(decoder, body, path)
         out: list[Entry] = []
-        for e in got.embedded.entries:
+        for e in found:
             entry: Entry = {name: value for name in GROUP_FIELDS if (value := getattr(e, name)) is not None}
             if e.links is not None:
                 entry["_links"] = {rel: [{"href": h.href} for h in getattr(e.links, f"r_{rel}")] for rel in names}
             out.append(entry)
-        return out, int(got.total_items)
+        return out, total
 
     return decode

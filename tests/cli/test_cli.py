@@ -133,3 +133,23 @@ def test_demo_runs_three_nights_and_the_third_is_blocked(tmp_path: Path, scenari
         assert out.count(f"PIFU-IMS file(s) in {pifu}") == 3, "each night says where the files are"
         for path in files:
             assert_valid(path)
+
+
+def test_bench_reads_the_fint_sandbox_full_then_a_day_as_a_delta(tmp_path: Path) -> None:
+    result = edusync(
+        "bench", "--source", "fint", "--size", "small", "--keep", str(tmp_path / "b"), "--json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert set(figures["full_steps_s"]) == {"fint:import", "sync", "lifecycle"}
+    assert set(figures["delta_steps_s"]) == {"fint:import-delta", "sync", "lifecycle"}
+    assert figures["full_imported"]["fint/eduPerson"]["added"] > 300
+    delta = figures["delta_imported"]["fint/eduPerson"]
+    assert delta["seen"] < figures["full_imported"]["fint/eduPerson"]["seen"], "the delta reads what changed"
+    assert delta.get("added", 0) + delta.get("changed", 0) > 0, "the simulated day changed someone"
+    assert figures["peak_rss_mb"] > 0 and figures["full_s"] > 0
+
+
+def test_bench_refuses_an_unknown_source(tmp_path: Path) -> None:
+    result = edusync("bench", "--source", "ldif", "--size", "small", cwd=tmp_path)
+    assert result.returncode == 2 and "unknown source 'ldif'" in result.stderr

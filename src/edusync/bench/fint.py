@@ -24,9 +24,8 @@ import orjson
 import yaml
 
 from edusync.bench.core import database, timed
-from edusync.demo.fint_demo import fint_environment, template
+from edusync.demo import fint_demo
 from edusync.errors import FatalError
-from edusync.sandbox.fint import cli as sandbox_cli
 from edusync.sandbox.fint.generator import SIZES
 from edusync.sandbox.serving import free_port
 
@@ -35,7 +34,7 @@ PROFILES = {
     "bench-full": ["fint:import", "sync", "lifecycle"],
     "bench-delta": ["fint:import-delta", "sync", "lifecycle"],
 }
-SECRETS = {"FINT_CLIENT_SECRET": sandbox_cli.DEMO_CLIENT_SECRET, "FINT_PASSWORD": sandbox_cli.DEMO_PASSWORD}
+SECRETS = {"FINT_CLIENT_SECRET": fint_demo.SECRET, "FINT_PASSWORD": fint_demo.PASSWORD}
 #: Generating and rendering the 100 000-person county takes a minute or two on a small machine.
 START_TIMEOUT_S = 900.0
 
@@ -77,14 +76,12 @@ def _wait_ready(proc: subprocess.Popen[bytes], base: str) -> dict[str, Any]:
 
 
 def _config(folder: Path, base: str, realm: str) -> Path:
-    env = fint_environment(base, realm)
-    text = template()
+    env = fint_demo.fint_environment(base, realm)
+    text = fint_demo.template()
     for name, value in env.items():
         if name not in SECRETS:
             text = text.replace("${" + name + "}", value)
     doc = yaml.safe_load(text)
-    doc["connectors"]["fint"]["settings"]["client_id"] = sandbox_cli.DEMO_CLIENT_ID
-    doc["connectors"]["fint"]["settings"]["username"] = sandbox_cli.DEMO_USERNAME
     doc["profiles"] = {**doc["profiles"], **PROFILES}
     config = folder / "edusync.yaml"
     config.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -21,6 +21,7 @@ from rich.rule import Rule
 from edusync.config.loader import load_config
 from edusync.demo.demo import Render
 from edusync.demo.env import environment
+from edusync.sandbox.fint import cli as sandbox_cli
 from edusync.sandbox.fint import create_app, generate
 from edusync.sandbox.serving import serve_in_thread
 from edusync.services import queries
@@ -29,7 +30,9 @@ from edusync.storage import open_database
 
 SECRETS = ("FINT_CLIENT_SECRET", "FINT_PASSWORD")
 PIFU_DIR = "out/itslearning"  # the lms target's output, as in vigobas.yaml
-CLIENT, SECRET, USER, PASSWORD = "edusync-demo", "edusync-demo-secret", "edusync-demo@fint", "edusync-demo-password"
+# The credentials `edusync sandbox fint` prints, so the demo's config also works against that sandbox.
+CLIENT, SECRET = sandbox_cli.DEMO_CLIENT_ID, sandbox_cli.DEMO_CLIENT_SECRET
+USER, PASSWORD = sandbox_cli.DEMO_USERNAME, sandbox_cli.DEMO_PASSWORD
 
 
 def template() -> str:

@@ -3,32 +3,37 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tests.workspace import Workspace
 
 
-def _add_courses(ws: Workspace, rows: list[tuple[str, str, str]]) -> None:
-    folder = ws.folder / "courses"
+def _add_source(ws: Workspace, name: str, object_type: str, header: list[str], rows: Sequence[Sequence[str]]) -> None:
+    """A files connector ``name`` whose ``object_type`` rows are written to ``<name>/<name>.csv``."""
+    folder = ws.folder / name
     folder.mkdir(exist_ok=True)
-    with (folder / "courses.csv").open("w", encoding="utf-8", newline="") as handle:
+    with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "title", "parent"])
+        writer.writerow(header)
         writer.writerows(rows)
-    ws.settings["connectors"]["lms_src"] = {
+    ws.settings["connectors"][name] = {
         "type": "files",
-        "settings": {"input": "courses", "types": {"course": {"file": "courses"}}},
+        "settings": {"input": name, "types": {object_type: {"file": name}}},
     }
-    ws.settings["sync"].append(
-        {
-            "connector": "lms_src",
-            "object_type": "course",
-            "metaverse_type": "course",
-            "flows": [{"to": "title", "from": "title"}, {"to": "parent", "from": "parent", "ref": "course"}],
-        }
-    )
-    ws.settings["profiles"]["courses"] = ["lms_src:import", "sync"]
+
+
+def _add_rule(ws: Workspace, rule: Mapping[str, object], steps: list[str]) -> None:
+    if not any(r["connector"] == rule["connector"] for r in ws.settings["sync"]):
+        ws.settings["sync"].append({"metaverse_type": "course", **rule})
+    ws.settings["profiles"]["courses"] = [*steps, "sync"]
     ws.write()
+
+
+def _add_courses(ws: Workspace, rows: list[tuple[str, str, str]]) -> None:
+    _add_source(ws, "lms_src", "course", ["id", "title", "parent"], rows)
+    flows = [{"to": "title", "from": "title"}, {"to": "parent", "from": "parent", "ref": "course"}]
+    _add_rule(ws, {"connector": "lms_src", "object_type": "course", "flows": flows}, ["lms_src:import"])
 
 
 def test_children_listed_before_their_parents_are_linked_in_one_run(tmp_path: Path) -> None:
@@ -50,28 +55,14 @@ def test_children_listed_before_their_parents_are_linked_in_one_run(tmp_path: Pa
 
 def _add_rooms(ws: Workspace, rows: list[tuple[str, str, str]]) -> None:
     """A second rule projecting into the same metaverse type, with an import criterion."""
-    folder = ws.folder / "rooms"
-    folder.mkdir(exist_ok=True)
-    with (folder / "rooms.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "title", "open"])
-        writer.writerows(rows)
-    ws.settings["connectors"]["rooms"] = {
-        "type": "files",
-        "settings": {"input": "rooms", "types": {"room": {"file": "rooms"}}},
+    _add_source(ws, "rooms", "room", ["id", "title", "open"], rows)
+    rule = {
+        "connector": "rooms",
+        "object_type": "room",
+        "criteria": [{"attribute": "open", "equals": "yes"}],
+        "flows": [{"to": "title", "from": "title"}],
     }
-    if not any(r["connector"] == "rooms" for r in ws.settings["sync"]):
-        ws.settings["sync"].append(
-            {
-                "connector": "rooms",
-                "object_type": "room",
-                "metaverse_type": "course",
-                "criteria": [{"attribute": "open", "equals": "yes"}],
-                "flows": [{"to": "title", "from": "title"}],
-            }
-        )
-    ws.settings["profiles"]["courses"] = ["lms_src:import", "rooms:import", "sync"]
-    ws.write()
+    _add_rule(ws, rule, ["lms_src:import", "rooms:import"])
 
 
 def test_a_second_rule_into_a_filled_type_projects_in_bulk_and_takes_back_its_old_objects(tmp_path: Path) -> None:

@@ -20,28 +20,14 @@ from edusync.connectors.fs.client import FsClient
 from edusync.connectors.fs.keys import ExamKey
 from edusync.connectors.fs.settings import FsSettings
 from edusync.errors import SourceError
+from edusync.model.exams import EXAM_ATTRIBUTES
 from edusync.model.records import SourceRecord
 
 Json = dict[str, Any]
 
 PERSON_FIELDS = ("organisationId", "nationalId", "firstName", "lastName", "emails", "phones", "externalUserId")
 OBJECT_TYPES = [
-    ObjectTypeSpec(
-        "exam",
-        "examId",
-        (
-            "title",
-            "subTitle",
-            "term",
-            "startDateParticipants",
-            "endDateParticipants",
-            "endDateMarking",
-            "endDateComplaint",
-            "gradeType",
-            "testType",
-            "rooms",
-        ),
-    ),
+    ObjectTypeSpec("exam", "examId", EXAM_ATTRIBUTES),
     ObjectTypeSpec("assessment_group", "id", ("exam", "externalId", "name", "assessors"), {"exam": "exam"}),
     ObjectTypeSpec("assessor", "id", ("exam", *PERSON_FIELDS, "assessorType", "assessmentGroupIds"), {"exam": "exam"}),
     ObjectTypeSpec(

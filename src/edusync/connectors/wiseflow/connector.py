@@ -33,22 +33,11 @@ from edusync.connectors.wiseflow.lookup import FlowIds, Lookup
 from edusync.connectors.wiseflow.people import People
 from edusync.connectors.wiseflow.settings import WiseflowSettings
 from edusync.errors import FatalError, RetriableError, SkippableError
+from edusync.model.exams import EXAM_ATTRIBUTES
 from edusync.model.records import Change, ChangeResult, Op
 
 Json = dict[str, Any]
 PERSON = ("organisationId", "nationalId", "firstName", "lastName", "emails", "phones", "externalUserId")
-EXAM = (
-    "title",
-    "subTitle",
-    "term",
-    "startDateParticipants",
-    "endDateParticipants",
-    "endDateMarking",
-    "endDateComplaint",
-    "gradeType",
-    "testType",
-    "rooms",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +74,7 @@ class WiseflowConnector(Connector):
     def object_types(self) -> list[ObjectTypeSpec]:
         ref = {"exam": "exam"}
         return [
-            ObjectTypeSpec("exam", "examId", EXAM),
+            ObjectTypeSpec("exam", "examId", EXAM_ATTRIBUTES),
             ObjectTypeSpec("assessment_group", "externalId", ("exam", "name", "assessors"), ref),
             ObjectTypeSpec("assessor", "externalUserId", ("exam", *PERSON, "assessorType", "assessmentGroupIds"), ref),
             ObjectTypeSpec(

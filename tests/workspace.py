@@ -10,8 +10,9 @@ import yaml
 
 from edusync.config.loader import LoadedConfig, load_config
 from edusync.demo import data, demo
-from edusync.services import queries
-from edusync.services.runner import Runner, RunOutcome
+from edusync.pipeline.context import RunMode
+from edusync.pipeline.run import Runner, RunOutcome
+from edusync.services import objects, runs
 from edusync.storage import Database, open_database
 
 DAY0 = dt.datetime(2026, 8, 17, 2, 0, tzinfo=dt.UTC)
@@ -53,16 +54,17 @@ class Workspace:
 
     def run(self, day: int = 0, *, dry_run: bool = False, profile: str = "nightly") -> RunOutcome:
         self.write()
-        return Runner(self.loaded, self.db).start(profile, dry_run=dry_run, now=DAY0 + dt.timedelta(days=day))
+        mode = RunMode.DRY_RUN if dry_run else RunMode.REAL
+        return Runner(self.loaded, self.db).start(profile, mode=mode, now=DAY0 + dt.timedelta(days=day))
 
     def resume(self, run_id: int) -> RunOutcome:
         return Runner(self.loaded, self.db).resume(run_id)
 
     def run_info(self, run_id: int) -> dict[str, Any]:
-        return queries.get_run(self.db, run_id)
+        return runs.get_run(self.db, run_id)
 
     def show(self, kind: str, key: str) -> dict[str, Any]:
-        return queries.show_object(self.db, self.loaded.config, kind, key)
+        return objects.show_object(self.db, self.loaded.config, kind, key)
 
     def out_lines(self) -> list[dict[str, Any]]:
         """Every change line the files target has published, in order."""

@@ -1,25 +1,90 @@
-"""Errors named for what happens next.
+"""Errors named for what happens next, each carrying where it happened as fields, not only as text.
 
 ::
 
-    EdusyncError
-    ├── FatalError            stop the run; nothing more is attempted
-    │   ├── ConfigError       the configuration is wrong (all problems listed at once)
+    EdusyncError              every error edusync raises on purpose; .fields says where
+    ├── FatalError            stop: the run (or the command) cannot go on
+    │   ├── ConfigError       the configuration is wrong (every problem listed at once)
     │   ├── SourceError       a source gave data that cannot be trusted (malformed, duplicates)
-    │   └── StorageError      the database refused or is at the wrong version
-    ├── RetriableError        try the same thing again later (timeouts, 5xx, locks)
-    ├── SkippableError        skip this one record, report it, carry on
-    └── GateBlocked           the safety gate stopped the run; a person must approve or reject
+    │   ├── StorageError      the database refused, or is at the wrong version
+    │   ├── NotFound          nothing matches what was asked for (a run, an object, a remote resource)
+    │   ├── RunInProgress     another run is going (or cannot be proven dead); this one does not start
+    │   ├── ApprovalRefused   the approval does not match what is stored; nothing was let through
+    │   └── SafetyFilterStopped  a target's safety filter failed the run (on_breach: fail); nothing was sent
+    ├── RetriableError        a passing failure: the same call may succeed later (timeouts, 5xx, locks)
+    ├── SkippableError        one record is bad: it is reported, and the rest go on
+    └── GateBlocked           the safety gate stopped the run: a person approves or rejects (exit 3)
 
-Foreign exceptions are wrapped with ``raise ... from exc`` so the cause stays visible.
-No message may contain an unmasked fødselsnummer (see :func:`edusync.model.fnr.mask`).
+Foreign exceptions are wrapped with ``raise ... from exc`` so the cause stays visible. No message
+or field may hold an unmasked fødselsnummer: :attr:`EdusyncError.fields` masks every value it
+gives, and messages are built from masked values (:func:`edusync.model.fnr.mask`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from edusync.model.fnr import mask_text
+
+__all__ = [
+    "ApprovalRefused",
+    "ConfigError",
+    "EdusyncError",
+    "FatalError",
+    "GateBlocked",
+    "NotFound",
+    "RetriableError",
+    "RunInProgress",
+    "SafetyFilterStopped",
+    "SkippableError",
+    "SourceError",
+    "StorageError",
+]
+
 
 class EdusyncError(Exception):
-    """Base of every error edusync raises on purpose."""
+    """Base of every error edusync raises on purpose.
+
+    Besides its message it carries where it happened (any of ``connector``, ``object_type``,
+    ``anchor``, ``file``, ``line``, ``column``, ``path``, ``target``, ``run_id``), so a report, a log
+    line or an API answer can show them as data.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        connector: str | None = None,
+        object_type: str | None = None,
+        anchor: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+        path: str | None = None,
+        target: str | None = None,
+        run_id: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.connector = connector
+        self.object_type = object_type
+        self.anchor = anchor
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path
+        self.target = target
+        self.run_id = run_id
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """The fields that are set, with any national id in them masked."""
+        names = ("connector", "object_type", "anchor", "file", "line", "column", "path", "target", "run_id")
+        out: dict[str, Any] = {}
+        for name in names:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = mask_text(value) if isinstance(value, str) else value
+        return out
 
 
 class FatalError(EdusyncError):
@@ -29,17 +94,43 @@ class FatalError(EdusyncError):
 class ConfigError(FatalError):
     """One or more configuration problems; ``problems`` lists every one of them."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, file: str | None = None) -> None:
         self.problems = problems
-        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems), file=file)
 
 
 class SourceError(FatalError):
-    """A source delivered data edusync will not act on."""
+    """A source delivered data edusync will not act on; nothing of that import is staged."""
 
 
 class StorageError(FatalError):
     """The database could not be used."""
+
+
+class NotFound(FatalError):
+    """Nothing matches what was asked for: a run, an object, a group, a remote resource (404)."""
+
+
+class RunInProgress(FatalError):
+    """Another run is still going (or cannot be proven dead); this one does not start."""
+
+    def __init__(self, message: str, *, run_id: int | None = None, owner: str | None = None) -> None:
+        super().__init__(message, run_id=run_id)
+        self.owner = owner
+
+
+class ApprovalRefused(FatalError):
+    """The approval does not match what is stored, so nothing was let through."""
+
+
+class SafetyFilterStopped(FatalError):
+    """A target's safety filter failed the run (``on_breach: fail``); nothing was sent to it."""
+
+    def __init__(self, target: str, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(
+            f"the safety filter stopped the import to {target}; nothing was sent: " + "; ".join(reasons), target=target
+        )
 
 
 class RetriableError(EdusyncError):
@@ -51,9 +142,17 @@ class SkippableError(EdusyncError):
 
 
 class GateBlocked(EdusyncError):
-    """The safety gate blocked the run; it waits for ``edusync approve`` or ``edusync reject``."""
+    """The safety gate stopped a step; the runner stores the block and the run waits (exit 3).
 
-    def __init__(self, run_id: int, reasons: list[str]) -> None:
-        self.run_id = run_id
+    ``kind`` is ``input`` (a full import lost too much) or ``threshold`` (a change set breached
+    a target's limits). ``hash`` is what an approval is bound to: the exact loss, or the exact
+    change set, that the person looked at. ``detail`` is stored with the block (the target and
+    change set, or the connector and what it lost).
+    """
+
+    def __init__(self, kind: str, reasons: list[str], hash: str, detail: dict[str, Any]) -> None:
+        self.kind = kind
         self.reasons = reasons
-        super().__init__(f"run {run_id} blocked by the safety gate: " + "; ".join(reasons))
+        self.hash = hash
+        self.detail = detail
+        super().__init__("; ".join(reasons), target=detail.get("target"), connector=detail.get("connector"))

@@ -24,7 +24,7 @@ from edusync.demo.exams import TEMPLATE
 from edusync.sandbox.fs import University, create_app, generate
 from edusync.sandbox.serving import serve_in_thread
 from edusync.sandbox.wiseflow import create_app as wiseflow_app
-from edusync.services.exams_sync import ExamSyncOutcome, sync_exams
+from edusync.services.exams.sync import ExamSyncOutcome, sync_exams
 from edusync.storage import Database, open_database
 
 TOKEN = "tok"

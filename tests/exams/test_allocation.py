@@ -3,7 +3,7 @@ alone and say so in the run report; switching back restores FS's allocation (SQL
 
 from __future__ import annotations
 
-from edusync.services import queries
+from edusync.services import runs
 from tests.exams.conftest import Cycle
 
 
@@ -33,7 +33,7 @@ def test_manual_allocation_is_left_alone_then_restored(cycle: Cycle) -> None:
     said = [w for w in out.warnings if f"flow {flow_id}" in w and "manual" in w]
     assert len(said) == 1, out.warnings
     assert f"(exam {exam_id})" in said[0], "named by the FS exam id the office knows"
-    stored = queries.get_run(cycle.db, out.run.run_id)
+    stored = runs.get_run(cycle.db, out.run.run_id)
     assert said[0] in stored["warnings"], "the warning is in the stored run report"
     assert stored["counts"]["allocation"]["wiseflow"]["manual"] == 1
     other_flows = [o for o in out.allocations if o.flow_id != flow_id]

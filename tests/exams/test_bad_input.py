@@ -9,7 +9,7 @@ import re
 
 from edusync.model import fnr
 from edusync.sandbox.wiseflow.state import NATIONAL_ID
-from edusync.services import queries
+from edusync.services import runs
 from tests.exams.conftest import Cycle
 
 BAD = "01019012345"  # a birth date, but the check digits are wrong
@@ -32,7 +32,7 @@ def test_invalid_fnr_stops_the_import_and_names_the_kandidat(sqlite_cycle: Cycle
     assert named, error
     where = cycle.university.exams[named.group(1)]
     assert any(k.kandidatnr == named.group(2) and k.person is kandidat.person for k in where.kandidater())
-    stored = json.dumps(queries.get_run(cycle.db, broken.run.run_id), ensure_ascii=False)
+    stored = json.dumps(runs.get_run(cycle.db, broken.run.run_id), ensure_ascii=False)
     assert BAD not in stored and "010190*****" in stored
     user = cycle.api.get(f"/user/eduPrincipalName/{kandidat.person.brukernavn}").json()
     assert user["firstName"] != "Endret", "nothing sent"
@@ -53,7 +53,7 @@ def test_leave_out_sends_the_person_without_the_number_and_warns(sqlite_cycle: C
     mine = [w for w in out.warnings if "invalid fødselsnummer" in w]
     assert any(f"kandidat {kandidat.kandidatnr}: invalid fødselsnummer 010190*****; left out" in w for w in mine)
     assert any(f"sensor {sensor.person.personlopenummer}: invalid fødselsnummer 311299*****" in w for w in mine)
-    stored = json.dumps(queries.get_run(cycle.db, out.run.run_id), ensure_ascii=False)
+    stored = json.dumps(runs.get_run(cycle.db, out.run.run_id), ensure_ascii=False)
     assert BAD not in stored and "31129912345" not in stored
     flow_id = cycle.flow(exam.key.id)
     participant = cycle.participants(flow_id)[kandidat.kandidatnr]

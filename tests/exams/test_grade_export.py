@@ -11,7 +11,7 @@ import pytest
 
 from edusync.connectors.fs.scales import GradeInvalid, check
 from edusync.connectors.http import ServerTrouble
-from edusync.services.exams_grades import GradeExport, export_grades
+from edusync.services.exams.grades import GradeExport, export_grades
 from tests.exams.conftest import MANAGER, Cycle
 
 OUTSIDER = "999001"  # a personløpenummer no FS commission has

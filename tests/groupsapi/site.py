@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from edusync.config.loader import LoadedConfig, load_config
-from edusync.services.runner import Runner, RunOutcome
+from edusync.pipeline.run import Runner, RunOutcome
 from edusync.storage import Database, open_database
 
 #: The API's clock: inside the seed's membership (2024-07-31 – 2025-07-30), so it is active.

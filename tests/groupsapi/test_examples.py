@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from edusync.config.groupsapi import GroupsApiConfig
 from edusync.groupsapi.mapping import Mapper, Mv
-from edusync.groupsapi.settings import GroupsApiConfig
 from tests.groupsapi.conftest import Api
 from tests.groupsapi.site import LECTURER, PUPIL, STUDENT, TEACHER
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from edusync.services.runner import Runner, RunOutcome
+from edusync.pipeline.run import Runner, RunOutcome
 from tests.connectors.pifu.conftest import assert_valid
 from tests.itslearning.smtp_server import PASSWORD, USER, SmtpServer, smtp_server
 from tests.workspace import Workspace

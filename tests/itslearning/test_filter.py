@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from edusync.services import approvals
+from edusync.pipeline.gate import approvals
 from tests.itslearning.conftest import AUTUMN, Itslearning, with_mail
 from tests.itslearning.smtp_server import SmtpServer
 

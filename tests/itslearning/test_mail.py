@@ -10,7 +10,7 @@ import yaml
 
 from edusync.config.loader import load_config
 from edusync.errors import ConfigError
-from edusync.services import approvals
+from edusync.pipeline.gate import approvals
 from tests.itslearning.conftest import AUTUMN, Itslearning, with_mail
 from tests.itslearning.smtp_server import PASSWORD, SmtpServer
 

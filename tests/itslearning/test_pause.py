@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from edusync.config.models import PauseWindow, Rollover, TargetConfig
-from edusync.services.calendar import Pause, in_window, local_day, pause_on, school_year
+from edusync.engine.calendar import Pause, in_window, local_day, pause_on, school_year
 from tests.itslearning.conftest import Itslearning, records, target
 
 SUMMER = {"from": "06-20", "to": "08-10", "reason": "summer"}

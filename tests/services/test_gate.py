@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edusync.services import approvals
-from edusync.services.approvals import ApprovalRefused
+from edusync.pipeline.gate import approvals
+from edusync.pipeline.gate.approvals import ApprovalRefused
 from tests.workspace import Workspace
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edusync.services import queries
+from edusync.services import objects
 from tests.workspace import Workspace
 
 
@@ -26,7 +26,7 @@ def test_grace_keeps_a_leaver_provisioned_until_it_runs_out(workspace: Workspace
     shown = workspace.show("person", leaver[0])
     assert shown["state"] == "grace"
     assert _person_ops(workspace, sent, shown["id"]) == [], "still provisioned during grace"
-    assert any(item["id"] == shown["id"] and item["state"] == "grace" for item in queries.trash(workspace.db))
+    assert any(item["id"] == shown["id"] and item["state"] == "grace" for item in objects.trash(workspace.db))
     workspace.run(day=3)
     assert workspace.show("person", leaver[0])["state"] == "grace"
     workspace.run(day=4)
@@ -79,7 +79,7 @@ def test_manual_restore_from_trash_is_provisioned_by_the_next_run(workspace: Wor
     workspace.run(day=1)
     key = workspace.show("person", leaver[0])["id"]
     sent = len(workspace.out_lines())
-    queries.restore(workspace.db, key, "it-drift")
+    objects.restore(workspace.db, key, "it-drift")
     assert workspace.show("person", key)["state"] == "active"
     workspace.run(day=2)
     assert _person_ops(workspace, sent, key) == ["restore"]

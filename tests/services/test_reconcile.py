@@ -16,10 +16,10 @@ from edusync.config.models import Config
 from edusync.connectors.base import Drifted
 from edusync.errors import ConfigError
 from edusync.model.hashing import dump_hash
-from edusync.services.approvals import stored_hash
-from edusync.services.context import Report, RunContext
-from edusync.services.planning import plan_target
-from edusync.services.reconcile import Drift, Reconciled, reconciles
+from edusync.pipeline.context import Report, RunContext
+from edusync.pipeline.gate.approvals import stored_hash
+from edusync.pipeline.planning.planner import plan_target
+from edusync.pipeline.planning.reconcile import Drift, Reconciled, reconciles
 from edusync.storage import Database
 from edusync.storage import tables as t
 

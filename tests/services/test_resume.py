@@ -17,8 +17,8 @@ import pytest
 from edusync.connectors import registry
 from edusync.connectors.files import FilesConnector
 from edusync.model.records import Change, ChangeResult
-from edusync.services.locking import RunInProgress
 from edusync.storage import tables as t
+from edusync.storage.runlock import RunInProgress
 from tests.workspace import Workspace
 
 

@@ -22,9 +22,9 @@ from edusync.cli.common import (
 from edusync.connectors.fs import ExamKey, FsConnector, parse_tid
 from edusync.connectors.fs.mapping import exam_attrs
 from edusync.connectors.registry import connector_class
-from edusync.services import queries
-from edusync.services.exams_grades import export_grades
-from edusync.services.exams_sync import connector_of_type, sync_exams
+from edusync.services import runs
+from edusync.services.exams.grades import export_grades
+from edusync.services.exams.sync import connector_of_type, sync_exams
 
 exams_app = typer.Typer(help="Exams: FS → WISEflow, and grades back to FS.", no_args_is_help=True)
 
@@ -111,7 +111,7 @@ def sync(
         loaded, db = open_all(config)
         with Bars(not as_json) as bars:
             outcome = sync_exams(loaded, db, profile=profile, actor=actor(), progress=bars)
-        run = queries.get_run(db, outcome.run.run_id)
+        run = runs.get_run(db, outcome.run.run_id)
     print_json(run) if as_json else render.run_report(console, run)
     raise typer.Exit(outcome.exit_code)
 

@@ -22,8 +22,8 @@ from edusync.cli.common import (
     print_json,
 )
 from edusync.cli.sandbox import sandbox_app
-from edusync.services import approvals, queries
-from edusync.services.runner import Runner, RunOutcome
+from edusync.services import objects, runs
+from edusync.services.runs import RunMode, RunOutcome
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 runs_app = typer.Typer(help="Run history.", invoke_without_command=True)
@@ -43,7 +43,7 @@ class Kind(StrEnum):
 
 
 def _finish(outcome: RunOutcome, db: object, as_json: bool) -> None:
-    run = queries.get_run(db, outcome.run_id)  # type: ignore[arg-type]
+    run = runs.get_run(db, outcome.run_id)  # type: ignore[arg-type]
     if as_json:
         print_json(run)
     else:
@@ -70,7 +70,8 @@ def run(
         loaded, db = open_all(config)
         clock = now.replace(tzinfo=now.tzinfo or dt.UTC) if now else None
         with Bars(not as_json) as bars:
-            outcome = Runner(loaded, db, progress=bars).start(profile, dry_run=dry_run, now=clock, actor=actor())
+            mode = RunMode.DRY_RUN if dry_run else RunMode.REAL
+            outcome = runs.start(loaded, db, profile, mode=mode, now=clock, actor=actor(), progress=bars)
     _finish(outcome, db, as_json)
 
 
@@ -86,7 +87,7 @@ def runs_list(
         return
     with handled():
         _, db = open_all(config, connectors=False)
-        items = queries.list_runs(db, limit)
+        items = runs.list_runs(db, limit)
     print_json(items) if as_json else render.runs_table(console, items)
 
 
@@ -95,7 +96,7 @@ def runs_show(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OP
     """One run's report, change sets and audit trail."""
     with handled():
         _, db = open_all(config, connectors=False)
-        item = queries.get_run(db, run_id)
+        item = runs.get_run(db, run_id)
     if as_json:
         print_json(item)
         return
@@ -116,10 +117,10 @@ def approve(
     """Let exactly the blocked change set of RUN through, and finish the run."""
     with handled():
         loaded, db = open_all(config)
-        approvals.approve(db, run_id, actor(), expect)
+        runs.approve(db, run_id, actor(), expect)
         err_console.print(f"run {run_id} approved by {actor()}; resuming")
         with Bars(not as_json) as bars:
-            outcome = Runner(loaded, db, progress=bars).resume(run_id, actor=actor())
+            outcome = runs.resume(loaded, db, run_id, actor=actor(), progress=bars)
     _finish(outcome, db, as_json)
 
 
@@ -129,7 +130,7 @@ def resume(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTIO
     with handled():
         loaded, db = open_all(config)
         with Bars(not as_json) as bars:
-            outcome = Runner(loaded, db, progress=bars).resume(run_id, actor=actor())
+            outcome = runs.resume(loaded, db, run_id, actor=actor(), progress=bars)
     _finish(outcome, db, as_json)
 
 
@@ -138,7 +139,7 @@ def reject(run_id: int, config: Path = CONFIG_OPTION) -> None:
     """Discard the blocked change set of RUN; nothing of it is sent."""
     with handled():
         _, db = open_all(config, connectors=False)
-        approvals.reject(db, run_id, actor())
+        runs.reject(db, run_id, actor())
     console.print(f"run {run_id} rejected by {actor()}; nothing was sent")
 
 
@@ -147,7 +148,7 @@ def show(kind: Kind, key: str, config: Path = CONFIG_OPTION, as_json: bool = JSO
     """An object's attributes, lifecycle state and lineage (KEY: metaverse id or source anchor)."""
     with handled():
         loaded, db = open_all(config, connectors=False)
-        obj = queries.show_object(db, loaded.config, kind.value, key)
+        obj = objects.show_object(db, loaded.config, kind.value, key)
     print_json(obj) if as_json else render.object_view(console, obj)
 
 
@@ -158,7 +159,7 @@ def trash_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool =
         return
     with handled():
         _, db = open_all(config, connectors=False)
-        items = queries.trash(db)
+        items = objects.trash(db)
     print_json(items) if as_json else render.trash_table(console, items)
 
 
@@ -167,7 +168,7 @@ def trash_list_cmd(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) ->
     """List objects in grace or in the trash."""
     with handled():
         _, db = open_all(config, connectors=False)
-        items = queries.trash(db)
+        items = objects.trash(db)
     print_json(items) if as_json else render.trash_table(console, items)
 
 
@@ -176,7 +177,7 @@ def trash_restore(key: str, config: Path = CONFIG_OPTION) -> None:
     """Take an object out of the trash; the next run sends it to the targets again."""
     with handled():
         _, db = open_all(config, connectors=False)
-        out = queries.restore(db, key, actor())
+        out = objects.restore(db, key, actor())
     console.print(f"restored {out['type']} {out['id']} (was {out['was']}); the next run provisions it")
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from edusync.groupsapi.settings import GroupsApiConfig
+from edusync.config.groupsapi import GroupsApiConfig
 from edusync.model.records import State
 
 _NAME = r"^[a-z][a-z0-9_-]*$"

@@ -39,7 +39,7 @@ which every connector's tests subclass):
    compared; an object in sync is not reported. It only reads, and it copes with
    thousands of objects per call (paged reads). A target that cannot be reached
    raises :class:`~edusync.errors.RetriableError`. The engine uses it to put back
-   what was changed behind its back (see :mod:`edusync.services.reconcile`).
+   what was changed behind its back (see :mod:`edusync.pipeline.planning.reconcile`).
 10. What a person should read but that fails no record and no change (a value left out,
     a target that refused to be touched) goes to ``warn(message)``: one line, naming the
     record or object, never a fødselsnummer. The engine gives the connector the run's

@@ -18,22 +18,16 @@ body that is not JSON is :class:`MalformedAnswer`, naming the system and the res
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import httpx
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from edusync.errors import FatalError, RetriableError, SourceError
+from edusync.errors import FatalError, NotFound, RetriableError, SourceError
 from edusync.model import fnr
 
-_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
 #: Failures after which the request cannot have been processed.
 _NOT_DELIVERED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-class NotFound(FatalError):
-    """The resource does not exist (404); the message names it."""
 
 
 class ServerTrouble(RetriableError):
@@ -118,7 +112,7 @@ def request(
     if status == 404:
         raise NotFound(f"{system}: {what}: 404 Not Found")
     # A server may echo what it was sent, and that may hold a fødselsnummer.
-    body = _ELEVEN_DIGITS.sub(lambda m: fnr.mask(m.group()), response.text[:300])
+    body = fnr.mask_text(response.text[:300])
     raise FatalError(f"{system}: {what}: HTTP {status}: {body}")
 
 

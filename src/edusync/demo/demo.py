@@ -14,8 +14,8 @@ from rich.rule import Rule
 
 from edusync.config.loader import load_config
 from edusync.demo import data, nights
-from edusync.services import queries
-from edusync.services.runner import Runner
+from edusync.pipeline.run import Runner
+from edusync.services import runs
 from edusync.storage import open_database
 
 Render = Callable[[Console, dict[str, object]], None]
@@ -61,7 +61,7 @@ def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> i
                 console.print(f"  • {line}")
             data.write(county, folder / "data")
         outcome = runner.start("nightly", now=day + dt.timedelta(days=number))
-        render(console, queries.get_run(db, outcome.run_id))
+        render(console, runs.get_run(db, outcome.run_id))
     third = outcome
 
     console.print(Rule("What you can do now"))

@@ -22,8 +22,8 @@ from edusync.sandbox.fs import create_app as fs_app
 from edusync.sandbox.fs import generate
 from edusync.sandbox.serving import serve_in_thread
 from edusync.sandbox.wiseflow import create_app as wiseflow_app
-from edusync.services.exams_grades import GradeExport, export_grades
-from edusync.services.exams_sync import sync_exams
+from edusync.services.exams.grades import GradeExport, export_grades
+from edusync.services.exams.sync import sync_exams
 from edusync.storage import open_database
 
 TEMPLATE = Path(__file__).with_name("fs-wiseflow.yaml")

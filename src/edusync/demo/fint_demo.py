@@ -21,11 +21,11 @@ from rich.rule import Rule
 from edusync.config.loader import load_config
 from edusync.demo.demo import Render
 from edusync.demo.env import environment
+from edusync.pipeline.run import Runner
 from edusync.sandbox.fint import cli as sandbox_cli
 from edusync.sandbox.fint import create_app, generate
 from edusync.sandbox.serving import serve_in_thread
-from edusync.services import queries
-from edusync.services.runner import Runner
+from edusync.services import runs
 from edusync.storage import open_database
 
 SECRETS = ("FINT_CLIENT_SECRET", "FINT_PASSWORD")
@@ -76,7 +76,7 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
             runner = Runner(loaded, db)
             console.print(Rule("Night 1: the first full read from FINT"))
             outcome = runner.start("nightly", now=night)
-            render(console, queries.get_run(db, outcome.run_id))
+            render(console, runs.get_run(db, outcome.run_id))
             _files(console, folder)
 
             console.print(Rule("Night 2: a school day later, only what changed (sinceTimeStamp)"))
@@ -84,13 +84,13 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
             for event in day.get("events", [])[:8]:
                 console.print(f"  • {event}")
             outcome = runner.start("delta", now=night + dt.timedelta(days=1))
-            render(console, queries.get_run(db, outcome.run_id))
+            render(console, runs.get_run(db, outcome.run_id))
             _files(console, folder)
 
             console.print(Rule("Night 3: FINT's adapter lost its elevforhold and serves none"))
             httpx.post(f"{base_url}/_sandbox/faults/empty", params={"path": "/utdanning/elev/elevforhold"})
             outcome = runner.start("nightly", now=night + dt.timedelta(days=2))
-            render(console, queries.get_run(db, outcome.run_id))
+            render(console, runs.get_run(db, outcome.run_id))
             _files(console, folder)
             db.dispose()
 

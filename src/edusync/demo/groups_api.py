@@ -20,10 +20,10 @@ from edusync.config.loader import load_config
 from edusync.demo.env import environment
 from edusync.groupsapi import tokens
 from edusync.groupsapi.service import GroupsService
+from edusync.pipeline.run import Runner
 from edusync.sandbox.fs import create_app as fs_app
 from edusync.sandbox.fs import generate
 from edusync.sandbox.serving import free_port, serve_in_thread
-from edusync.services.runner import Runner
 from edusync.storage import Database, open_database
 
 FS_USER, FS_PASSWORD = "fs-demo", "fs-demo-password"

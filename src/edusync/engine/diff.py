@@ -64,3 +64,17 @@ def after(op: Op, soft: bool) -> str | None:
     if op == Op.ARCHIVE:
         return "archived"
     return "present"
+
+
+#: What each kind of sync-key movement at a target is made of, as change ops.
+KEY_KINDS = {"appeared": ("add",), "vanished": ("delete", "archive"), "returned": ("restore",)}
+
+
+def key_counts(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Per object type: how many keys appeared, vanished and returned, from a change set's op counts."""
+    out: dict[str, dict[str, int]] = {}
+    for object_type, ops in counts.items():
+        row = {kind: sum(ops.get(op, 0) for op in op_names) for kind, op_names in KEY_KINDS.items()}
+        if any(row.values()):
+            out[object_type] = row
+    return out

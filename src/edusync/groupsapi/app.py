@@ -21,10 +21,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from edusync import __version__
+from edusync.config.groupsapi import GroupsApiConfig
 from edusync.errors import StorageError
 from edusync.groupsapi import tokens
 from edusync.groupsapi.service import GroupNotFound, GroupsService
-from edusync.groupsapi.settings import GroupsApiConfig
 from edusync.storage import Database
 
 Json = dict[str, Any]

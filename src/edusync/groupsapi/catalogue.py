@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from edusync.config.groupsapi import GroupsApiConfig
 from edusync.groupsapi.ids import parse_instant
 from edusync.groupsapi.mapping import Group, Mapper, Mv, Skip, text
-from edusync.groupsapi.settings import GroupsApiConfig
 from edusync.model.hashing import loads
 from edusync.storage import Database
 from edusync.storage import tables as t

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from edusync.config.groupsapi import GroupsApiConfig
 from edusync.groupsapi.ids import feide_time, fs_id, org_id, parse_instant, unit_id, within
-from edusync.groupsapi.settings import GroupsApiConfig
 from edusync.model import feide_go
 
 Json = dict[str, Any]

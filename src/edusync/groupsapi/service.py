@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from edusync.config.groupsapi import GroupsApiConfig
 from edusync.errors import FatalError
 from edusync.groupsapi.catalogue import SHOWN, Catalogue, Snapshot
 from edusync.groupsapi.mapping import GROUP_TYPES, Group, Mapper, Membership, text
-from edusync.groupsapi.settings import GroupsApiConfig
 from edusync.model.hashing import loads
 from edusync.storage import Database
 from edusync.storage import tables as t

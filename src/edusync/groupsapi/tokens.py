@@ -20,9 +20,9 @@ from sqlalchemy import select, update
 
 from edusync.errors import FatalError
 from edusync.model.hashing import dumps, loads
-from edusync.services.approvals import audit
 from edusync.storage import Database
 from edusync.storage import tables as t
+from edusync.storage.audit import audit
 
 PREFIX = "edusync_"
 SCOPES = {

@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
+import re
 
 from stdnum.exceptions import ValidationError
 from stdnum.no import fodselsnummer as _stdnum
+
+_ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
 
 
 class InvalidFnr(ValueError):
@@ -94,3 +97,8 @@ def mask_values(attrs: dict[str, object]) -> dict[str, object]:
         return value
 
     return {k: one(v) for k, v in attrs.items()}
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every run of exactly eleven digits masked (valid number or not: a text cannot tell)."""
+    return _ELEVEN_DIGITS.sub(lambda m: mask(m.group()), text)

@@ -1,1 +1,1 @@
-"""Use cases shared by the CLI, the API and the demo: they drive the engine over storage."""
+"""What the edges (the CLI, the APIs, the demo) call: runs, objects, exams. Each drives the pipeline over storage."""

@@ -18,8 +18,8 @@ import yaml
 
 from edusync.config.loader import load_config
 from edusync.demo.fint_demo import template
-from edusync.services import queries
-from edusync.services.runner import Runner
+from edusync.pipeline.run import Runner
+from edusync.services import objects
 from edusync.storage import Database, open_database
 from tests.connectors.fint.conftest import TODAY, Fint, people
 
@@ -46,7 +46,7 @@ class Synced:
         self.outcome = Runner(self.loaded, self.db).start("test", now=now)
 
     def person(self, anchor: str) -> dict[str, Any]:
-        return queries.show_object(self.db, self.loaded.config, "person", anchor)
+        return objects.show_object(self.db, self.loaded.config, "person", anchor)
 
     def rule(self, shown: dict[str, Any], attr: str) -> str:
         return str(shown["lineage"][attr]["rule"])

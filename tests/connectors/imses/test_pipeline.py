@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from edusync.config.loader import load_config
-from edusync.services.runner import Runner, RunOutcome
+from edusync.pipeline.run import Runner, RunOutcome
 from edusync.storage import open_database
 from tests.connectors.imses.conftest import PASSWORD, USERNAME, Site
 

@@ -8,9 +8,9 @@ from typing import Any
 import yaml
 
 from edusync.config.loader import load_config
-from edusync.services import approvals
-from edusync.services.context import Progress
-from edusync.services.runner import Runner, RunOutcome
+from edusync.pipeline.context import Progress, RunMode
+from edusync.pipeline.gate import approvals
+from edusync.pipeline.run import Runner, RunOutcome
 from edusync.storage import open_database
 from edusync.testing.slapd import Slapd
 
@@ -67,7 +67,7 @@ class Site:
         db = open_database(loaded.config.storage.url, loaded.base_dir)
         try:
             runner = Runner(loaded, db, progress=progress) if progress else Runner(loaded, db)
-            return runner.start("nightly", dry_run=dry_run)
+            return runner.start("nightly", mode=RunMode.DRY_RUN if dry_run else RunMode.REAL)
         finally:
             db.dispose()
 

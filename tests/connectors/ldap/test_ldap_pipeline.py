@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from edusync.config.loader import load_config
-from edusync.services.runner import Runner
+from edusync.pipeline.run import Runner
 from edusync.storage import open_database
 from edusync.testing.slapd import Slapd
 from tests.connectors.ldap.helpers import read

@@ -102,7 +102,7 @@ def test_a_hand_edit_is_put_back_by_the_next_run_without_a_source_change(
     by hand and one deleted by hand, and puts both back as edusync last sent them; the run report counts
     them, and what edusync does not manage stays as the administrator left it."""
     monkeypatch.setenv("EDUSYNC_TEST_LDAP_PASSWORD", slapd.password)
-    monkeypatch.setattr("edusync.services.reconcile.READ", 2)  # three persons: read back over two pages
+    monkeypatch.setattr("edusync.pipeline.planning.reconcile.READ", 2)  # three persons: read back over two pages
     site = Site(tmp_path / "site", slapd, base_dn, people(3))
     assert site.run().status == "done"
     edited, deleted = _dn_of(slapd, base_dn, "elev1@example.no"), _dn_of(slapd, base_dn, "elev2@example.no")

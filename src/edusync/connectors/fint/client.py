@@ -20,14 +20,10 @@ import orjson
 
 from edusync.connectors.fint.pages import Decode, json_body, whole
 from edusync.connectors.fint.settings import FintSettings
-from edusync.errors import FatalError, RetriableError, SourceError
+from edusync.errors import FatalError, NotFound, RetriableError, SourceError
 
 Entry = dict[str, Any]
 _TRANSIENT = (httpx.TimeoutException, httpx.TransportError)
-
-
-class NotFound(SourceError):
-    """A linked object or a collection does not exist (404)."""
 
 
 class FintClient:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from edusync.connectors.fint.client import FintClient, NotFound
-from edusync.errors import EdusyncError, RetriableError
+from edusync.connectors.fint.client import FintClient
+from edusync.errors import EdusyncError, NotFound, RetriableError
 from edusync.model.records import Change, ChangeResult, Op
 
 CARRIERS = ("elev", "skoleressurs")

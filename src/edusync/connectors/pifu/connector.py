@@ -18,8 +18,8 @@ from edusync.connectors.pifu.render import Document, document
 from edusync.connectors.pifu.settings import PifuSettings
 from edusync.connectors.pifu.state import FAMILY, FORGOTTEN, PendingRow, State
 from edusync.errors import FatalError, SkippableError
+from edusync.memory import collector_paused
 from edusync.model.records import Change, ChangeResult, Op
-from edusync.services.memory import collector_paused
 
 TYPES = ("person", "organisation", "group", "membership")
 _PERSON_ATTRS = ("nin", "feide", "username", "studentId", "employeeId", "givenName", "familyName", "fullName", "email")

@@ -1,0 +1,179 @@
+"""Import: read a source into its connector space, one transaction per connector.
+
+A full import is the whole truth: objects it does not deliver are marked gone, but only
+after the input sanity check has passed (:mod:`.sanity`). Nothing is staged from an import
+that fails or blocks; an unchanged object costs one hash compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from edusync.connectors.base import Capability, Connector
+from edusync.errors import SourceError
+from edusync.model.hashing import dump_hash
+from edusync.model.records import SourceRecord
+from edusync.pipeline.connectors import open_connector, source_types
+from edusync.pipeline.context import RunContext
+from edusync.pipeline.importing import sanity
+from edusync.pipeline.importing.store import StagingStore, refresh_statistics
+from edusync.pipeline.step import StepResult
+
+FLUSH = 20_000
+LOOKUP = 5_000  # records per lookup of what is staged already
+
+
+class ImportStep:
+    """``NAME:import`` (full) or ``NAME:import-delta`` (since the watermark, where the connector can)."""
+
+    def __init__(self, name: str, connector: str, *, delta: bool) -> None:
+        self.name, self.connector, self.delta = name, connector, delta
+
+    def run(self, ctx: RunContext) -> StepResult:
+        connector = open_connector(ctx, self.connector)
+        use_delta = self.delta and connector.supports(Capability.DELTA_IMPORT)
+        try:
+            with ctx.db.begin() as conn, ctx.db.small_cache(conn):
+                staged = [
+                    TypeImport(ctx, StagingStore(ctx.db, conn, connector.name, ot), connector).stage(use_delta)
+                    for ot in source_types(ctx, connector)
+                ]
+                if not use_delta:
+                    sanity.check(ctx.config, [imp.loss for imp in staged], ctx.approved, ctx.report.warnings)
+                for imp in staged:
+                    imp.finish()
+                if any(imp.counts["added"] for imp in staged):
+                    refresh_statistics(ctx.db, conn)
+        finally:
+            connector.close()
+        # Counted only once committed: a blocked or failed import staged nothing.
+        for imp in staged:
+            for what, n in imp.counts.items():
+                ctx.report.add("import", imp.subject, what, n)
+        unchanged = all(imp.counts.get("identical_source") for imp in staged)
+        return StepResult("skipped", "the source is unchanged") if staged and unchanged else StepResult()
+
+
+class TypeImport:
+    """One object type of one connector: stage what is new or changed, find what is gone."""
+
+    def __init__(self, ctx: RunContext, store: StagingStore, connector: Connector) -> None:
+        self.ctx, self.store, self.connector = ctx, store, connector
+        self.object_type = store.object_type
+        self.subject = f"{connector.name}/{self.object_type}"
+        self.gone: list[str] = []
+        self.counts: dict[str, int] = {}
+
+    @property
+    def loss(self) -> sanity.Loss:
+        return sanity.Loss(self.connector.name, self.object_type, self.before, self.counts["seen"], self.gone)
+
+    def _unchanged(self) -> TypeImport:
+        """The source says it holds exactly what it held last time: nothing to read."""
+        count = self.store.present_count()
+        self.before, self.watermark = count, self.old_watermark
+        self.counts = {"seen": count, "added": 0, "changed": 0, "unchanged": count, "gone": 0, "identical_source": 1}
+        return self
+
+    def stage(self, delta: bool) -> TypeImport:
+        """Stage new and changed records; find what is gone, without marking it yet."""
+        ctx, store, subject = self.ctx, self.store, self.subject
+        self.old_watermark, old_snapshot = store.marks()
+        self.snapshot = None if delta else self.connector.snapshot(self.object_type)
+        if self.snapshot is not None and self.snapshot == old_snapshot:
+            return self._unchanged()
+        stream = self.connector.import_objects(self.object_type, since=self.old_watermark if delta else None)
+        seen: set[str] = set()
+        added = changed = 0
+        label = f"import {subject}"
+        if delta:  # a delta is a few changed objects in a county of millions: look up only those
+            present: dict[str, str] = {}
+
+            def known(chunk: list[SourceRecord]) -> dict[str, tuple[str, str]]:
+                return store.known([r.anchor for r in chunk])
+
+        else:
+            present = store.existing("present")
+            gone_before = store.existing("gone")
+
+            def known(chunk: list[SourceRecord]) -> dict[str, tuple[str, str]]:
+                return {
+                    r.anchor: (h, "present") if (h := present.get(r.anchor)) is not None else ("", "gone")
+                    for r in chunk
+                    if r.anchor in present or r.anchor in gone_before
+                }
+
+        for chunk in _chunks(stream, LOOKUP):
+            for record in chunk:
+                anchor = record.anchor
+                if not anchor or not isinstance(anchor, str):
+                    raise SourceError(
+                        f"{subject}: a record has an empty anchor",
+                        connector=self.connector.name,
+                        object_type=self.object_type,
+                    )
+                if anchor in seen:
+                    raise SourceError(
+                        f"{subject}: duplicate anchor {anchor!r} in one import",
+                        connector=self.connector.name,
+                        object_type=self.object_type,
+                        anchor=anchor,
+                    )
+                seen.add(anchor)
+            old_rows = known(chunk)
+            for record in chunk:
+                added_one = self._stage_one(record, old_rows.get(record.anchor))
+                if added_one is None:
+                    continue
+                if added_one:
+                    added += 1
+                else:
+                    changed += 1
+            if store.queued >= FLUSH:
+                store.flush()
+                ctx.progress(label, len(seen), stream.total)
+        store.flush()
+        self.gone = [] if delta else [a for a in present if a not in seen]
+        self.before = len(present)
+        self.watermark = stream.watermark
+        ctx.progress(label, len(seen), len(seen))
+        self.counts = {
+            "seen": len(seen),
+            "added": added,
+            "changed": changed,
+            "unchanged": len(seen) - added - changed,
+            "gone": len(self.gone),
+        }
+        return self
+
+    def _stage_one(self, record: SourceRecord, old: tuple[str, str] | None) -> bool | None:
+        """Queue one record: True when new, False when changed, None when unchanged."""
+        digest = record.fingerprint
+        text = None
+        if digest is None:
+            text, digest = dump_hash(record.attrs)
+        if old is not None and old[1] == "present" and old[0] == digest:
+            return None
+        if text is None:
+            text = dump_hash(record.attrs)[0]
+        if old is None:
+            self.store.add(record.anchor, digest, text, self.ctx.run_id)
+            return True
+        self.store.change(record.anchor, digest, text, self.ctx.run_id)
+        return False
+
+    def finish(self) -> None:
+        """Mark the gone objects and move the watermark (after the sanity check passed)."""
+        self.store.mark_gone(self.gone, self.ctx.run_id)
+        self.store.save_marks(self.watermark, self.snapshot, self.ctx.run_id)
+
+
+def _chunks(records: Iterable[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:
+    chunk: list[SourceRecord] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,193 @@
+"""Run a profile: its steps in order, persisted, resumable, blocked by the gate when it must be.
+
+A run reads as its pipeline; each stage is a package of :mod:`edusync.pipeline`::
+
+    NAME:import        importing/   read a source into its connector space (full: whole truth,
+    NAME:import-delta                 sanity-checked before anything is marked gone; delta: since the watermark)
+    sync               syncing/     criteria → join or project → inbound flows → precedence → lineage
+    lifecycle          lifecycle/   grace → trash → purged by the clock; memberships follow their owners
+    NAME:export        planning/    read the target back; desired vs last sent → a stored change set
+                       gate/        thresholds and approvals: block (exit 3) or fail before anything is sent
+                       exporting/   send batch by batch, each change with its own result; resumable
+    (every attempt)    report/      the status mails; the run's report is stored with the run
+
+A profile lists its steps (``nightly = fint:import, sync, lifecycle, itslearning:export``) and
+:data:`STEPS` turns each into the :class:`~edusync.pipeline.step.Step` of its stage. After every
+step the run's row records how far it got, so :meth:`Runner.resume` (after an approval, a
+failure or a dead process) starts at the step that did not finish, and that step does only what
+is left. Exit codes: 0 done, 1 failed, 3 blocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from edusync.config.loader import LoadedConfig
+from edusync.errors import EdusyncError, FatalError, GateBlocked, RunInProgress
+from edusync.memory import collector_paused
+from edusync.pipeline import store
+from edusync.pipeline.context import Progress, Report, RunContext, RunMode, _no_progress
+from edusync.pipeline.importing.step import ImportStep
+from edusync.pipeline.lifecycle.step import LifecycleStep
+from edusync.pipeline.report.notify import status_mails
+from edusync.pipeline.step import Step, parse
+from edusync.pipeline.syncing.step import SyncStep
+from edusync.pipeline.target import TargetStep
+from edusync.storage import Database
+from edusync.storage.audit import utcnow
+from edusync.storage.runlock import interrupted_runs, is_alive
+
+log = logging.getLogger(__name__)
+
+EXIT = {"done": 0, "failed": 1, "blocked": 3, "rejected": 1}
+
+#: A profile's step, by its action, → the step of its stage. ``NAME:`` steps get the connector's name.
+STEPS: dict[str, Callable[[str, str | None], Step]] = {
+    "import": lambda step, name: ImportStep(step, _named(step, name), delta=False),
+    "import-delta": lambda step, name: ImportStep(step, _named(step, name), delta=True),
+    "sync": lambda step, _name: SyncStep(step),
+    "lifecycle": lambda step, _name: LifecycleStep(step),
+    "export": lambda step, name: TargetStep(step, _named(step, name)),
+}
+
+
+def _named(step: str, name: str | None) -> str:
+    if not name:
+        raise FatalError(f"step {step!r} needs a connector: NAME:{step}")
+    return name
+
+
+def build(step: str) -> Step:
+    """The step of its stage for one entry of a profile."""
+    action, name = parse(step)
+    factory = STEPS.get(action)
+    if factory is None:
+        raise FatalError(f"unknown step {step!r}")
+    return factory(step, name)
+
+
+@dataclass
+class RunOutcome:
+    run_id: int
+    status: str
+    report: Report
+    block: dict[str, Any] | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT.get(self.status, 1)
+
+
+class Runner:
+    def __init__(self, loaded: LoadedConfig, db: Database, *, progress: Progress = _no_progress) -> None:
+        self.loaded = loaded
+        self.db = db
+        self.progress = progress
+
+    def start(
+        self,
+        profile: str | None = None,
+        *,
+        mode: RunMode = RunMode.REAL,
+        now: dt.datetime | None = None,
+        actor: str = "edusync",
+    ) -> RunOutcome:
+        name, steps = self.loaded.config.profile(profile)
+        clock = now or utcnow()
+        with self.db.begin() as conn:
+            dead = interrupted_runs(conn)
+        for run_id in dead:  # settle an interrupted export before anything is planned again
+            earlier = self.resume(run_id, actor=actor)
+            if earlier.status != "done":
+                raise RunInProgress(
+                    f"run {run_id} was interrupted and could not be finished ({earlier.status}); "
+                    f"see `edusync runs show {run_id}`",
+                    run_id=run_id,
+                )
+        run_id = store.create(self.db, name, steps, clock, mode)
+        return self._execute(self._context(run_id, clock, Report(), mode, actor, frozenset()), steps, 0)
+
+    def resume(self, run_id: int, *, actor: str = "edusync") -> RunOutcome:
+        """Continue a run from the step that blocked or failed (after an approval), or that a dead process left."""
+        run = store.load(self.db, run_id)
+        if run.status not in ("running", "failed", "blocked"):
+            raise FatalError(
+                f"run {run_id} is {run.status}; only an interrupted, failed or approved run can resume", run_id=run_id
+            )
+        if run.status == "running" and run.owner and is_alive(run.owner):
+            raise RunInProgress(f"run {run_id} is still in progress ({run.owner})", run_id=run_id, owner=run.owner)
+        block = run.block
+        if run.status == "blocked" and not (block and block.get("approved")):
+            raise FatalError(f"run {run_id} is blocked; approve or reject it first", run_id=run_id)
+        approved = frozenset({block["hash"]}) if block and block.get("approved") else frozenset()
+        store.take_over(self.db, run_id)
+        ctx = self._context(run_id, run.clock, run.report, run.mode, actor, approved)
+        return self._execute(ctx, run.steps, run.step_index)
+
+    def _context(
+        self, run_id: int, now: dt.datetime, report: Report, mode: RunMode, actor: str, approved: frozenset[str]
+    ) -> RunContext:
+        cfg = self.loaded
+        return RunContext(
+            self.db,
+            cfg.config,
+            cfg.settings,
+            cfg.base_dir,
+            run_id,
+            now,
+            report,
+            mode,
+            actor,
+            self.progress,
+            approved,
+        )
+
+    def _execute(self, ctx: RunContext, steps: list[str], first: int) -> RunOutcome:
+        index = first
+        try:
+            for index in range(first, len(steps)):
+                began = time.perf_counter()
+                with collector_paused():
+                    result = build(steps[index]).run(ctx)
+                ms = int((time.perf_counter() - began) * 1000)
+                ctx.report.add("timing", steps[index], "ms", ms)
+                log.info(
+                    "run %s: %s %s in %d ms%s",
+                    ctx.run_id,
+                    steps[index],
+                    result.status,
+                    ms,
+                    f" ({result.note})" if result.note else "",
+                )
+                store.step_done(self.db, ctx.run_id, index + 1, ctx.report)
+        except GateBlocked as exc:
+            block = {"kind": exc.kind, "reasons": exc.reasons, "hash": exc.hash, "step": steps[index], **exc.detail}
+            return self._finish(ctx, "blocked", steps[first:], block)
+        except EdusyncError as exc:
+            ctx.report.errors.append(f"{steps[index]}: {exc}")
+            return self._finish(ctx, "failed", steps[first:])
+        except Exception as exc:  # a bug or an unwrapped library error: record it, then re-raise
+            ctx.report.errors.append(f"{steps[index]}: unexpected {type(exc).__name__}: {exc}")
+            self._finish(ctx, "failed", steps[first:])
+            raise
+        return self._finish(ctx, "done", steps[first:])
+
+    def _finish(
+        self, ctx: RunContext, status: str, attempted: list[str], block: dict[str, Any] | None = None
+    ) -> RunOutcome:
+        store.finish(self.db, ctx.run_id, status, ctx.report, block)
+        profile = store.load(self.db, ctx.run_id).profile
+        try:
+            warnings = status_mails(ctx, profile, attempted, status, block)
+        except Exception as exc:  # the run is stored; a bug in the mail must not turn it into a crash
+            log.exception("status mails of run %s", ctx.run_id)
+            warnings = [f"status mails not sent: unexpected {type(exc).__name__}: {exc}"]
+        if warnings:
+            ctx.report.warnings.extend(warnings)
+            store.save_warnings(self.db, ctx.run_id, ctx.report.warnings)
+        return RunOutcome(ctx.run_id, status, ctx.report, block)

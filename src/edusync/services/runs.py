@@ -1,0 +1,101 @@
+"""Runs, as the edges see them: start, resume, approve and reject; the run history and one run's report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+
+from edusync.config.loader import LoadedConfig
+from edusync.errors import NotFound
+from edusync.model.hashing import loads
+from edusync.pipeline.context import Progress, RunMode, _no_progress
+from edusync.pipeline.gate import approvals
+from edusync.pipeline.run import Runner, RunOutcome
+from edusync.storage import Database
+from edusync.storage import tables as t
+
+__all__ = ["RunMode", "RunOutcome", "approve", "get_run", "list_runs", "reject", "resume", "start"]
+
+
+def start(
+    loaded: LoadedConfig,
+    db: Database,
+    profile: str | None = None,
+    *,
+    mode: RunMode = RunMode.REAL,
+    now: dt.datetime | None = None,
+    actor: str = "edusync",
+    progress: Progress = _no_progress,
+) -> RunOutcome:
+    """Run a profile (the default one when ``profile`` is None)."""
+    return Runner(loaded, db, progress=progress).start(profile, mode=mode, now=now, actor=actor)
+
+
+def resume(
+    loaded: LoadedConfig, db: Database, run_id: int, *, actor: str = "edusync", progress: Progress = _no_progress
+) -> RunOutcome:
+    """Finish a run from the step where it stopped."""
+    return Runner(loaded, db, progress=progress).resume(run_id, actor=actor)
+
+
+def approve(db: Database, run_id: int, actor: str, expect: str | None = None) -> dict[str, Any]:
+    """Record an approval bound to the blocked hash; the caller then resumes the run."""
+    return approvals.approve(db, run_id, actor, expect)
+
+
+def reject(db: Database, run_id: int, actor: str) -> dict[str, Any]:
+    """Discard a blocked run's change set; nothing of it is sent."""
+    return approvals.reject(db, run_id, actor)
+
+
+def _run_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "profile": row.profile,
+        "status": row.status,
+        "dry_run": bool(row.dry_run),
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "clock": row.clock,
+        "steps": loads(row.steps),
+        "counts": loads(row.counts),
+        "errors": loads(row.errors),
+        "warnings": loads(row.warnings),
+        "block": loads(row.block) if row.block else None,
+    }
+
+
+def list_runs(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    with db.begin() as conn:
+        rows = conn.execute(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)).all()
+    return [_run_dict(r) for r in rows]
+
+
+def get_run(db: Database, run_id: int) -> dict[str, Any]:
+    with db.begin() as conn:
+        row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+        if row is None:
+            raise NotFound(f"there is no run {run_id}")
+        out = _run_dict(row)
+        cst = t.change_sets
+        out["change_sets"] = [
+            {
+                "id": c.id,
+                "target": c.target,
+                "hash": c.hash,
+                "status": c.status,
+                "counts": loads(c.counts),
+                "before": loads(c.base_counts),
+                "decided_by": c.decided_by,
+                "decided_at": c.decided_at,
+            }
+            for c in conn.execute(select(cst).where(cst.c.run_id == run_id).order_by(cst.c.id))
+        ]
+        au = t.audit_log
+        out["audit"] = [
+            {"at": a.at, "actor": a.actor, "action": a.action, "detail": loads(a.detail)}
+            for a in conn.execute(select(au).where(au.c.run_id == run_id).order_by(au.c.id))
+        ]
+    return out

@@ -9,7 +9,9 @@ which turns the skip into a failure.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from edusync.storage import Database, open_database
+from edusync.testing import exchanges
 from tests.workspace import Workspace
 
 PG_URL = os.environ.get("EDUSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -93,3 +96,39 @@ def sqlite_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     ws = Workspace(tmp_path / "ws")
     yield ws
     ws.close()
+
+
+# -- every exchange with a sandbox, held to the real system's specification --------------------
+
+_LEDGER = Path(tempfile.mkdtemp(prefix="edusync-conformance-")) / "exchanges.jsonl"
+os.environ[exchanges.ENV] = str(_LEDGER)  # set before any sandbox starts, inherited by subprocesses
+
+
+@pytest.fixture(autouse=True)
+def conformance() -> Iterator[None]:
+    """Fail a test whose exchanges with a sandbox break the real system's specification (either side)."""
+    _, start = exchanges.read(_LEDGER)
+    yield
+    lines, _ = exchanges.read(_LEDGER, start)
+    broken = [line for line in lines if line["problems"]]
+    if broken:
+        shown = "\n".join(
+            f"  {b['system']} {b['kind']} ({b['method']} {b['path']} → {b['status']}): " + "; ".join(b["problems"][:5])
+            for b in broken[:10]
+        )
+        pytest.fail(f"{len(broken)} exchanges break the specification:\n{shown}", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines, _ = exchanges.read(_LEDGER)
+    if not lines:
+        return
+    count: Counter[str] = Counter(line["system"] for line in lines)
+    kinds: dict[str, set[str]] = {}
+    for line in lines:
+        kinds.setdefault(line["system"], set()).add(line["kind"])
+    broken = sum(1 for line in lines if line["problems"])
+    terminalreporter.section("conformance")
+    for system in sorted(count):
+        terminalreporter.write_line(f"{system}: {count[system]} exchanges checked, {len(kinds[system])} message types")
+    terminalreporter.write_line(f"breaking the specification: {broken}")

@@ -14,6 +14,8 @@ from typing import Any
 
 import uvicorn
 
+from edusync.testing.exchanges import conformed
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that was free a moment ago on ``host``."""
@@ -31,7 +33,7 @@ class _Server(uvicorn.Server):
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
     """Run ``app`` on ``host:port`` in a daemon thread; yield its base URL; stop it on exit."""
     port = port or free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(conformed(app), host=host, port=port, log_level="warning", lifespan="off")
     server = _Server(config)
     thread = threading.Thread(target=server.run, name=f"sandbox-{port}", daemon=True)
     thread.start()
@@ -49,4 +51,4 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int | None = None) 
 
 def serve_forever(app: Any, host: str, port: int) -> None:
     """Serve ``app`` until interrupted (for ``edusync sandbox ...``)."""
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(conformed(app), host=host, port=port, log_level="info")

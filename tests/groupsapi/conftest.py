@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edusync.groupsapi import tokens
 from edusync.groupsapi.app import create_app
 from edusync.sandbox.serving import serve_in_thread
+from edusync.services import tokens
 from tests.conftest import _drop_pg, _fresh_pg_url
 from tests.groupsapi.site import NOW, Site
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edusync.groupsapi import tokens
 from edusync.sandbox.serving import free_port
+from edusync.services import tokens
 from edusync.storage import tables as t
 from tests.groupsapi.conftest import Api
 from tests.groupsapi.site import PUPIL, STUDENT, Site

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from edusync.cli.common import CONFIG_OPTION, JSON_OPTION, actor, console, err_console, handled, open_all, print_json
-from edusync.groupsapi import tokens
+from edusync.services import tokens
 
 tokens_app = typer.Typer(help="Bearer tokens for the groups API (stored hashed).", no_args_is_help=True)
 

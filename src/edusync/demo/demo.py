@@ -14,7 +14,6 @@ from rich.rule import Rule
 
 from edusync.config.loader import load_config
 from edusync.demo import data, nights
-from edusync.pipeline.run import Runner
 from edusync.services import runs
 from edusync.storage import open_database
 
@@ -44,7 +43,6 @@ def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> i
     config = init_folder(folder, seed=seed)
     loaded = load_config(config)
     db = open_database(loaded.config.storage.url, loaded.base_dir)
-    runner = Runner(loaded, db)
     rng = random.Random(seed)
     day = dt.datetime(2026, 8, 17, 2, 0, tzinfo=dt.UTC)
 
@@ -60,7 +58,7 @@ def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> i
             for line in change().lines:
                 console.print(f"  • {line}")
             data.write(county, folder / "data")
-        outcome = runner.start("nightly", now=day + dt.timedelta(days=number))
+        outcome = runs.start(loaded, db, "nightly", now=day + dt.timedelta(days=number))
         render(console, runs.get_run(db, outcome.run_id))
     third = outcome
 

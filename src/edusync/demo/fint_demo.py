@@ -21,7 +21,6 @@ from rich.rule import Rule
 from edusync.config.loader import load_config
 from edusync.demo.demo import Render
 from edusync.demo.env import environment
-from edusync.pipeline.run import Runner
 from edusync.sandbox.fint import cli as sandbox_cli
 from edusync.sandbox.fint import create_app, generate
 from edusync.sandbox.serving import serve_in_thread
@@ -73,9 +72,8 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
         with environment({k: env[k] for k in SECRETS}):
             loaded = load_config(config)
             db = open_database(loaded.config.storage.url, loaded.base_dir)
-            runner = Runner(loaded, db)
             console.print(Rule("Night 1: the first full read from FINT"))
-            outcome = runner.start("nightly", now=night)
+            outcome = runs.start(loaded, db, "nightly", now=night)
             render(console, runs.get_run(db, outcome.run_id))
             _files(console, folder)
 
@@ -83,13 +81,13 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
             day = httpx.post(f"{base_url}/_sandbox/advance", params={"days": 1}).json()
             for event in day.get("events", [])[:8]:
                 console.print(f"  • {event}")
-            outcome = runner.start("delta", now=night + dt.timedelta(days=1))
+            outcome = runs.start(loaded, db, "delta", now=night + dt.timedelta(days=1))
             render(console, runs.get_run(db, outcome.run_id))
             _files(console, folder)
 
             console.print(Rule("Night 3: FINT's adapter lost its elevforhold and serves none"))
             httpx.post(f"{base_url}/_sandbox/faults/empty", params={"path": "/utdanning/elev/elevforhold"})
-            outcome = runner.start("nightly", now=night + dt.timedelta(days=2))
+            outcome = runs.start(loaded, db, "nightly", now=night + dt.timedelta(days=2))
             render(console, runs.get_run(db, outcome.run_id))
             _files(console, folder)
             db.dispose()

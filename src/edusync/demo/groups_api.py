@@ -18,12 +18,11 @@ from rich.rule import Rule
 
 from edusync.config.loader import load_config
 from edusync.demo.env import environment
-from edusync.groupsapi import tokens
 from edusync.groupsapi.service import GroupsService
-from edusync.pipeline.run import Runner
 from edusync.sandbox.fs import create_app as fs_app
 from edusync.sandbox.fs import generate
 from edusync.sandbox.serving import free_port, serve_in_thread
+from edusync.services import runs, tokens
 from edusync.storage import Database, open_database
 
 FS_USER, FS_PASSWORD = "fs-demo", "fs-demo-password"
@@ -96,7 +95,7 @@ def _import_university(folder: Path, console: Console, seed: int) -> str:
             loaded = load_config(config)
             db = open_database(loaded.config.storage.url, loaded.base_dir)
             try:
-                outcome = Runner(loaded, db).start("study-groups")
+                outcome = runs.start(loaded, db, "study-groups")
             finally:
                 db.dispose()
     console.print(f"  {university.navn}: study groups and exams from FS (run {outcome.run_id}: {outcome.status})")

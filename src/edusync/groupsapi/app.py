@@ -22,9 +22,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from edusync import __version__
 from edusync.config.groupsapi import GroupsApiConfig
-from edusync.errors import StorageError
-from edusync.groupsapi import tokens
-from edusync.groupsapi.service import GroupNotFound, GroupsService
+from edusync.errors import NotFound, StorageError
+from edusync.groupsapi.service import GroupsService
+from edusync.services import tokens
 from edusync.storage import Database
 
 Json = dict[str, Any]
@@ -129,8 +129,8 @@ def create_app(db: Database, config: GroupsApiConfig, clock: Callable[[], dt.dat
     def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _json_error(exc.status, exc.error, exc.message, exc.challenge)
 
-    @app.exception_handler(GroupNotFound)
-    def _not_found(request: Request, exc: GroupNotFound) -> JSONResponse:
+    @app.exception_handler(NotFound)
+    def _not_found(request: Request, exc: NotFound) -> JSONResponse:
         return _json_error(404, "not_found", str(exc))
 
     @app.exception_handler(StorageError)

@@ -19,19 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-
 from edusync.config.groupsapi import GroupsApiConfig
 from edusync.groupsapi.ids import parse_instant
 from edusync.groupsapi.mapping import Group, Mapper, Mv, Skip, text
-from edusync.model.hashing import loads
+from edusync.services.groups import fingerprint, membership_pairs, shown_objects
 from edusync.storage import Database
-from edusync.storage import tables as t
 
 log = logging.getLogger(__name__)
 
 TYPES = ("organisation", "group", "person", "exam", "participant")
-SHOWN = ("active", "grace", "archived")  # the trash (disabled) and purged objects are not served
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,20 +72,8 @@ class Snapshot:
 
 
 def _rows(db: Database) -> Iterator[tuple[str, Mv]]:
-    mv = t.mv_objects
-    q = select(mv.c.object_type, mv.c.id, mv.c.attrs, mv.c.state).where(
-        mv.c.object_type.in_(TYPES), mv.c.state.in_(SHOWN)
-    )
-    with db.begin() as conn:
-        for object_type, mv_id, attrs, state in conn.execute(q):
-            yield object_type, Mv(mv_id, loads(attrs), state)
-
-
-def _pairs(db: Database) -> list[tuple[str, str]]:
-    mv = t.mv_objects
-    q = select(mv.c.person_id, mv.c.group_id).where(mv.c.object_type == "membership", mv.c.state.in_(SHOWN))
-    with db.begin() as conn:
-        return [(p, g) for p, g in conn.execute(q) if p and g]
+    for object_type, mv_id, attrs, state in shown_objects(db, TYPES):
+        yield object_type, Mv(mv_id, attrs, state)
 
 
 def _realm(eppn: str | None) -> str | None:
@@ -252,15 +236,7 @@ class Catalogue:
         self._checked = 0.0
 
     def _fingerprint(self) -> tuple[Any, ...]:
-        """The newest run and, per type read, the newest run that changed one: index lookups only."""
-        mv, runs = t.mv_objects, t.runs
-        with self.db.begin() as conn:
-            last = conn.execute(select(runs.c.id, runs.c.status).order_by(runs.c.id.desc()).limit(1)).first()
-            newest = [
-                conn.execute(select(func.max(mv.c.changed_run)).where(mv.c.object_type == name)).scalar()
-                for name in (*TYPES, "membership")
-            ]
-        return (tuple(last) if last else None, *newest)
+        return fingerprint(self.db, (*TYPES, "membership"))
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -271,7 +247,7 @@ class Catalogue:
             self._checked = now
             if self._snapshot is None or stamp != self._stamp:
                 started = time.monotonic()
-                self._snapshot = self.builder.build(_rows(self.db), _pairs(self.db))
+                self._snapshot = self.builder.build(_rows(self.db), membership_pairs(self.db))
                 self._stamp = stamp
                 log.info(
                     "groups API: %d groups, %d persons read in %.2fs; %d metaverse objects left out",

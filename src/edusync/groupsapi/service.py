@@ -9,25 +9,18 @@ A user-bound caller sees only groups the user is a member of (any other id is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from edusync.config.groupsapi import GroupsApiConfig
-from edusync.errors import FatalError
-from edusync.groupsapi.catalogue import SHOWN, Catalogue, Snapshot
+from edusync.errors import NotFound
+from edusync.groupsapi.catalogue import Catalogue, Snapshot
 from edusync.groupsapi.mapping import GROUP_TYPES, Group, Mapper, Membership, text
-from edusync.model.hashing import loads
+from edusync.services.groups import memberships_of
 from edusync.storage import Database
-from edusync.storage import tables as t
 
 Json = dict[str, Any]
 FAMILY_ORDER = {"org": 0, "orgunit": 1, "go": 2, "fs": 3}
-
-
-class GroupNotFound(FatalError):
-    """No such group, or none the caller may see."""
 
 
 def _utcnow() -> dt.datetime:
@@ -65,7 +58,7 @@ class GroupsService:
         person_ids = snap.by_eppn.get(eppn, [])
         schools: set[str] = set()
         affiliations: set[str] = set()
-        for group_ref, attrs, state in self._rows(t.mv_objects.c.person_id, person_ids):
+        for group_ref, attrs, state in memberships_of(self.db, "person", person_ids):
             feide_id = snap.by_mv.get(group_ref)
             if feide_id is None:
                 continue
@@ -108,19 +101,6 @@ class GroupsService:
         primary = next((p.primary for p in people if p.primary), None)
         keep(org, self.mapper.org_membership(org, sorted(affiliations), primary))
 
-    def _rows(self, column: Any, ids: Iterable[str]) -> list[tuple[str, dict[str, Any], str]]:
-        """Memberships by person or by group: (the other side, attributes, state)."""
-        ids = list(ids)
-        if not ids:
-            return []
-        mv = t.mv_objects
-        other = mv.c.group_id if column is mv.c.person_id else mv.c.person_id
-        q = select(other, mv.c.attrs, mv.c.state).where(
-            mv.c.object_type == "membership", column.in_(ids), mv.c.state.in_(SHOWN)
-        )
-        with self.db.begin() as conn:
-            return [(ref, loads(attrs), state) for ref, attrs, state in conn.execute(q) if ref]
-
     def my_groups(self, eppn: str, show_all: bool = False) -> list[Json]:
         return [with_membership(g, m) for g, m in self.memberships(eppn) if show_all or m.active]
 
@@ -129,14 +109,14 @@ class GroupsService:
         for g, m in self.memberships(eppn):
             if g.id == group.id:
                 return m.body
-        raise GroupNotFound(f"{eppn} is not a member of {group.id}")
+        raise NotFound(f"{eppn} is not a member of {group.id}")
 
     # -- groups and members ------------------------------------------------------------------
 
     def _group(self, groupid: str) -> Group:
         group = self.catalogue.snapshot().find(groupid)
         if group is None:
-            raise GroupNotFound(f"no group {groupid!r}")
+            raise NotFound(f"no group {groupid!r}")
         return group
 
     def group(self, groupid: str, eppn: str | None) -> Json:
@@ -146,17 +126,17 @@ class GroupsService:
         for g, m in self.memberships(eppn):
             if g.id == group.id:
                 return with_membership(g, m)
-        raise GroupNotFound(f"no group {groupid!r} that {eppn} is a member of")
+        raise NotFound(f"no group {groupid!r} that {eppn} is a member of")
 
     def members(self, groupid: str, eppn: str | None, show_all: bool = False, with_ids: bool = False) -> list[Json]:
         group = self._group(groupid)
         if eppn is not None and not any(g.id == group.id for g, _ in self.memberships(eppn)):
-            raise GroupNotFound(f"no group {groupid!r} that {eppn} is a member of")
+            raise NotFound(f"no group {groupid!r} that {eppn} is a member of")
         if group.family in ("org", "orgunit"):
             return []  # as Feide: an organisation's member list is not served
         snap, now = self.catalogue.snapshot(), self.clock()
         best: dict[str, tuple[str, Membership]] = {}  # by Feide name (or person id)
-        for person_id, attrs, state in self._rows(t.mv_objects.c.group_id, snap.sources.get(group.id, [])):
+        for person_id, attrs, state in memberships_of(self.db, "group", snap.sources.get(group.id, [])):
             person = snap.persons.get(person_id)
             if person is None:
                 continue

@@ -25,7 +25,13 @@ from collections import Counter
 from pathlib import Path
 from types import TracebackType
 
-from edusync.sandbox.serving import free_port
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (slapd is told to listen there)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "connectors" / "ldap" / "schema"
 #: edusync's own schema files, in load order (after the system's core, cosine, inetorgperson).

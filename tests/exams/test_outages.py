@@ -9,13 +9,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from edusync.storage import tables as t
+from edusync.storage import tables
 from tests.exams.conftest import Cycle
 
 
 def staged(cycle: Cycle) -> int:
     with cycle.db.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.cs_objects)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(tables.cs_objects)).scalar_one())
 
 
 def writes(cycle: Cycle) -> int:

@@ -17,7 +17,7 @@ import pytest
 
 from edusync.sandbox.serving import free_port
 from edusync.services import tokens
-from edusync.storage import tables as t
+from edusync.storage import tables
 from tests.groupsapi.conftest import Api
 from tests.groupsapi.site import PUPIL, STUDENT, Site
 
@@ -80,7 +80,7 @@ def test_me_needs_a_token_bound_to_a_user(api: Api) -> None:
 def test_tokens_are_stored_only_as_hashes(api: Api) -> None:
     plain = api.token("groups-edu", user=PUPIL)
     with api.site.db.begin() as conn:
-        rows = [tuple(str(v) for v in r) for r in conn.execute(t.api_tokens.select())]
+        rows = [tuple(str(v) for v in r) for r in conn.execute(tables.api_tokens.select())]
     assert any(hashlib.sha256(plain.encode()).hexdigest() in row for row in rows)
     assert not any(plain in value for row in rows for value in row)
 

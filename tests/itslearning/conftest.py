@@ -108,9 +108,9 @@ class Itslearning(Workspace):
     def state_of(self, object_type: str, key: str) -> str | None:
         from sqlalchemy import select
 
-        from edusync.storage import tables as t
+        from edusync.storage import tables
 
-        to = t.target_objects
+        to = tables.target_objects
         with self.db.begin() as conn:
             q = select(to.c.state).where(to.c.target == "itslearning", to.c.object_type == object_type, to.c.key == key)
             return conn.execute(q).scalar_one_or_none()

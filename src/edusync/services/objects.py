@@ -13,13 +13,12 @@ from edusync.model.fnr import mask_values
 from edusync.model.hashing import dumps, loads
 from edusync.model.records import State
 from edusync.pipeline.syncing.rule import mv_id_for
-from edusync.storage import Database
-from edusync.storage import tables as t
+from edusync.storage import Database, tables
 from edusync.storage.audit import audit, utcnow
 
 
 def _find_mv(conn: Connection, config: Config, object_type: str, key: str) -> Any:
-    mv, cs = t.mv_objects, t.cs_objects
+    mv, cs = tables.mv_objects, tables.cs_objects
     row = conn.execute(select(mv).where(mv.c.id == key, mv.c.object_type == object_type)).first()
     if row is not None:
         return row
@@ -51,7 +50,7 @@ def show_object(db: Database, config: Config, object_type: str, key: str) -> dic
     """Attributes, lifecycle state, lineage per attribute, sources, and what each target holds."""
     with db.begin() as conn:
         row = _find_mv(conn, config, object_type, key)
-        to = t.target_objects
+        to = tables.target_objects
         targets = []
         for name, target in config.targets.items():
             for rule in target.objects:
@@ -94,7 +93,7 @@ def explain_lineage(config: Config, lineage: dict[str, list[int]], sources: list
 
 def trash(db: Database, include_grace: bool = True) -> list[dict[str, Any]]:
     states = [State.DISABLED.value] + ([State.GRACE.value] if include_grace else [])
-    mv = t.mv_objects
+    mv = tables.mv_objects
     with db.begin() as conn:
         rows = conn.execute(
             select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.state_since, mv.c.attrs)
@@ -122,7 +121,7 @@ def _name(attrs: dict[str, Any]) -> str:
 
 def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
     """Take an object out of the trash by hand; the next run provisions it again."""
-    mv = t.mv_objects
+    mv = tables.mv_objects
     with db.begin() as conn:
         row = conn.execute(select(mv).where(or_(mv.c.id == key))).first()
         if row is None:
@@ -131,7 +130,7 @@ def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
             raise FatalError(f"{key} is {row.state}; only objects in grace or the trash can be restored")
         now = utcnow().isoformat(timespec="seconds")
         res = conn.execute(
-            t.runs.insert().values(
+            tables.runs.insert().values(
                 profile="manual-restore",
                 status="done",
                 dry_run=False,
@@ -154,7 +153,7 @@ def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
 
 
 def counts_by_state(db: Database) -> dict[str, dict[str, int]]:
-    mv = t.mv_objects
+    mv = tables.mv_objects
     out: dict[str, dict[str, int]] = {}
     with db.begin() as conn:
         for object_type, state, n in conn.execute(

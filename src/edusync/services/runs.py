@@ -13,8 +13,7 @@ from edusync.model.hashing import loads
 from edusync.pipeline.context import Progress, RunMode, _no_progress
 from edusync.pipeline.gate import approvals
 from edusync.pipeline.run import Runner, RunOutcome
-from edusync.storage import Database
-from edusync.storage import tables as t
+from edusync.storage import Database, tables
 
 __all__ = ["RunMode", "RunOutcome", "approve", "get_run", "list_runs", "reject", "resume", "start"]
 
@@ -69,17 +68,17 @@ def _run_dict(row: Any) -> dict[str, Any]:
 
 def list_runs(db: Database, limit: int = 50) -> list[dict[str, Any]]:
     with db.begin() as conn:
-        rows = conn.execute(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)).all()
+        rows = conn.execute(select(tables.runs).order_by(tables.runs.c.id.desc()).limit(limit)).all()
     return [_run_dict(r) for r in rows]
 
 
 def get_run(db: Database, run_id: int) -> dict[str, Any]:
     with db.begin() as conn:
-        row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+        row = conn.execute(select(tables.runs).where(tables.runs.c.id == run_id)).first()
         if row is None:
             raise NotFound(f"there is no run {run_id}")
         out = _run_dict(row)
-        cst = t.change_sets
+        cst = tables.change_sets
         out["change_sets"] = [
             {
                 "id": c.id,
@@ -93,7 +92,7 @@ def get_run(db: Database, run_id: int) -> dict[str, Any]:
             }
             for c in conn.execute(select(cst).where(cst.c.run_id == run_id).order_by(cst.c.id))
         ]
-        au = t.audit_log
+        au = tables.audit_log
         out["audit"] = [
             {"at": a.at, "actor": a.actor, "action": a.action, "detail": loads(a.detail)}
             for a in conn.execute(select(au).where(au.c.run_id == run_id).order_by(au.c.id))

@@ -20,8 +20,7 @@ from sqlalchemy import select, update
 
 from edusync.errors import FatalError
 from edusync.model.hashing import dumps, loads
-from edusync.storage import Database
-from edusync.storage import tables as t
+from edusync.storage import Database, tables
 from edusync.storage.audit import audit
 
 PREFIX = "edusync_"
@@ -137,19 +136,19 @@ def create(
         "expires_at": (now + expires_in).isoformat() if expires_in else None,
     }
     with db.begin() as conn:
-        token_id = int(conn.execute(t.api_tokens.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
+        token_id = int(conn.execute(tables.api_tokens.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
         audit(conn, actor, "token-create", None, None, token=token_id, scopes=sorted(set(scopes)), user=user)
-        row = conn.execute(select(t.api_tokens).where(t.api_tokens.c.id == token_id)).one()
+        row = conn.execute(select(tables.api_tokens).where(tables.api_tokens.c.id == token_id)).one()
     return plain, _row(row)
 
 
 def list_tokens(db: Database) -> list[Token]:
     with db.begin() as conn:
-        return [_row(r) for r in conn.execute(select(t.api_tokens).order_by(t.api_tokens.c.id))]
+        return [_row(r) for r in conn.execute(select(tables.api_tokens).order_by(tables.api_tokens.c.id))]
 
 
 def revoke(db: Database, token_id: int, *, actor: str, now: dt.datetime | None = None) -> Token:
-    tokens = t.api_tokens
+    tokens = tables.api_tokens
     with db.begin() as conn:
         row = conn.execute(select(tokens).where(tokens.c.id == token_id)).first()
         if row is None:
@@ -165,7 +164,7 @@ def revoke(db: Database, token_id: int, *, actor: str, now: dt.datetime | None =
 def verify(db: Database, plain: str, now: dt.datetime | None = None) -> Token:
     """The token's record; :class:`TokenRefused` when it is unknown, revoked or expired."""
     with db.begin() as conn:
-        row = conn.execute(select(t.api_tokens).where(t.api_tokens.c.token_hash == digest(plain))).first()
+        row = conn.execute(select(tables.api_tokens).where(tables.api_tokens.c.token_hash == digest(plain))).first()
     if row is None:
         raise TokenRefused("unknown token")
     token = _row(row)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from edusync.model.hashing import dumps
-from edusync.storage import tables as t
+from edusync.storage import tables
 
 
 def utcnow() -> dt.datetime:
@@ -19,7 +19,7 @@ def utcnow() -> dt.datetime:
 def audit(conn: Connection, actor: str, action: str, run_id: int | None, cs_id: int | None, **detail: Any) -> None:
     """Add one entry, in the caller's transaction (so it stands or falls with what it records)."""
     conn.execute(
-        t.audit_log.insert().values(
+        tables.audit_log.insert().values(
             at=utcnow().isoformat(timespec="seconds"),
             actor=actor,
             action=action,

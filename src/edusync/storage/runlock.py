@@ -9,7 +9,7 @@ import socket
 from sqlalchemy import Connection, select
 
 from edusync.errors import RunInProgress
-from edusync.storage import tables as t
+from edusync.storage import tables
 
 
 def owner() -> str:
@@ -36,7 +36,7 @@ def is_alive(who: str) -> bool:
 
 def interrupted_runs(conn: Connection) -> list[int]:
     """Runs marked running whose process on this host is gone; raise if one is alive or elsewhere."""
-    rows = conn.execute(select(t.runs.c.id, t.runs.c.owner).where(t.runs.c.status == "running")).all()
+    rows = conn.execute(select(tables.runs.c.id, tables.runs.c.owner).where(tables.runs.c.status == "running")).all()
     dead = []
     for run_id, who in rows:
         if who == owner():

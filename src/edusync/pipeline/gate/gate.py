@@ -8,14 +8,12 @@ The judgement is :func:`edusync.engine.gate.judge`; what a breach does is the ta
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from edusync.engine.calendar import local_day
 from edusync.engine.gate import judge
 from edusync.errors import GateBlocked, SafetyFilterStopped
 from edusync.pipeline.context import RunContext
+from edusync.pipeline.gate import store
 from edusync.pipeline.planning.planner import PlanResult
-from edusync.storage import tables
 
 
 def gate(ctx: RunContext, target: str, plan: PlanResult) -> None:
@@ -38,9 +36,7 @@ def gate(ctx: RunContext, target: str, plan: PlanResult) -> None:
             result.status = "blocked"
             detail = {"target": target, "change_set_id": plan.change_set_id}
             stop = GateBlocked("threshold", verdict.reasons, plan.hash, detail)
-    status = result.status if stop is not None else "exporting"
     with ctx.db.begin() as conn:
-        cst = tables.change_sets
-        conn.execute(update(cst).where(cst.c.id == plan.change_set_id).values(status=status))
+        store.set_status(conn, plan.change_set_id, result.status if stop is not None else "exporting")
     if stop is not None:  # raised after the commit, so the plan and its verdict are kept
         raise stop

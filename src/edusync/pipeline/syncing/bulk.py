@@ -3,7 +3,7 @@
 When no object of a rule's metaverse type exists yet and the rule has no join
 rules, every present object that passes the criteria becomes a new object with one
 source, and nothing needs to be looked up, merged or compared. This path writes the
-same rows the general path would (``tests/services/test_bulk_sync.py`` checks that),
+same rows the general path would (``tests/pipeline/syncing/test_bulk.py`` checks that),
 at a fraction of the cost, which is what makes onboarding a whole county fast.
 """
 

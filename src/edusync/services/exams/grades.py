@@ -32,8 +32,7 @@ from edusync.connectors.registry import connector_class
 from edusync.connectors.wiseflow import Mark
 from edusync.model.hashing import dumps, loads
 from edusync.services.exams.sync import connector_of_type, open_wiseflow
-from edusync.storage import Database
-from edusync.storage import tables as t
+from edusync.storage import Database, tables
 
 Json = dict[str, Any]
 GRADE = "grade"
@@ -183,7 +182,7 @@ def _wire(row: Json) -> Json:
 
 
 def _earlier(db: Database, target: str, exam_id: str) -> dict[str, Json]:
-    to = t.target_objects
+    to = tables.target_objects
     query = select(to.c.key, to.c.hash, to.c.state, to.c.attrs).where(
         to.c.target == target, to.c.object_type == GRADE, to.c.key.startswith(exam_id + "|", autoescape=True)
     )
@@ -207,4 +206,4 @@ def _store(
         "run_id": 0,
     }
     with db.begin() as conn:
-        db.upsert(conn, t.target_objects, [record], ["target", "object_type", "key"])
+        db.upsert(conn, tables.target_objects, [record], ["target", "object_type", "key"])

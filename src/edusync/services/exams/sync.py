@@ -26,8 +26,7 @@ from edusync.errors import ConfigError, EdusyncError
 from edusync.model.hashing import dumps, loads
 from edusync.pipeline.context import Progress, _no_progress
 from edusync.pipeline.run import Runner, RunOutcome
-from edusync.storage import Database
-from edusync.storage import tables as t
+from edusync.storage import Database, tables
 
 
 @dataclass
@@ -63,7 +62,7 @@ def open_wiseflow(loaded: LoadedConfig) -> WiseflowConnector:
 
 def desired_allocations(db: Database, target: str) -> dict[str, dict[str, str | None]]:
     """Per exam key, ``{kandidatnr: kommisjon id}`` as last sent to ``target``."""
-    to = t.target_objects
+    to = tables.target_objects
     query = select(to.c.attrs).where(to.c.target == target, to.c.object_type == "participant", to.c.state == "present")
     out: dict[str, dict[str, str | None]] = defaultdict(dict)
     with db.begin() as conn:
@@ -113,7 +112,7 @@ def _append_to_run(db: Database, run: RunOutcome, warnings: list[str], error: st
         report.errors.append(error)
     with db.begin() as conn:
         conn.execute(
-            update(t.runs)
-            .where(t.runs.c.id == run.run_id)
+            update(tables.runs)
+            .where(tables.runs.c.id == run.run_id)
             .values(warnings=dumps(report.warnings), errors=dumps(report.errors), counts=dumps(report.as_dict()))
         )

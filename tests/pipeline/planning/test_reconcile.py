@@ -17,11 +17,10 @@ from edusync.connectors.base import Drifted
 from edusync.errors import ConfigError
 from edusync.model.hashing import dump_hash
 from edusync.pipeline.context import Report, RunContext
-from edusync.pipeline.gate.approvals import stored_hash
+from edusync.pipeline.gate.store import stored_hash
 from edusync.pipeline.planning.planner import plan_target
 from edusync.pipeline.planning.reconcile import Drift, Reconciled, reconciles
-from edusync.storage import Database
-from edusync.storage import tables as t
+from edusync.storage import Database, tables
 
 NOW = dt.datetime(2026, 9, 1, 2, 0, tzinfo=dt.UTC)
 
@@ -47,14 +46,14 @@ def _store(db: Database, rows: list[tuple[str, str, dict[str, Any], str, dict[st
         for mv_id, mv_state, attrs, sent_state, sent in rows:
             text, digest = dump_hash(attrs)
             conn.execute(
-                t.mv_objects.insert().values(
+                tables.mv_objects.insert().values(
                     id=mv_id, object_type="person", state=mv_state, state_since="2026-08-01", attrs=text,
                     lineage="{}", sources="[]", hash=digest, created_run=1, changed_run=1,
                 )
             )  # fmt: skip
             text, digest = dump_hash(sent)
             conn.execute(
-                t.target_objects.insert().values(
+                tables.target_objects.insert().values(
                     target="cat", object_type="person", key=mv_id, mv_id=mv_id, hash=digest, attrs=text,
                     state=sent_state, run_id=1,
                 )

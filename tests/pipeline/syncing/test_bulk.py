@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from edusync.storage import tables as t
+from edusync.storage import tables
 from tests.workspace import Workspace
 
 
 def _memberships(ws: Workspace) -> dict[str, tuple[object, ...]]:
-    mv = t.mv_objects
+    mv = tables.mv_objects
     with ws.db.begin() as conn:
         rows = conn.execute(
             select(mv.c.id, mv.c.attrs, mv.c.sources, mv.c.state, mv.c.hash, mv.c.person_id, mv.c.group_id).where(

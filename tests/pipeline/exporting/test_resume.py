@@ -17,7 +17,7 @@ import pytest
 from edusync.connectors import registry
 from edusync.connectors.files import FilesConnector
 from edusync.model.records import Change, ChangeResult
-from edusync.storage import tables as t
+from edusync.storage import tables
 from edusync.storage.runlock import RunInProgress
 from tests.workspace import Workspace
 
@@ -108,8 +108,8 @@ def test_a_run_does_not_start_while_another_is_alive(sqlite_workspace: Workspace
     try:
         with ws.db.begin() as conn:
             conn.execute(
-                t.runs.update()
-                .where(t.runs.c.id == 1)
+                tables.runs.update()
+                .where(tables.runs.c.id == 1)
                 .values(status="running", owner=f"{socket.gethostname()}:{sleeper.pid}")
             )
         with pytest.raises(RunInProgress, match="run 1 is still in progress"):

@@ -82,7 +82,9 @@ class FilesConnector(Connector):
         ft = self.settings.types[object_type]
         folder = self.resolve_path(self.settings.input)
         if not folder.is_dir():
-            raise SourceError(f"{folder}: input folder not found (connector {self.name!r})")
+            raise SourceError(
+                f"{folder}: input folder not found (connector {self.name!r})", connector=self.name, path=str(folder)
+            )
         if Path(ft.file).suffix:
             return folder / ft.file
         suffixes = [".csv", ".json", ".jsonl"] if self.settings.format == "auto" else [f".{self.settings.format}"]
@@ -90,7 +92,11 @@ class FilesConnector(Connector):
             candidate = folder / (ft.file + suffix)
             if candidate.exists():
                 return candidate
-        raise SourceError(f"{folder}: no file {ft.file}{'|'.join(suffixes)} for object type {object_type!r}")
+        raise SourceError(
+            f"{folder}: no file {ft.file}{'|'.join(suffixes)} for object type {object_type!r}",
+            connector=self.name,
+            path=str(folder),
+        )
 
     def import_objects(self, object_type: str, *, since: str | None = None) -> ImportStream:
         path = self._source_file(object_type)

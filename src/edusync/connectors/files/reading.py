@@ -30,16 +30,16 @@ def read_csv(path: Path, anchor: str, encoding: str, delimiter: str) -> Iterator
     try:
         handle = path.open(encoding=encoding, newline="")
     except FileNotFoundError:
-        raise SourceError(f"{path}: file not found") from None
+        raise SourceError(f"{path}: file not found", file=str(path)) from None
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise SourceError(f"{path}: cannot read: {exc.strerror}", file=str(path)) from exc
     seen: set[str] = set()
     with handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = [h.strip() for h in next(reader, [])]
             if anchor not in header:
-                raise SourceError(f"{path}: no column {anchor!r} (the anchor) in the header {header}")
+                raise SourceError(f"{path}: no column {anchor!r} (the anchor) in the header {header}", file=str(path))
             at = header.index(anchor)
             width = len(header)
             # The header personalises every row hash, so a renamed column changes every fingerprint.
@@ -49,19 +49,29 @@ def read_csv(path: Path, anchor: str, encoding: str, delimiter: str) -> Iterator
                 if not row:
                     continue
                 if len(row) != width:
-                    raise SourceError(f"{path}:{reader.line_num}: {len(row)} fields, the header has {width}")
+                    raise SourceError(
+                        f"{path}:{reader.line_num}: {len(row)} fields, the header has {width}",
+                        file=str(path),
+                        line=reader.line_num,
+                    )
                 key = row[at].strip()
                 if not key:
-                    raise SourceError(f"{path}:{reader.line_num}: empty anchor {anchor!r}")
+                    raise SourceError(
+                        f"{path}:{reader.line_num}: empty anchor {anchor!r}", file=str(path), line=reader.line_num
+                    )
                 if key in seen:
-                    raise SourceError(f"{path}:{reader.line_num}: duplicate anchor {key!r}")
+                    raise SourceError(
+                        f"{path}:{reader.line_num}: duplicate anchor {key!r}", file=str(path), line=reader.line_num
+                    )
                 seen.add(key)
                 digest = blake("\x1f".join(row).encode(), digest_size=ROW_DIGEST, person=person).hexdigest()
                 yield SourceRecord(key, None, digest, partial(_row_attrs, header, row))
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{path}: not {encoding} text: {exc.reason} at byte {exc.start}") from exc
+            raise SourceError(f"{path}: not {encoding} text: {exc.reason} at byte {exc.start}", file=str(path)) from exc
         except csv.Error as exc:
-            raise SourceError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from exc
+            raise SourceError(
+                f"{path}:{reader.line_num}: malformed CSV: {exc}", file=str(path), line=reader.line_num
+            ) from exc
 
 
 def read_json(path: Path, anchor: str) -> Iterator[SourceRecord]:
@@ -69,9 +79,9 @@ def read_json(path: Path, anchor: str) -> Iterator[SourceRecord]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError(f"{path}: file not found") from None
+        raise SourceError(f"{path}: file not found", file=str(path)) from None
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror}") from exc
+        raise SourceError(f"{path}: cannot read: {exc.strerror}", file=str(path)) from exc
     items: list[tuple[int, Any]]
     if path.suffix == ".jsonl":
         items = []
@@ -80,23 +90,23 @@ def read_json(path: Path, anchor: str) -> Iterator[SourceRecord]:
                 try:
                     items.append((n, orjson.loads(line)))
                 except orjson.JSONDecodeError as exc:
-                    raise SourceError(f"{path}:{n}: not valid JSON: {exc}") from exc
+                    raise SourceError(f"{path}:{n}: not valid JSON: {exc}", file=str(path), line=n) from exc
     else:
         try:
             parsed = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise SourceError(f"{path}: not valid JSON: {exc}") from exc
+            raise SourceError(f"{path}: not valid JSON: {exc}", file=str(path)) from exc
         if not isinstance(parsed, list):
-            raise SourceError(f"{path}: expected a JSON array of objects")
+            raise SourceError(f"{path}: expected a JSON array of objects", file=str(path))
         items = list(enumerate(parsed, start=1))
     seen: set[str] = set()
     for n, item in items:
         if not isinstance(item, dict):
-            raise SourceError(f"{path}: record {n} is not an object")
+            raise SourceError(f"{path}: record {n} is not an object", file=str(path))
         key = str(item.get(anchor) or "").strip()
         if not key:
-            raise SourceError(f"{path}: record {n} has no anchor {anchor!r}")
+            raise SourceError(f"{path}: record {n} has no anchor {anchor!r}", file=str(path))
         if key in seen:
-            raise SourceError(f"{path}: record {n} repeats anchor {key!r}")
+            raise SourceError(f"{path}: record {n} repeats anchor {key!r}", file=str(path))
         seen.add(key)
         yield SourceRecord(key, _clean(item))

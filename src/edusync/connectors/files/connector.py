@@ -7,42 +7,15 @@ import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
 
 from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
 from edusync.connectors.files.reading import read_csv, read_json
+from edusync.connectors.files.settings import FilesSettings
 from edusync.errors import FatalError, SourceError
 from edusync.model.records import Change, ChangeResult
-
-
-class FileType(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    file: str
-    anchor: str = "id"
-
-
-DEFAULT_TYPES = {
-    "organisation": FileType(file="orgs"),
-    "person": FileType(file="persons"),
-    "group": FileType(file="groups"),
-    "membership": FileType(file="memberships"),
-}
-
-
-class FilesSettings(BaseModel):
-    """``input``: a folder to read; ``output``: a folder to write change files to (or both)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    input: Path | None = None
-    output: Path | None = None
-    types: dict[str, FileType] = Field(default_factory=lambda: dict(DEFAULT_TYPES))
-    format: Literal["auto", "csv", "json", "jsonl"] = "auto"
-    encoding: str = "utf-8-sig"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    keep_files: int = Field(default=30, ge=1)
 
 
 def _line(c: Change) -> dict[str, object]:

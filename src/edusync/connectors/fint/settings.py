@@ -16,43 +16,64 @@ class Filters(BaseModel):
     codes pass; a code in ``exclude`` never passes.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     elevkategori_include: Codes = Field(default_factory=list)
+    """A pupil's enrolment (elevforhold) counts when its elevkategori is one of these; empty: any category."""
     elevkategori_exclude: Codes = Field(default_factory=list)
+    """An enrolment whose elevkategori is one of these never counts."""
     personalressurskategori_include: Codes = Field(default_factory=list)
+    """An employment counts when its staff member's personalressurskategori is one of these; empty: any."""
     personalressurskategori_exclude: Codes = Field(default_factory=list)
+    """An employment whose staff member's personalressurskategori is one of these never counts."""
     arbeidsforholdstype_include: Codes = Field(default_factory=list)
+    """An employment (arbeidsforhold) counts when its arbeidsforholdstype is one of these; empty: any type."""
     arbeidsforholdstype_exclude: Codes = Field(default_factory=list)
+    """An employment whose arbeidsforholdstype is one of these never counts."""
     stillingskode_include: Codes = Field(default_factory=list)
+    """An employment counts when its stillingskode is one of these; empty: any code."""
     stillingskode_exclude: Codes = Field(default_factory=list)
+    """An employment whose stillingskode is one of these never counts."""
 
 
 class FintSettings(BaseModel):
     """How to reach one county's FINT API."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
-    base_url: str = Field(description="e.g. https://api.felleskomponent.no")
+    base_url: str
+    """The county's FINT API, such as ``https://api.felleskomponent.no``."""
     token_url: str = Field(default="https://idp.felleskomponent.no/nidp/oauth/nam/token")
+    """FINT's OAuth token endpoint; the default is FINT's production identity provider."""
     client_id: str
+    """The OAuth client id of the county's FINT client (from FINT's customer portal)."""
     client_secret: SecretStr
+    """That client's secret, only as an ``${ENV}`` reference."""
     username: str
+    """The FINT client's username (the password grant logs in as the client)."""
     password: SecretStr
+    """Its password, only as an ``${ENV}`` reference."""
     scope: str = "fint-client"
-    #: ``v3`` reads /utdanning/elev/basisgruppe, ``v4`` /utdanning/elev/klasse.
+    """The OAuth scope asked for; FINT's clients use ``fint-client``."""
     model_version: str = Field(default="v3", pattern="^v[34]$")
+    """FINT's information model: ``v3`` reads classes from /utdanning/elev/basisgruppe, ``v4`` from
+    /utdanning/elev/klasse."""
     timeout_s: Annotated[float, Field(gt=0)] = 60.0
+    """Seconds to wait for one answer (a page of a large collection can take a while)."""
     retries: Annotated[int, Field(ge=0, le=20)] = 5
+    """Extra attempts after a timeout, a dropped connection or a 5xx answer."""
     backoff_s: Annotated[float, Field(ge=0)] = 0.5
-    #: Concurrent requests (pages of one collection, linked objects).
+    """Seconds before the first retry, doubling with each one after."""
     parallel: Annotated[int, Field(ge=1, le=32)] = 4
-    #: Rows per page; 0 reads each collection in one response. Smaller pages keep a county's
-    #: read under 2 GB: the pages in flight are parsed whole while the slim graph grows.
+    """Requests in flight at once (pages of one collection, linked objects); more is faster and loads FINT more."""
     page_size: Annotated[int, Field(ge=0)] = 5_000
-    #: The county's Feide realm (e.g. ``fjordheimfk.no``), given to rules as ``FeideRealm`` on every person.
+    """Rows per page; ``0`` reads each collection in one response. Smaller pages keep a county's read under 2 GB of
+    memory, since every page in flight is parsed whole."""
     feide_realm: str | None = None
+    """The county's Feide realm (``fjordheimfk.no``), given to rules as ``FeideRealm`` on every person; unset: none."""
     filters: Filters = Field(default_factory=Filters)
-    #: Seconds between polls of an asynchronous write's status, and how many polls before giving up.
+    """Which pupils, staff and employments are read; the default reads everyone."""
     write_poll_s: Annotated[float, Field(ge=0)] = 0.2
+    """Seconds between polls of a write's status: FINT accepts a write (202) and says later whether it went through."""
     write_max_polls: Annotated[int, Field(ge=1)] = 50
+    """Polls before a write that is still pending counts as failed."""

@@ -10,32 +10,42 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class LdapSettings(BaseModel):
-    """Where the catalogue is, how to bind, and how its tree is laid out.
+    """Where the catalogue is, how to bind, and how its tree is laid out."""
 
-    Containers (``people``, ``organisations``, ``units``, ``trash``) are RDN
-    sequences relative to ``base_dn``; the connector creates missing ones as
-    ``organizationalUnit`` entries. ``soft_delete`` decides what a soft delete
-    does: ``move`` the entry to the trash container (restorable, out of sight of
-    searches under the home containers) or ``delete`` it outright.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     url: str
+    """The server, ``ldap://host[:port]`` or ``ldaps://host[:port]`` (TLS from the start; port 636 by default)."""
     bind_dn: str
+    """The DN edusync binds as; it needs to add, modify, move and delete entries under ``base_dn``."""
     bind_password: SecretStr
+    """Its password, only as an ``${ENV}`` reference."""
     base_dn: str
+    """The DN everything edusync writes is under (``dc=fylke,dc=no``)."""
     people: str = "ou=people"
+    """The container of persons, as RDNs relative to ``base_dn``."""
     organisations: str = "ou=organisations"
+    """The container of organisations, relative to ``base_dn``."""
     units: str = "ou=units"
+    """The container of organisational units (schools), relative to ``base_dn``."""
     trash: str = "ou=trash"
+    """The container soft-deleted entries are moved to (restorable, out of sight of searches under the others)."""
     soft_delete: Literal["move", "delete"] = "move"
+    """What a soft delete does: ``move`` the entry to ``trash``, or ``delete`` it outright."""
     start_tls: bool = False
+    """Upgrade an ``ldap://`` connection with StartTLS; the server's certificate is checked either way TLS is used."""
     ca_file: Path | None = None
+    """A PEM file with the CA that signed the server's certificate; unset: the system's CAs."""
     connect_timeout: float = Field(default=10.0, gt=0, le=300)
+    """Seconds to wait for the connection."""
     timeout: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds to wait for the answer to one operation."""
     page_size: int = Field(default=500, ge=1, le=10_000)
+    """Entries per page when edusync reads entries back from the catalogue; keep it within the server's size
+    limit."""
     create_containers: bool = True
+    """Create missing containers (``people``… and their trash) as ``organizationalUnit`` entries; ``false``: they
+    must exist."""
 
     @field_validator("url")
     @classmethod

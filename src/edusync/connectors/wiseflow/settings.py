@@ -13,15 +13,28 @@ class WiseflowSettings(BaseModel):
     grade export sends it to FS as ``saksbehandler``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
     base_url: str = Field(min_length=1)
+    """The API with its version, such as ``https://europe-api.wiseflow.net/v1``."""
     api_token: SecretStr
+    """The licence's API token (sent as ``x-api-key``), only as an ``${ENV}`` reference."""
     manager: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    """The Feide username of the manager every new flow gets: WISEflow needs one on create, and the grade export
+    sends it to FS as ``saksbehandler``."""
     manager_first_name: str = "Eksamen"
+    """The manager's first name, used when edusync has to create that user in WISEflow."""
     manager_last_name: str = "Administrasjon"
-    flow_type: int = Field(default=1, ge=1, description="create-flow's type id (GET /license/flow-types)")
+    """The manager's last name, used when edusync has to create that user in WISEflow."""
+    flow_type: int = Field(default=1, ge=1)
+    """The type id of the flows edusync creates (the licence's types: ``GET /license/flow-types``)."""
     room_capacity: int = Field(default=100, ge=0)
-    booking_hours: float = Field(default=4.0, gt=0, description="room booking length when FS gives no end")
+    """The capacity given to a room edusync adds to the licence for an exam's room booking."""
+    booking_hours: float = Field(default=4.0, gt=0)
+    """How long a room is booked when FS gives the exam a start but no end."""
     timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for one answer."""
     retries: int = Field(default=3, ge=0, le=10)
+    """Extra attempts after a timeout, a dropped connection or a 5xx answer (never for a create that may have
+    arrived)."""
     backoff: float = Field(default=0.5, ge=0, le=30)
+    """Seconds before the first retry, doubling with each one after (at most eight times this)."""

@@ -104,8 +104,9 @@ def test_reject_and_show_and_trash(folder: Path) -> None:
 def test_config_errors_are_listed_together_with_line_numbers(folder: Path) -> None:
     config = folder / "edusync.yaml"
     text = config.read_text(encoding="utf-8")
-    text = text.replace("type: files\n    settings: {output: out}", "type: nosuch\n    settings: {output: out}")
-    text = text.replace("grace_days: 0, retention_days: 90", "grace_days: -1, retention_days: 90")
+    sis, lms, rest = text.partition("\n  lms:\n")
+    text = sis + lms + rest.replace("type: files", "type: nosuch", 1)
+    text = text.replace("grace_days: 0\n", "grace_days: -1\n", 1)  # the first: lifecycle.person
     config.write_text(text, encoding="utf-8")
     result = edusync("run", cwd=folder)
     assert result.returncode == 1

@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.rule import Rule
 
+from edusync.config.commented import with_comments
 from edusync.config.loader import load_config
 from edusync.demo import data, nights
 from edusync.services import runs
@@ -30,7 +31,7 @@ def init_folder(folder: Path, *, sample: bool = True, seed: int = 1, force: bool
     if config.exists() and not force:
         raise FileExistsError(f"{config} exists (use --force to overwrite)")
     folder.mkdir(parents=True, exist_ok=True)
-    config.write_text(template(), encoding="utf-8")
+    config.write_text(with_comments(template()), encoding="utf-8")
     if sample:
         data.write(data.generate("demo", seed), folder / "data")
     return config

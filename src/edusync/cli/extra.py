@@ -18,7 +18,7 @@ def init(
     sample: bool = typer.Option(True, help="Also write sample CSV files into FOLDER/data."),
     force: bool = typer.Option(False, help="Overwrite an existing edusync.yaml."),
 ) -> None:
-    """Make a starting configuration, each key explained in a comment, (and sample data) to edit."""
+    """Make a starting configuration (and sample data) to edit; a comment above each key explains it."""
     from edusync.demo.demo import init_folder
 
     try:

@@ -15,6 +15,7 @@ when not). The rest of the page is written by hand.
 from __future__ import annotations
 
 import argparse
+import enum
 import json
 import re
 import sys
@@ -149,18 +150,23 @@ def type_text(annotation: Any, metadata: Sequence[Any] = (), *, plural: bool = F
     origin, args = get_origin(annotation), get_args(annotation)
     if origin in (Union, types.UnionType):
         text = " or ".join(type_text(a, plural=plural) for a in args if a is not type(None))
-    elif origin is Literal:
-        values = [f"`{v}`" for v in args]
+    elif origin is Literal or (isinstance(annotation, type) and issubclass(annotation, enum.Enum)):
+        values = [f"`{getattr(v, 'value', v)}`" for v in (args or list(annotation))]
         text = values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
     elif origin is list:
-        text = f"list of {type_text(args[0], plural=True)}"
+        text = f"list of {_grouped(type_text(args[0], plural=True))}"
     elif origin is dict:
-        text = f"mapping of {type_text(unwrap(args[0]))} to {type_text(args[1], plural=True)}"
+        text = f"mapping of {type_text(unwrap(args[0]))} to {_grouped(type_text(args[1], plural=True))}"
     elif is_model(annotation):
         text = "blocks" if plural else "block"
     else:
         text = _WORDS.get(annotation, getattr(annotation, "__name__", str(annotation)))
     return ", ".join([text, *bounds])
+
+
+def _grouped(text: str) -> str:
+    """An item type with bounds in parentheses, so the list's own bounds read apart from them."""
+    return f"({text})" if ", " in text else text
 
 
 def inline(value: Any) -> str:

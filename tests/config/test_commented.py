@@ -41,7 +41,7 @@ def test_keys_no_model_knows_are_written_without_a_comment() -> None:
     data = {
         "connectors": {"x": {"type": "nosuch", "settings": {"speed": 3, "note": "line one\nline two"}}},
         "profiles": {"p": ["x:import"]},
-        "extra": {"anything": [1, {"deep": True}]},
+        "extra": {"anything": [1, {"deep": True}], 7: "a key YAML reads as a number"},
     }
     text = commented_yaml(data)
     assert yaml.safe_load(text) == data

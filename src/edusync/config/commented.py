@@ -22,7 +22,7 @@ from edusync.config.reference import WIDTH, inline, is_model, paragraphs, unwrap
 from edusync.errors import ConfigError
 
 
-def commented_yaml(data: Mapping[str, Any], model: type[BaseModel] = Config, *, header: str = "") -> str:
+def commented_yaml(data: Mapping[Any, Any], model: type[BaseModel] = Config, *, header: str = "") -> str:
     """``data`` (a configuration as loaded from YAML) as YAML text, each known key under its field's docstring.
 
     ``header`` (comment lines) goes first. A key no model knows is written without a comment,
@@ -43,7 +43,7 @@ def with_comments(text: str, model: type[BaseModel] = Config) -> str:
     return commented_yaml(yaml.safe_load(text), model, header=header + "\n" if header else "")
 
 
-def settings_model(type_name: Any) -> Any:
+def _settings_model(type_name: Any) -> Any:
     """The settings model of a connector type, or ``Any`` when the type is not installed."""
     from edusync.connectors.registry import connector_class
 
@@ -69,15 +69,15 @@ class _Writer:
         self.lines: list[str] = []
         self.explained: set[tuple[type[BaseModel], str]] = set()
 
-    def _fields(self, data: Mapping[str, Any], schema: Any) -> dict[str, tuple[str, Any]]:
+    def _fields(self, data: Mapping[Any, Any], schema: Any) -> dict[Any, tuple[str, Any]]:
         """Key → (the field's name, or "" for none; the schema of its value)."""
         model = unwrap(schema)
         if not is_model(model):
-            return {str(k): ("", _items(schema)) for k in data}
+            return {k: ("", _items(schema)) for k in data}
         by_key = {info.alias or name: (name, info.annotation) for name, info in model.model_fields.items()}
-        out = {str(k): by_key.get(str(k), ("", Any)) for k in data}
+        out = {k: by_key.get(k, ("", Any)) for k in data}
         if model is ConnectorConfig and "settings" in out:
-            out["settings"] = ("settings", settings_model(data.get("type")))
+            out["settings"] = ("settings", _settings_model(data.get("type")))
         return out
 
     def _unexplained(self, value: Any, schema: Any) -> bool:
@@ -102,7 +102,7 @@ class _Writer:
                 self.lines.append(" " * indent + "#")
             self.lines += [" " * indent + "# " + line for line in textwrap.wrap(paragraph, width)]
 
-    def mapping(self, data: Mapping[str, Any], schema: Any, indent: int, *, dash: bool = False) -> None:
+    def mapping(self, data: Mapping[Any, Any], schema: Any, indent: int, *, dash: bool = False) -> None:
         """Write ``data``'s keys at column ``indent``; ``dash``: it is a list item (``- `` before the first key)."""
         model = unwrap(schema)
         for i, (key, (name, inner)) in enumerate(self._fields(data, schema).items()):
@@ -134,7 +134,7 @@ class _Writer:
             else:
                 self.lines.append(f"{' ' * (indent + 2)}- {inline(item)}")
 
-    def _item(self, item: Mapping[str, Any], schema: Any, indent: int) -> None:
+    def _item(self, item: Mapping[Any, Any], schema: Any, indent: int) -> None:
         one_line = f"{' ' * (indent - 2)}- {inline(item)}"
         if self._fits(one_line, item, schema):
             self.lines.append(one_line)

@@ -72,13 +72,10 @@ def is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def plain(text: str) -> str:
-    """A docstring as it reads outside Python: reST's ``double`` backticks become Markdown's single."""
-    return re.sub(r"``(.+?)``", r"`\1`", text)
-
-
-def paragraphs(text: str) -> list[str]:
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", plain(text)) if p.strip()]
+def paragraphs(docstring: str) -> list[str]:
+    """A docstring as it reads outside Python: paragraphs on one line each, reST's ``double`` backticks single."""
+    text = re.sub(r"``(.+?)``", r"`\1`", docstring)
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
 def _nested(annotation: Any, path: str) -> Iterator[tuple[str, type[BaseModel]]]:

@@ -82,7 +82,7 @@ class Itslearning(Workspace):
         }
         s["targets"] = {"itslearning": target(**rules)}
         s["profiles"] = {"nightly": ["sis:import", "sync", "lifecycle", "itslearning:export"]}
-        s["safety"] = {"input": {"max_loss_percent": 100}}  # the target's own filter is what is tested
+        s["safety"] = {"input": {"max_loss_percent": 100, "max_drift_percent": None}}  # the target's own filter is what is tested
         self.write()
 
     def rules(self, **changes: Any) -> None:

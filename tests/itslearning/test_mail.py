@@ -68,7 +68,7 @@ def test_a_blocked_run_and_an_input_block_mail_failed_with_the_way_out(
     ]
 
     approvals.reject(its.db, stopped.run_id, "it-drift")
-    its.settings["safety"] = {"input": {"max_loss_percent": 100}}
+    its.settings["safety"] = {"input": {"max_loss_percent": 100, "max_drift_percent": None}}
     blocked = its.night(AUTUMN + 2 * DAY)
     assert blocked.status == "blocked" and blocked.block is not None and blocked.block["kind"] == "threshold"
     body = smtp.messages[-1].get_content()

@@ -98,6 +98,15 @@ class InputSanity(Frozen):
     """A full import that lost more than this percentage of a type's objects blocks the run until approved."""
     block_empty: bool = True
     """A full import with no objects of a type that had some blocks, whatever ``max_loss_percent`` says."""
+    max_drift_percent: Annotated[float, Field(ge=0, le=100)] | None = 20.0
+    """Slow loss: a full import that holds this percentage fewer of a type's objects than its baseline blocks,
+    however small each night's own loss was. The baseline is the largest count within ``drift_window_days``,
+    counted again from the count a person last approved. Unset: no drift check."""
+    drift_window_days: Annotated[int, Field(ge=1, le=366)] = 14
+    """How many days back the drift baseline looks (a school's term start grows a county again within days)."""
+    max_vanish_percent: Annotated[float, Field(ge=0, le=100)] = 20.0
+    """An attribute that one import removes from more than this percentage of a type's objects (a CSV without
+    its ``fnr`` column) blocks like a mass delete."""
 
 
 class SafetyConfig(Frozen):

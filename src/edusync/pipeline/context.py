@@ -56,6 +56,8 @@ class Report:
     )
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Errors of earlier attempts of this run that a resume got past (kept apart from what is still wrong).
+    recovered: list[str] = field(default_factory=list)
 
     def add(self, section: str, subject: str, what: str, n: int = 1) -> None:
         if n:
@@ -68,8 +70,10 @@ class Report:
         return {s: {k: dict(v) for k, v in subj.items()} for s, subj in self.counts.items()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], errors: list[str], warnings: list[str]) -> Report:
-        report = cls(errors=list(errors), warnings=list(warnings))
+    def from_dict(
+        cls, data: dict[str, Any], errors: list[str], warnings: list[str], recovered: list[str] | None = None
+    ) -> Report:
+        report = cls(errors=list(errors), warnings=list(warnings), recovered=list(recovered or []))
         for section, subjects in data.items():
             for subject, whats in subjects.items():
                 for what, n in whats.items():
@@ -113,6 +117,8 @@ class RunContext:
     actor: str = "edusync"
     progress: Progress = _no_progress
     approved: frozenset[str] = frozenset()
+    #: Read every source in full (``edusync run --full``): no snapshot skips, deltas become full imports.
+    full: bool = False
     targets: dict[str, TargetResult] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

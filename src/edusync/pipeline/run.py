@@ -40,11 +40,12 @@ from edusync.pipeline.syncing.step import SyncStep
 from edusync.pipeline.target import TargetStep
 from edusync.storage import Database
 from edusync.storage.audit import utcnow
-from edusync.storage.runlock import interrupted_runs, is_alive
+from edusync.storage.runlock import is_alive, take_over
 
 log = logging.getLogger(__name__)
 
 EXIT = {"done": 0, "failed": 1, "blocked": 3, "rejected": 1}
+MAX_SETTLE = 5  # rounds of settling dead runs before a start gives up
 
 #: A profile's step, by its action, → the step of its stage. ``NAME:`` steps get the connector's name.
 STEPS: dict[str, Callable[[str, str | None], Step]] = {
@@ -96,21 +97,30 @@ class Runner:
         mode: RunMode = RunMode.REAL,
         now: dt.datetime | None = None,
         actor: str = "edusync",
+        full: bool = False,
     ) -> RunOutcome:
+        """Start a run of ``profile``; ``full`` reads every source in full (no snapshot skip, no delta)."""
         name, steps = self.loaded.config.profile(profile)
         clock = now or utcnow()
-        with self.db.begin() as conn:
-            dead = interrupted_runs(conn)
-        for run_id in dead:  # settle an interrupted export before anything is planned again
-            earlier = self.resume(run_id, actor=actor)
-            if earlier.status != "done":
-                raise RunInProgress(
-                    f"run {run_id} was interrupted and could not be finished ({earlier.status}); "
-                    f"see `edusync runs show {run_id}`",
-                    run_id=run_id,
-                )
-        run_id = store.create(self.db, name, steps, clock, mode)
-        return self._execute(self._context(run_id, clock, Report(), mode, actor, frozenset()), steps, 0)
+        options = {"full": True} if full else {}
+        for _ in range(MAX_SETTLE):
+            claim = store.create(self.db, name, steps, clock, mode, options)
+            if claim.run_id is not None:
+                break
+            for run_id in claim.dead:  # settle an interrupted export before anything is planned again
+                earlier = self.resume(run_id, actor=actor)
+                if earlier.status != "done":
+                    raise RunInProgress(
+                        f"run {run_id} was interrupted and could not be finished ({earlier.status}); "
+                        f"see `edusync runs show {run_id}`",
+                        run_id=run_id,
+                    )
+        else:
+            raise RunInProgress("interrupted runs keep appearing; see `edusync runs`")
+        # Under the lock, no other run can be loading in bulk: put back any index a dead bulk load dropped.
+        self.db.ensure_indexes()
+        ctx = self._context(claim.run_id, clock, Report(), mode, actor, frozenset(), full)
+        return self._execute(ctx, steps, 0)
 
     def resume(self, run_id: int, *, actor: str = "edusync") -> RunOutcome:
         """Continue a run from the step that blocked or failed (after an approval), or that a dead process left."""
@@ -125,12 +135,24 @@ class Runner:
         if run.status == "blocked" and not (block and block.get("approved")):
             raise FatalError(f"run {run_id} is blocked; approve or reject it first", run_id=run_id)
         approved = frozenset({block["hash"]}) if block and block.get("approved") else frozenset()
-        store.take_over(self.db, run_id)
-        ctx = self._context(run_id, run.clock, run.report, run.mode, actor, approved)
+        take_over(self.db, run_id, run.status, run.owner)
+        self.db.ensure_indexes()
+        # What went wrong in earlier attempts is kept apart: this attempt reports only what is still wrong.
+        report = run.report
+        report.recovered += report.errors
+        report.errors = []
+        ctx = self._context(run_id, run.clock, report, run.mode, actor, approved, bool(run.options.get("full")))
         return self._execute(ctx, run.steps, run.step_index)
 
     def _context(
-        self, run_id: int, now: dt.datetime, report: Report, mode: RunMode, actor: str, approved: frozenset[str]
+        self,
+        run_id: int,
+        now: dt.datetime,
+        report: Report,
+        mode: RunMode,
+        actor: str,
+        approved: frozenset[str],
+        full: bool,
     ) -> RunContext:
         cfg = self.loaded
         return RunContext(
@@ -145,6 +167,7 @@ class Runner:
             actor,
             self.progress,
             approved,
+            full=full,
         )
 
     def _execute(self, ctx: RunContext, steps: list[str], first: int) -> RunOutcome:

@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from edusync.errors import NotFound
 from edusync.model.hashing import dumps, loads
 from edusync.pipeline.context import Report, RunMode
-from edusync.storage import Database, tables
+from edusync.storage import Database, runlock, tables
 from edusync.storage.audit import utcnow
 from edusync.storage.runlock import owner
 
@@ -30,11 +30,15 @@ class StoredRun:
     mode: RunMode
     block: dict[str, Any] | None
     report: Report
+    options: dict[str, Any]
 
 
-def create(db: Database, profile: str, steps: list[str], clock: dt.datetime, mode: RunMode) -> int:
-    """A new run, owned by this process; returns its id."""
-    with db.begin() as conn:
+def create(
+    db: Database, profile: str, steps: list[str], clock: dt.datetime, mode: RunMode, options: dict[str, Any]
+) -> runlock.Claim:
+    """A new run, owned by this process, unless another holds the database (see :mod:`edusync.storage.runlock`)."""
+
+    def insert(conn: Connection) -> int:
         res = conn.execute(
             tables.runs.insert().values(
                 profile=profile,
@@ -48,9 +52,13 @@ def create(db: Database, profile: str, steps: list[str], clock: dt.datetime, mod
                 errors="[]",
                 warnings="[]",
                 owner=owner(),
+                options=dumps(options),
+                recovered="[]",
             )
         )
         return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+    return runlock.claim(db, insert)
 
 
 def load(db: Database, run_id: int) -> StoredRun:
@@ -68,14 +76,9 @@ def load(db: Database, run_id: int) -> StoredRun:
         clock=dt.datetime.fromisoformat(row.clock),
         mode=RunMode.stored(bool(row.dry_run)),
         block=loads(row.block) if row.block else None,
-        report=Report.from_dict(loads(row.counts), loads(row.errors), loads(row.warnings)),
+        report=Report.from_dict(loads(row.counts), loads(row.errors), loads(row.warnings), loads(row.recovered)),
+        options=loads(row.options),
     )
-
-
-def take_over(db: Database, run_id: int) -> None:
-    """Mark the run running again, owned by this process."""
-    with db.begin() as conn:
-        conn.execute(update(tables.runs).where(tables.runs.c.id == run_id).values(status="running", owner=owner()))
 
 
 def step_done(db: Database, run_id: int, next_index: int, report: Report) -> None:
@@ -99,6 +102,7 @@ def finish(db: Database, run_id: int, status: str, report: Report, block: dict[s
                 counts=dumps(report.as_dict()),
                 errors=dumps(report.errors),
                 warnings=dumps(report.warnings),
+                recovered=dumps(report.recovered),
                 block=dumps(block) if block else None,
             )
         )

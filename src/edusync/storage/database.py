@@ -13,6 +13,7 @@ import psycopg
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from edusync.errors import StorageError
 from edusync.storage.tables import metadata
@@ -21,6 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 ENV_URL = "EDUSYNC_DATABASE_URL"
 CACHE_KIB = 262_144  # SQLite's page cache per connection: 256 MiB, for the sync's random index writes
 BULK_MIN = 2000  # from this many rows, PostgreSQL writes go through COPY and one statement
+ADVISORY_BASE = 0x6564_7573_0000  # "edus…": edusync's advisory lock keys, apart from other applications
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -63,6 +65,32 @@ class Database:
             raise StorageError(f"database error: {exc.orig}") from exc
         except psycopg.Error as exc:  # raised by COPY, which goes to the driver directly
             raise StorageError(f"database error: {exc}") from exc
+
+    @contextmanager
+    def serialized(self, key: int = 0) -> Iterator[Connection]:
+        """A transaction that runs alone among the transactions that ask for the same ``key``.
+
+        Checking "is a run going?" and recording "mine is" must be one atomic step, or two runs
+        started at the same instant both go. SQLite takes its write lock up front
+        (``BEGIN IMMEDIATE``: the second waits, then sees the first's row); PostgreSQL takes a
+        transaction-scoped advisory lock on ``key`` (one per tenant once there are several).
+        """
+        try:
+            if self.is_sqlite:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    try:
+                        yield conn
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    conn.commit()
+            else:
+                with self.engine.begin() as conn:
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_BASE + key,))
+                    yield conn
+        except DBAPIError as exc:
+            raise StorageError(f"database error: {exc.orig}") from exc
 
     def connect(self) -> Connection:
         return self.engine.connect()
@@ -213,23 +241,28 @@ class Database:
                 copy.write_row(row)
 
     def ensure_indexes(self) -> None:
-        """Create any index of the schema that is missing (one dropped for a bulk load that died)."""
-        with self.engine.begin() as conn:
+        """Create any index of the schema that is missing (one dropped for a bulk load that died).
+
+        Called by a run once it holds the run lock, never when the database is merely opened:
+        a second command (``edusync runs``) must not build indexes behind a running bulk load.
+        """
+        with self.begin() as conn:
             for table in metadata.tables.values():
                 for index in table.indexes:
-                    index.create(conn, checkfirst=True)
+                    conn.execute(CreateIndex(index, if_not_exists=True))
 
     @contextmanager
     def without_indexes(self, table: Table, names: Sequence[str]) -> Iterator[None]:
         """Drop secondary indexes for a bulk load and build them again after it.
 
         Building an index once over a million sorted keys is far cheaper than keeping
-        it up to date through a million random inserts.
+        it up to date through a million random inserts. ``IF EXISTS`` / ``IF NOT EXISTS``
+        make both ends safe against any other connection.
         """
         with self.begin() as conn:
             for index in table.indexes:
                 if index.name in names:
-                    index.drop(conn, checkfirst=True)
+                    conn.execute(DropIndex(index, if_exists=True))
         try:
             yield
         finally:
@@ -293,7 +326,6 @@ def open_database(url: str | None = None, base_dir: Path | None = None, *, migra
     if migrate:
         try:
             db.migrate()
-            db.ensure_indexes()
         except OperationalError as exc:
             raise StorageError(f"cannot open or migrate the database: {exc.orig}") from exc
     return db

@@ -33,6 +33,8 @@ runs = Table(
     Column("warnings", Text, nullable=False, default="[]"),
     Column("block", Text),
     Column("owner", String(160)),  # host:pid of the process running it
+    Column("options", Text, nullable=False, server_default="{}"),  # how it was asked to run, e.g. {"full": true}
+    Column("recovered", Text, nullable=False, server_default="[]"),  # errors of earlier attempts it got past
 )
 
 cs_objects = Table(
@@ -165,6 +167,21 @@ watermarks = Table(
     Column("value", String(255)),  # where the next delta import starts (None: no delta)
     Column("snapshot", String(64)),  # fingerprint of the last full import of the whole type
     Column("run_id", Integer, nullable=False),
+)
+
+#: What each full import counted, per type: the drift baseline is the largest count within a window
+#: of nights, starting again from the count a person approved (``approved``).
+input_counts = Table(
+    "input_counts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connector", NAME, nullable=False),
+    Column("object_type", NAME, nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("at", String(32), nullable=False),  # the run's clock (UTC)
+    Column("count", Integer, nullable=False),
+    Column("approved", Boolean, nullable=False),
+    Index("ix_input_counts_type", "connector", "object_type", "id"),
 )
 
 audit_log = Table(

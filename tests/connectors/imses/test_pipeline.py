@@ -71,7 +71,7 @@ def _config(endpoint: str) -> dict[str, Any]:
             {"metaverse_type": "membership", "object_type": "membership", "flows": [
                 {"to": "person", "from": "person"}, {"to": "group", "from": "group"}, {"to": "role", "from": "role"}]},
         ], "thresholds": {"*": {"delete": {"max_percent": 100}}}}},
-        "safety": {"input": {"max_loss_percent": 60}},
+        "safety": {"input": {"max_loss_percent": 60, "max_drift_percent": None}},
         "profiles": {"nightly": ["sis:import", "sync", "lifecycle", "itslearning:export"]},
     }  # fmt: skip
 

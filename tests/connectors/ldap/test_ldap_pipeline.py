@@ -48,7 +48,7 @@ def _config(slapd: Slapd, base_dn: str) -> dict[str, object]:
                 {"to": "eduPersonPrincipalName", "from": "feide"}, {"to": "eduPersonAffiliation", "from": "role"},
                 {"to": "mail", "from": "mail"}, {"to": "school", "from": "school"}]},
         ], "thresholds": {"*": {"delete": {"max_percent": 60}}}}},
-        "safety": {"input": {"max_loss_percent": 60}},
+        "safety": {"input": {"max_loss_percent": 60, "max_drift_percent": None}},
         "profiles": {"nightly": ["sis:import", "sync", "lifecycle", "feide:export"]},
     }  # fmt: skip
 

@@ -18,7 +18,7 @@ def _lose_pupils(ws: Workspace, share: float) -> set[str]:
 
 def _relaxed_input(ws: Workspace) -> None:
     """Let the import through so the thresholds on the target are what is tested."""
-    ws.configure(safety={"input": {"max_loss_percent": 100}})
+    ws.configure(safety={"input": {"max_loss_percent": 100, "max_drift_percent": None}})
 
 
 def test_a_30_percent_delete_blocks_and_sends_nothing(workspace: Workspace) -> None:

@@ -63,7 +63,7 @@ def test_disconnect_recalls_the_values_of_the_source_that_left(workspace: Worksp
     _add_hr_source(workspace, [["H1", teacher[1], "laerer@fylke.no", "Lektor", "X"]])
     workspace.run()
     _write_hr(workspace.folder / "hr", [])
-    workspace.settings["safety"] = {"input": {"max_loss_percent": 100, "block_empty": False}}
+    workspace.settings["safety"] = {"input": {"max_loss_percent": 100, "max_drift_percent": None, "block_empty": False}}
     workspace.write()
     workspace.run(day=1)
     shown = workspace.show("person", teacher[0])
@@ -78,7 +78,7 @@ def test_keep_policy_leaves_the_values_in_place(workspace: Workspace) -> None:
     _add_hr_source(workspace, [["H1", teacher[1], "laerer@fylke.no", "Lektor", "X"]], policy="keep")
     workspace.run()
     _write_hr(workspace.folder / "hr", [])
-    workspace.settings["safety"] = {"input": {"max_loss_percent": 100, "block_empty": False}}
+    workspace.settings["safety"] = {"input": {"max_loss_percent": 100, "max_drift_percent": None, "block_empty": False}}
     workspace.write()
     workspace.run(day=1)
     shown = workspace.show("person", teacher[0])

@@ -7,16 +7,18 @@ that fails or blocks; an unchanged object costs one hash compare.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from edusync.connectors.base import Capability, Connector
-from edusync.errors import SourceError
-from edusync.model.hashing import dump_hash
+from edusync.errors import GateBlocked, SourceError
+from edusync.model.hashing import dump_hash, loads
 from edusync.model.records import SourceRecord
 from edusync.pipeline.connectors import open_connector, source_types
 from edusync.pipeline.context import RunContext
 from edusync.pipeline.importing import sanity
-from edusync.pipeline.importing.store import StagingStore, refresh_statistics
+from edusync.pipeline.importing.store import StagingStore, forget_snapshots, refresh_statistics
 from edusync.pipeline.step import StepResult
 
 FLUSH = 20_000
@@ -31,25 +33,34 @@ class ImportStep:
 
     def run(self, ctx: RunContext) -> StepResult:
         connector = open_connector(ctx, self.connector)
-        use_delta = self.delta and connector.supports(Capability.DELTA_IMPORT)
+        use_delta = self.delta and not ctx.full and connector.supports(Capability.DELTA_IMPORT)
+        window = (ctx.now - dt.timedelta(days=ctx.config.safety.input.drift_window_days)).isoformat(timespec="seconds")
         try:
             with ctx.db.begin() as conn, ctx.db.small_cache(conn):
                 staged = [
                     TypeImport(ctx, StagingStore(ctx.db, conn, connector.name, ot), connector).stage(use_delta)
                     for ot in source_types(ctx, connector)
                 ]
-                if not use_delta:
-                    sanity.check(ctx.config, [imp.loss for imp in staged], ctx.approved, ctx.report.warnings)
                 for imp in staged:
-                    imp.finish()
+                    imp.baseline = None if use_delta else imp.store.baseline(window)
+                approved = sanity.check(ctx.config, [imp.loss for imp in staged], ctx.approved, ctx.report.warnings)
+                for imp in staged:
+                    imp.finish(approved=imp.object_type in approved)
                 if any(imp.counts["added"] for imp in staged):
                     refresh_statistics(ctx.db, conn)
+        except GateBlocked:
+            # Whatever the source says of itself next time, it is read in full: a mended source can
+            # carry the very stamps of the broken night (FINT's last-updated).
+            forget_snapshots(ctx.db, connector.name)
+            raise
         finally:
             connector.close()
         # Counted only once committed: a blocked or failed import staged nothing.
         for imp in staged:
             for what, n in imp.counts.items():
                 ctx.report.add("import", imp.subject, what, n)
+            if imp.baseline:
+                ctx.report.set("import", imp.subject, "baseline", imp.baseline)
         unchanged = all(imp.counts.get("identical_source") for imp in staged)
         return StepResult("skipped", "the source is unchanged") if staged and unchanged else StepResult()
 
@@ -63,10 +74,23 @@ class TypeImport:
         self.subject = f"{connector.name}/{self.object_type}"
         self.gone: list[str] = []
         self.counts: dict[str, int] = {}
+        self.vanished: Counter[str] = Counter()
+        self.delta = False
+        self.baseline: int | None = None
 
     @property
     def loss(self) -> sanity.Loss:
-        return sanity.Loss(self.connector.name, self.object_type, self.before, self.counts["seen"], self.gone)
+        seen = self.counts["seen"]
+        return sanity.Loss(
+            self.connector.name,
+            self.object_type,
+            self.before,
+            seen,
+            self.gone,
+            not self.delta,
+            self.baseline,
+            self.vanished,
+        )
 
     def _unchanged(self) -> TypeImport:
         """The source says it holds exactly what it held last time: nothing to read."""
@@ -78,9 +102,10 @@ class TypeImport:
     def stage(self, delta: bool) -> TypeImport:
         """Stage new and changed records; find what is gone, without marking it yet."""
         ctx, store, subject = self.ctx, self.store, self.subject
+        self.delta = delta
         self.old_watermark, old_snapshot = store.marks()
         self.snapshot = None if delta else self.connector.snapshot(self.object_type)
-        if self.snapshot is not None and self.snapshot == old_snapshot:
+        if self.snapshot is not None and self.snapshot == old_snapshot and not ctx.full:
             return self._unchanged()
         stream = self.connector.import_objects(self.object_type, since=self.old_watermark if delta else None)
         seen: set[str] = set()
@@ -121,6 +146,7 @@ class TypeImport:
                     )
                 seen.add(anchor)
             old_rows = known(chunk)
+            changed_now: list[SourceRecord] = []
             for record in chunk:
                 added_one = self._stage_one(record, old_rows.get(record.anchor))
                 if added_one is None:
@@ -129,12 +155,17 @@ class TypeImport:
                     added += 1
                 else:
                     changed += 1
+                    if old_rows[record.anchor][1] == "present":
+                        changed_now.append(record)
+            if changed_now:
+                self._count_vanished(changed_now)
             if store.queued >= FLUSH:
                 store.flush()
                 ctx.progress(label, len(seen), stream.total)
         store.flush()
         self.gone = [] if delta else [a for a in present if a not in seen]
-        self.before = len(present)
+        # A delta does not read what is staged; the share an attribute vanished from needs the whole.
+        self.before = store.present_count() if delta and self.vanished else len(present)
         self.watermark = stream.watermark
         ctx.progress(label, len(seen), len(seen))
         self.counts = {
@@ -162,10 +193,25 @@ class TypeImport:
         self.store.change(record.anchor, digest, text, self.ctx.run_id)
         return False
 
-    def finish(self) -> None:
-        """Mark the gone objects and move the watermark (after the sanity check passed)."""
-        self.store.mark_gone(self.gone, self.ctx.run_id)
-        self.store.save_marks(self.watermark, self.snapshot, self.ctx.run_id)
+    def _count_vanished(self, records: list[SourceRecord]) -> None:
+        """Which attributes the changed ``records`` no longer have that their staged copies had."""
+        before = self.store.staged_attrs([r.anchor for r in records])
+        for record in records:
+            old = loads(before.get(record.anchor, "{}"))
+            for name, value in old.items():
+                if value not in (None, "", []) and record.attrs.get(name) in (None, "", []):
+                    self.vanished[name] += 1
+
+    def finish(self, *, approved: bool) -> None:
+        """Mark the gone objects, move the watermark, count the import (after the sanity check passed).
+
+        An import a person approved leaves no snapshot: the next run reads the source in full.
+        """
+        ctx = self.ctx
+        self.store.mark_gone(self.gone, ctx.run_id)
+        self.store.save_marks(self.watermark, None if approved else self.snapshot, ctx.run_id)
+        if not self.delta:
+            self.store.count_import(ctx.run_id, ctx.stamp, self.counts["seen"], approved)
 
 
 def _chunks(records: Iterable[SourceRecord], size: int) -> Iterator[list[SourceRecord]]:

@@ -28,6 +28,10 @@ EXISTING = "SELECT anchor, hash FROM cs_objects WHERE connector = ? AND object_t
 KNOWN = "SELECT anchor, hash, state FROM cs_objects WHERE connector = ? AND object_type = ? AND anchor IN ({marks})"
 PRESENT = "SELECT count(*) FROM cs_objects WHERE connector = ? AND object_type = ? AND state = 'present'"
 MARKS = "SELECT value, snapshot FROM watermarks WHERE connector = ? AND object_type = ?"
+ATTRS = "SELECT anchor, attrs FROM cs_objects WHERE connector = ? AND object_type = ? AND anchor IN ({marks})"
+LAST_APPROVED = "SELECT max(id) FROM input_counts WHERE connector = ? AND object_type = ? AND approved"
+BASELINE = "SELECT max(count) FROM input_counts WHERE connector = ? AND object_type = ? AND id >= ? AND at >= ?"
+FORGET_SNAPSHOTS = "UPDATE watermarks SET snapshot = NULL WHERE connector = ?"
 
 
 class StagingStore:
@@ -46,6 +50,28 @@ class StagingStore:
         """Anchor → (hash, state) of the staged objects among ``anchors``."""
         rows = self.db.fetch_in(self.conn, KNOWN, (self.connector, self.object_type), anchors)
         return {anchor: (digest, state) for anchor, digest, state in rows}
+
+    def staged_attrs(self, anchors: Sequence[str]) -> dict[str, str]:
+        """Anchor → attributes (JSON) as staged, for the few changed objects among ``anchors``."""
+        return dict(self.db.fetch_in(self.conn, ATTRS, (self.connector, self.object_type), anchors))
+
+    def baseline(self, since: str) -> int | None:
+        """The largest count a full import gave since ``since``, and since the last approval (None: no history)."""
+        approved = self.db.fetch(self.conn, LAST_APPROVED, (self.connector, self.object_type))[0][0]
+        top = self.db.fetch(self.conn, BASELINE, (self.connector, self.object_type, approved or 0, since))[0][0]
+        return None if top is None else int(top)
+
+    def count_import(self, run_id: int, at: str, count: int, approved: bool) -> None:
+        """What this full import counted, for the drift baseline; ``approved`` starts the baseline again."""
+        row = {
+            "connector": self.connector,
+            "object_type": self.object_type,
+            "run_id": run_id,
+            "at": at,
+            "count": count,
+            "approved": approved,
+        }
+        self.conn.execute(tables.input_counts.insert().values(**row))
 
     def present_count(self) -> int:
         return int(self.db.fetch(self.conn, PRESENT, (self.connector, self.object_type))[0][0])
@@ -92,3 +118,9 @@ class StagingStore:
 
 def refresh_statistics(db: Database, conn: Connection) -> None:
     db.analyze(conn, tables.cs_objects)
+
+
+def forget_snapshots(db: Database, connector: str) -> None:
+    """The next import of ``connector`` reads in full, whatever its source says of itself."""
+    with db.begin() as conn:
+        db.many(conn, FORGET_SNAPSHOTS, [(connector,)])

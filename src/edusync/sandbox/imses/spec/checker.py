@@ -5,9 +5,10 @@ actions, sent to an endpoint whose binding has it, with the header the binding a
 policy require and a body that is that action's request and validates against the project's
 schemas. An answer must be HTTP 200 with the action's response, the ``syncResponseHeaderInfo``
 (one status per item, in order, for a batch call, each naming the request's message id) and a
-timestamp; or HTTP 500 with a SOAP 1.1 Fault. Two answers carry no SOAP and are not checked:
-503, a server that is down, and 499, the sandbox's mark for a client that hung up before it
-answered. The ``/_sandbox`` controls are not IMS ES and are counted apart.
+timestamp; or HTTP 500 with a SOAP 1.1 Fault. Some answers carry no SOAP and are not checked:
+503, a server that is down; 499, the sandbox's mark for a client that hung up before it
+answered; and 404 from a path where no endpoint is (the request is still held to the WSDL's
+addresses). The ``/_sandbox`` controls are not IMS ES and are counted apart.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from edusync.sandbox.imses.spec import schemas
-from edusync.sandbox.imses.spec.actions import ACTIONS, BY_REQUEST, COVERED, Action, served
+from edusync.sandbox.imses.spec.actions import ACTIONS, BY_REQUEST, COVERED, ENDPOINTS, Action, served
 from edusync.sandbox.imses.spec.envelope import (
     Envelope,
     NotSoap,
@@ -69,6 +70,10 @@ def _http_problems(exchange: Exchange) -> list[str]:
 
 def _read_request(exchange: Exchange) -> _Sent:
     found = _http_problems(exchange)
+    if exchange.path not in ENDPOINTS:
+        found.append(f"{exchange.path} is none of itslearning's IMS ES endpoints")
+    if not exchange.request_body and exchange.status in (*NO_SOAP, 404):
+        return _Sent(problems=found)  # answered before the body was read: only the HTTP side can be held
     envelope = _envelope(exchange.request_body)
     if isinstance(envelope, str):
         return _Sent(_action(exchange, None), problems=[*found, f"request: {envelope}"])
@@ -118,7 +123,7 @@ def _status_problems(envelope: Envelope, sent: _Sent) -> list[str]:
 
 
 def _answer_problems(exchange: Exchange, sent: _Sent) -> list[str]:
-    if exchange.status in NO_SOAP:
+    if exchange.status in NO_SOAP or (exchange.status == 404 and exchange.path not in ENDPOINTS):
         return []
     envelope = _envelope(exchange.response_body)
     found = [] if exchange.response_type == "text/xml" else [f"a SOAP 1.1 answer is text/xml, not {exchange.response_type}"]

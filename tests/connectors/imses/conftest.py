@@ -76,7 +76,7 @@ def connector(site: Site) -> Iterator[ImsesConnector]:
     conn.close()
 
 
-class _Kept(exchanges.Ledger):
+class KeptExchanges(exchanges.Ledger):
     """Keeps the exchanges themselves, so a test can ask the checker about either side."""
 
     def __init__(self) -> None:
@@ -110,7 +110,7 @@ CHECKER = ImsesChecker()
 @pytest.fixture
 def drifting_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[DriftingSite]:
     monkeypatch.delenv(exchanges.ENV)  # kept out of the suite's ledger
-    kept = _Kept()
+    kept = KeptExchanges()
     app = exchanges.Recording(create_app(username=USERNAME, password=PASSWORD, site="fylke"), CHECKER, kept)
     with serve_in_thread(app) as url:
         yield DriftingSite(url, kept.kept)

@@ -45,7 +45,9 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Exchange]]:
     yield {CHECKER.kind(e): e for e in kept.kept if not e.path.startswith("/_sandbox")}
 
 
-def _edit(exchange: Exchange, *, request: tuple[str, str] | None = None, answer: tuple[str, str] | None = None) -> Exchange:
+def _edit(
+    exchange: Exchange, *, request: tuple[str, str] | None = None, answer: tuple[str, str] | None = None
+) -> Exchange:
     def changed(body: bytes, edit: tuple[str, str] | None) -> bytes:
         if edit is None:
             return body
@@ -63,7 +65,7 @@ def _edit(exchange: Exchange, *, request: tuple[str, str] | None = None, answer:
 
 def test_the_real_exchanges_conform(recorded: dict[str, Exchange]) -> None:
     assert set(recorded) == {"createPersons", "createGroups", "createMemberships", "deletePersons"}
-    assert {kind: CHECKER.problems(e) for kind, e in recorded.items()} == dict.fromkeys(recorded, [])
+    assert {kind: CHECKER.problems(e) for kind, e in recorded.items()} == {kind: [] for kind in recorded}
 
 
 def test_a_restrict_before_its_date_is_caught(recorded: dict[str, Exchange]) -> None:
@@ -100,8 +102,9 @@ def test_a_request_without_its_timestamp_or_action_is_caught(recorded: dict[str,
     assert CHECKER.kind(unnamed) == "createPersons", "the body still names the operation"
     unknown = _edit(exchange)
     unknown.request_headers["soapaction"] = '"http://www.imsglobal.org/soap/pms/mergePersons"'
-    assert "SOAPAction '\"http://www.imsglobal.org/soap/pms/mergePersons\"' is none of the actions" in (
-        CHECKER.request_problems(unknown)[0]
+    assert (
+        "SOAPAction '\"http://www.imsglobal.org/soap/pms/mergePersons\"' is none of the actions"
+        in (CHECKER.request_problems(unknown)[0])
     )
 
 
@@ -119,7 +122,9 @@ def test_a_description_outside_the_common_namespace_is_caught(recorded: dict[str
 def test_a_batch_answer_that_loses_a_status_is_caught(recorded: dict[str, Exchange]) -> None:
     exchange = recorded["deletePersons"]
     drifted = _edit(exchange, answer=(r"<statusInfo>.*?</statusInfo>", ""))
-    assert CHECKER.answer_problems(drifted) == ["a batch call of 2 items is answered with a statusInfoSet of as many statuses"]
+    assert CHECKER.answer_problems(drifted) == [
+        "a batch call of 2 items is answered with a statusInfoSet of as many statuses"
+    ]
     wrong_ref = _edit(exchange, answer=(r"<messageIdRef>[^<]*</messageIdRef>", "<messageIdRef>other</messageIdRef>"))
     (problem,) = CHECKER.answer_problems(wrong_ref)
     assert "messageIdRef is not the request's messageIdentifier" in problem

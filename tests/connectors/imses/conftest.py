@@ -101,7 +101,9 @@ class DriftingSite(Site):
     def problems(self) -> tuple[list[str], list[str]]:
         """The request problems and the answer problems of every exchange so far (controls left out)."""
         soap = [e for e in self.kept if not e.path.startswith("/_sandbox")]
-        return [p for e in soap for p in CHECKER.request_problems(e)], [p for e in soap for p in CHECKER.answer_problems(e)]
+        return [p for e in soap for p in CHECKER.request_problems(e)], [
+            p for e in soap for p in CHECKER.answer_problems(e)
+        ]
 
 
 CHECKER = ImsesChecker()

@@ -77,7 +77,7 @@ def create(key: str, *, security: str | None = None, demographics: str = "") -> 
 
 def post(site: Site, envelope: str, action: str, path: str | None = None) -> httpx.Response:
     return httpx.post(
-        path and site.base + path or site.endpoint,
+        site.base + path if path else site.endpoint,
         content=envelope.encode(),
         headers={
             "content-type": "text/xml; charset=utf-8",

@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect
 import edusync
 from edusync.sandbox.fs.faults import ADMIN_PREFIX, FaultMiddleware, FaultState, fault_router
 from edusync.sandbox.imses.operations import SERVED, dispatch
-from edusync.sandbox.imses.spec.actions import COMBINED, ENDPOINTS
+from edusync.sandbox.imses.spec.actions import ENDPOINTS
 from edusync.sandbox.imses.store import Store
 from edusync.sandbox.imses.wire import Fault, fault_body, read_request
 

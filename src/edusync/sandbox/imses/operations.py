@@ -58,9 +58,8 @@ def create_many(store: Store, svc: Service, req: Request) -> bytes:
     pairs = req.root.find(q(svc.mess, f"{pair}Set"))
     if pairs is None:
         raise client_fault(f"<{pair}Set> is missing")
-    outcomes = [
-        _upsert(store, svc, _key(item, svc), item.find(q(svc.mess, svc.kind))) for item in pairs.iterfind(q(svc.mess, pair))
-    ]
+    items = pairs.iterfind(q(svc.mess, pair))
+    outcomes = [_upsert(store, svc, _key(item, svc), item.find(q(svc.mess, svc.kind))) for item in items]
     return answer(req, outcomes)
 
 

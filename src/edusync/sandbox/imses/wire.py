@@ -120,7 +120,8 @@ def read_request(
     _authenticate(envelope, username, password)
     action = _action(path, soap_action, served_here)
     if envelope.body.tag != action.request:
-        raise client_fault(f"the SOAPAction names {action.operation}, the body holds {etree.QName(envelope.body).localname}")
+        held = etree.QName(envelope.body).localname
+        raise client_fault(f"the SOAPAction names {action.operation}, the body holds {held}")
     invalid = request_header_problems(envelope) + schemas.problems(envelope.body, f"{action.operation}Request")
     if invalid:
         raise client_fault("the request does not validate against the IMS ES schemas: " + "; ".join(invalid[:3]))
@@ -155,7 +156,7 @@ def _timestamp(header: Element) -> None:
 
 
 def answer(request: Request, outcomes: Sequence[Outcome], *, body: Element | None = None) -> bytes:
-    """The answer to ``request``: one status per outcome (a set for a batch call or a read of memberships) and ``body``."""
+    """The answer to ``request``: one status per outcome (a set for a batch or a read of memberships), and ``body``."""
     env = etree.Element(q(SOAP_ENV, "Envelope"), nsmap={"s": SOAP_ENV})
     header = sub(env, SOAP_ENV, "Header")
     info = etree.SubElement(header, q(MESS_BIND, "syncResponseHeaderInfo"), nsmap=default_ns(MESS_BIND, h=MESS_BIND))

@@ -126,7 +126,8 @@ def _answer_problems(exchange: Exchange, sent: _Sent) -> list[str]:
     if exchange.status in NO_SOAP or (exchange.status == 404 and exchange.path not in ENDPOINTS):
         return []
     envelope = _envelope(exchange.response_body)
-    found = [] if exchange.response_type == "text/xml" else [f"a SOAP 1.1 answer is text/xml, not {exchange.response_type}"]
+    typed = exchange.response_type == "text/xml"
+    found = [] if typed else [f"a SOAP 1.1 answer is text/xml, not {exchange.response_type}"]
     if isinstance(envelope, str):
         return [*found, f"answer: {envelope}"]
     is_fault = envelope.body.tag == q(SOAP_ENV, "Fault")

@@ -1,4 +1,4 @@
-"""SOAP 1.1 envelopes and the WS-SecurityPolicy of itslearning's bindings, as rules both the sandbox and the checker apply.
+"""SOAP 1.1 envelopes and the WS-SecurityPolicy of itslearning's bindings, as the sandbox and the checker apply them.
 
 Every binding in itslearning's WSDLs carries the same policy: a ``TransportBinding`` (HTTPS, with
 ``IncludeTimestamp``) and a ``UsernameToken`` (``WssUsernameToken10``) as a signed supporting

@@ -39,5 +39,5 @@ def problems(element: Element, where: str) -> list[str]:
     with _LOCK:
         if schema.validate(element):
             return []
-        errors = list(schema.error_log)  # type: ignore[attr-defined]
+        errors = list(schema.error_log)  # type: ignore[call-overload]  # lxml-stubs: not Iterable
     return [f"{where}: line {e.line}: {_CLARK.sub('', e.message)}" for e in errors]

@@ -1,7 +1,7 @@
 """The IMS ES operations the sandbox serves, as functions of the store and one request.
 
-Person, group and membership management: ``createX``/``createXs`` (upserts), ``deleteX``/``deleteXs``
-(``deleteGroup`` only), and the reads ``readPerson(s)``, ``readGroup``, ``readMembershipsForGroup``
+Person, group and membership management: ``createX``/``createXs`` (upserts), ``deleteX``/``deleteXs``,
+and the reads ``readPerson(s)``, ``readGroup``, ``readMembershipsForGroup``
 and ``readMembershipsForPerson``. The other actions of itslearning's WSDL are answered with the
 fault WCF gives for an action an endpoint does not serve, ``ActionNotSupported``.
 """
@@ -134,7 +134,7 @@ HANDLERS: dict[str, Handler] = {
     **{f"create{noun}": create_one for noun in ("Person", "Group", "Membership")},
     **{f"create{noun}s": create_many for noun in ("Person", "Group", "Membership")},
     **{f"delete{noun}": delete_one for noun in ("Person", "Group", "Membership")},
-    **{f"delete{noun}s": delete_many for noun in ("Person", "Membership")},
+    **{f"delete{noun}s": delete_many for noun in ("Person", "Group", "Membership")},
     "readPerson": read_one,
     "readPersons": read_many,
     "readGroup": read_one,

@@ -49,7 +49,7 @@ ENDPOINTS = {
 COVERED = frozenset(
     {
         *("createPerson", "createPersons", "deletePerson", "deletePersons", "readPerson", "readPersons"),
-        *("createGroup", "createGroups", "deleteGroup", "readGroup"),
+        *("createGroup", "createGroups", "deleteGroup", "deleteGroups", "readGroup"),
         *("createMembership", "createMemberships", "deleteMembership", "deleteMemberships"),
         *("readMembershipsForGroup", "readMembershipsForPerson"),
     }

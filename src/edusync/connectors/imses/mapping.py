@@ -6,8 +6,10 @@ value is cleaned the same way in both. A change that itslearning cannot take (no
 unknown group type or role) fails on its own with a :class:`SkippableError` naming the
 attribute, before anything is sent.
 
-Elements follow the WSDL's order. Data elements are in the service's data namespace, except
-the Common ones (``identifier``, ``email``, ``URL``, ``userIdValue``, ``extensionField``).
+Persons and memberships follow itslearning's WSDLs, groups the IMS GMS v1.0 data schema (no
+group WSDL of itslearning's is published with the others): element order, and every element
+those make required. Data elements are in the service's data namespace, except the Common ones
+(``identifier``, ``email``, ``URL``, ``userIdValue``, ``extensionField``, a time frame's dates).
 """
 
 from __future__ import annotations

@@ -28,26 +28,35 @@ class ImsesSettings(BaseModel):
     accepts it as a ``${ENV}`` reference.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     url: str
+    """The combined port, ``https://…/WCFServiceLibrary/ImsEnterpriseServicesPort.svc``."""
     person_url: str | None = None
+    """The person service's own endpoint, for a site that gave one per service (default: ``url``)."""
     group_url: str | None = None
+    """The group service's own endpoint (default: ``url``)."""
     membership_url: str | None = None
+    """The membership service's own endpoint (default: ``url``)."""
     username: str = Field(min_length=1)
+    """The IMS ES user itslearning generated for the site; it decides which site the calls change."""
     password: SecretStr
-    timeout: float = Field(default=30.0, gt=0, le=600, description="seconds to wait for one answer")
-    retries: int = Field(default=3, ge=0, le=10, description="extra attempts after a timeout or a 5xx")
-    backoff: float = Field(default=0.5, ge=0, le=30, description="first wait between attempts, doubling")
-    #: Items per batch call (createPersons, deleteMemberships …); itslearning recommends at most 100.
+    """That user's password, only as a ``${ENV}`` reference."""
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    """Seconds to wait for one answer."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Extra attempts after a timeout, a dropped connection or a 5xx without a SOAP Fault."""
+    backoff: float = Field(default=0.5, ge=0, le=30)
+    """Seconds before the first retry; the wait doubles with each one."""
     batch_size: int = Field(default=100, ge=1, le=1000)
-    #: Extra words for a person's ``role`` -> ``institutionRoleType`` (itslearning's profile mapping).
+    """Items per batch call (createPersons, deleteMemberships …); itslearning recommends at most 100."""
     institution_roles: dict[str, str] = Field(default_factory=dict)
-    #: Extra words for a group's ``groupType`` -> School, Course, CourseGroup or Unspecified.
+    """Extra words for a person's ``role`` -> ``institutionRoleType`` (itslearning's profile mapping)."""
     group_types: dict[str, str] = Field(default_factory=dict)
-    #: What an archived group becomes: ``delete`` (deleteGroup; itslearning archives a deleted
-    #: course when the site's course archiving is on) or ``keep`` (left as it is).
+    """Extra words for a group's ``groupType`` -> School, Course, CourseGroup or Unspecified."""
     archive: Literal["delete", "keep"] = "delete"
+    """What an archived group becomes: ``delete`` (deleteGroup; itslearning archives a deleted
+    course when the site's course archiving is on) or ``keep`` (left as it is)."""
 
     @field_validator("url", "person_url", "group_url", "membership_url")
     @classmethod

@@ -3,11 +3,10 @@
 The request header carries ``syncRequestHeaderInfo/messageIdentifier`` and a WS-Security header
 with a UsernameToken (a ``PasswordText`` password) and a ``Timestamp``: the WS-SecurityPolicy of
 itslearning's bindings is a TransportBinding with ``IncludeTimestamp`` and a ``WssUsernameToken10``
-supporting token. The answer's
-header carries ``syncResponseHeaderInfo`` with one ``statusInfo`` for a single call, or a
-``statusInfoSet`` with one ``statusInfo`` per item *in request order* for a batch call: a
-status names no item, so results are matched by position. A refusal of the whole call is
-a SOAP ``Fault`` instead.
+supporting token. The answer's header carries ``syncResponseHeaderInfo`` with one
+``statusInfo`` for a single call, or a ``statusInfoSet`` with one ``statusInfo`` per item *in
+request order* for a batch call: a status names no item, so results are matched by position.
+A refusal of the whole call is a SOAP ``Fault`` instead.
 
 Elements are matched by namespace URI, never by prefix (itslearning's own examples use
 different prefixes for the same namespace). Parsing never resolves entities, loads a DTD
@@ -139,7 +138,7 @@ def envelope(body: Element, *, username: str, password: str, message_id: str, no
     nonce = sub(token, WSSE, "Nonce", base64.b64encode(secrets.token_bytes(16)).decode())
     nonce.set("EncodingType", BASE64_BINARY)
     sub(token, WSU, "Created", _utc(now))
-    # The binding's TransportBinding has IncludeTimestamp: WCF refuses a request without one.
+    # Required by the bindings' policy (a TransportBinding with IncludeTimestamp).
     stamp = sub(security, WSU, "Timestamp")
     sub(stamp, WSU, "Created", _utc(now))
     sub(stamp, WSU, "Expires", _utc(now + dt.timedelta(minutes=5)))

@@ -14,6 +14,7 @@ from lxml import etree
 
 from edusync.sandbox.imses.spec.names import COMMON, MESS_BIND, SOAP_ENV, WSU, parse
 from tests.connectors.imses.conftest import PASSWORD, USERNAME, DriftingSite, Site
+from tests.connectors.imses.test_export import ASE, change, school_and_course
 
 NS = {"s": SOAP_ENV, "h": MESS_BIND, "u": WSU, "c": COMMON}
 PMS = "http://www.imsglobal.org/services/pms/xsd/imsPersonManMessSchema_v1p0"
@@ -216,3 +217,44 @@ def test_an_action_of_the_wsdl_the_sandbox_does_not_cover(drifting_site: Driftin
     assert code.endswith(":ActionNotSupported") and "updatePerson" in text
     sent, answered = drifting_site.problems()
     assert sent == ["updatePerson is not covered by the project's IMS ES schemas"] and answered == []
+
+
+READ = """<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:h="http://www.imsglobal.org/services/common/imsMessBindSchema_v1p0"
+    xmlns:m="http://www.imsglobal.org/services/{short}/xsd/ims{stem}MessSchema_v1p0"
+    xmlns:c="http://www.imsglobal.org/services/common/imsCommonSchema_v1p0">
+ <s:Header><h:syncRequestHeaderInfo><h:messageIdentifier>7</h:messageIdentifier></h:syncRequestHeaderInfo>{token}</s:Header>
+ <s:Body><m:{operation}Request>{content}</m:{operation}Request></s:Body>
+</s:Envelope>"""
+
+
+def call(site: Site, short: str, stem: str, operation: str, content: str) -> httpx.Response:
+    envelope = READ.format(short=short, stem=stem, operation=operation, content=content, token=token())
+    return httpx.post(
+        site.endpoint,
+        content=envelope.encode(),
+        headers={"content-type": "text/xml", "SOAPAction": f"http://www.imsglobal.org/soap/{short}/{operation}"},
+    )
+
+
+def test_the_reads_and_batch_deletes_edusync_does_not_send(site: Site) -> None:
+    """readPerson, readMembershipsForPerson and deleteGroups, as itslearning's WSDL has them."""
+    connector = site.connector()
+    members = [change("membership", "m1", person="p1", group="C1")]
+    assert all(r.ok for r in connector.export([change("person", "p1", **ASE), *school_and_course(), *members]))
+    key = "<m:sourcedId><c:identifier>{}</c:identifier></m:sourcedId>"
+    read = call(site, "pms", "PersonMan", "readPerson", key.format("p1"))
+    assert parse(read.content).findtext(".//{*}person/{*}formatName") == "Åse Ødegård"
+    assert statuses(call(site, "pms", "PersonMan", "readPerson", key.format("p9")))[0][:2] == (
+        "failure",
+        "unknownobject",
+    )
+    person = "<m:personSourcedId><c:identifier>p1</c:identifier></m:personSourcedId>"
+    found = call(site, "mms", "MemberMan", "readMembershipsForPerson", person)
+    assert [e.text for e in parse(found.content).iterfind(".//{*}membershipIdPair/{*}sourcedId/{*}identifier")] == [
+        "m1"
+    ]
+    keys = "<m:sourcedIdSet><c:identifier>C1</c:identifier><c:identifier>S9</c:identifier></m:sourcedIdSet>"
+    deleted = call(site, "gms", "GroupMan", "deleteGroups", keys)
+    assert [s[:2] for s in statuses(deleted)] == [("success", None), ("failure", "unknownobject")]
+    assert site.summary()["archived"] == ["C1"] and site.summary()["memberships"] == {}

@@ -82,7 +82,8 @@ class Itslearning(Workspace):
         }
         s["targets"] = {"itslearning": target(**rules)}
         s["profiles"] = {"nightly": ["sis:import", "sync", "lifecycle", "itslearning:export"]}
-        s["safety"] = {"input": {"max_loss_percent": 100, "max_drift_percent": None}}  # the target's own filter is what is tested
+        # The target's own filter is what is tested.
+        s["safety"] = {"input": {"max_loss_percent": 100, "max_drift_percent": None}}
         self.write()
 
     def rules(self, **changes: Any) -> None:

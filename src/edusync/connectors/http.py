@@ -18,6 +18,7 @@ body that is not JSON is :class:`MalformedAnswer`, naming the system and the res
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -36,9 +37,16 @@ class ServerTrouble(RetriableError):
     ``maybe_done`` is True when the request may have been carried out although no answer came.
     """
 
-    def __init__(self, message: str, *, maybe_done: bool = False) -> None:
+    def __init__(
+        self, message: str, *, maybe_done: bool = False, attempts: int = 1, cause: BaseException | None = None
+    ) -> None:
         super().__init__(message)
         self.maybe_done = maybe_done
+        #: How many times the request was sent, and how the last attempt failed: a 5xx ``status``,
+        #: or the transport failure (a timeout, a dropped connection) as ``cause``.
+        self.attempts = attempts
+        self.status = cause.status if isinstance(cause, _Status) else None
+        self.cause = None if isinstance(cause, _Status) else cause
 
 
 class MalformedAnswer(SourceError):
@@ -74,19 +82,22 @@ def request(
     backoff: float,
     ok_statuses: tuple[int, ...] = (),
     idempotent: bool | None = None,
+    is_answer: Callable[[httpx.Response], bool] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one request; retry passing failures; map 401/403/404 to errors naming ``what``.
 
     Statuses below 400 and those in ``ok_statuses`` are returned to the caller, who reads the
     body (WISEflow's 4xx answers carry a reason an integration acts on). ``idempotent`` defaults
-    to True for every method but POST.
+    to True for every method but POST. A 5xx for which ``is_answer`` is true is the server's
+    reply rather than trouble (a SOAP Fault comes with HTTP 500): it is not retried, and is
+    returned when its status is in ``ok_statuses``.
     """
     safe = method.upper() != "POST" if idempotent is None else idempotent
 
     def once() -> httpx.Response:
         response = client.request(method, url, **kwargs)
-        if response.status_code >= 500:
+        if response.status_code >= 500 and not (is_answer is not None and is_answer(response)):
             raise _Status(response)
         return response
 
@@ -123,7 +134,8 @@ def _trouble(cause: BaseException | None, system: str, what: str, attempts: int,
         not safe and not isinstance(cause, _NOT_DELIVERED) and not (isinstance(cause, _Status) and cause.status == 503)
     )
     note = f"; {system} may have carried it out without answering" if maybe_done else ""
-    return ServerTrouble(f"{system}: {what}: {failure} {tries}{note}", maybe_done=maybe_done)
+    message = f"{system}: {what}: {failure} {tries}{note}"
+    return ServerTrouble(message, maybe_done=maybe_done, attempts=attempts, cause=cause)
 
 
 def read_json(response: httpx.Response, *, system: str, what: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,9 @@ import pytest
 
 from edusync.connectors.imses import ImsesConnector, ImsesSettings
 from edusync.sandbox.imses import COMBINED, create_app
+from edusync.sandbox.imses.spec import ImsesChecker
 from edusync.sandbox.serving import serve_in_thread
+from edusync.testing import exchanges
 
 USERNAME = "itsl-sync"
 PASSWORD = "hemmelig-passord-42"
@@ -72,3 +74,45 @@ def connector(site: Site) -> Iterator[ImsesConnector]:
     conn = site.connector()
     yield conn
     conn.close()
+
+
+class KeptExchanges(exchanges.Ledger):
+    """Keeps the exchanges themselves, so a test can ask the checker about either side."""
+
+    def __init__(self) -> None:
+        self.kept: list[exchanges.Exchange] = []
+
+    def add(self, exchange: exchanges.Exchange, kind: str, problems: list[str]) -> None:
+        self.kept.append(exchange)
+
+
+@dataclass
+class DriftingSite(Site):
+    """A site whose exchanges are kept apart, for tests that break the specification on purpose.
+
+    The suite fails a test whose exchanges break it; a test of how the connector or the sandbox
+    copes with a wrong request instead asks the checker about each exchange kept here, and
+    asserts that it names what is wrong in the request and finds the answer right, so that the
+    checker is tested too.
+    """
+
+    kept: list[exchanges.Exchange] = field(default_factory=list)
+
+    def problems(self) -> tuple[list[str], list[str]]:
+        """The request problems and the answer problems of every exchange so far (controls left out)."""
+        soap = [e for e in self.kept if not e.path.startswith("/_sandbox")]
+        return [p for e in soap for p in CHECKER.request_problems(e)], [
+            p for e in soap for p in CHECKER.answer_problems(e)
+        ]
+
+
+CHECKER = ImsesChecker()
+
+
+@pytest.fixture
+def drifting_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[DriftingSite]:
+    monkeypatch.delenv(exchanges.ENV)  # kept out of the suite's ledger
+    kept = KeptExchanges()
+    app = exchanges.Recording(create_app(username=USERNAME, password=PASSWORD, site="fylke"), CHECKER, kept)
+    with serve_in_thread(app) as url:
+        yield DriftingSite(url, kept.kept)

@@ -19,6 +19,7 @@ ASE = {
     "email": "ase@elev.fylke.no",
     "mobile": "999 00 111",
     "role": "student",
+    "gender": "kvinne",
     "birthDate": "2010-03-04",
     "nin": "04031012345",
 }
@@ -52,6 +53,7 @@ def test_persons_are_created_updated_and_read_back(connector: ImsesConnector, si
         "username": "ase@fylke.no",
         "email": "ase@elev.fylke.no",
         "mobile": "+4799900111",
+        "gender": "Female",
         "birthDate": "2010-03-04",
         "role": ["Student"],
     }
@@ -65,6 +67,18 @@ def test_persons_are_created_updated_and_read_back(connector: ImsesConnector, si
     assert again[0].ok
     assert read_persons(connector.client, ["p1"])["p1"]["email"] == "aase@elev.fylke.no"
     assert site.summary()["persons"] == ["p1", "p2"]
+
+
+def test_a_birth_date_goes_only_with_a_known_gender(connector: ImsesConnector) -> None:
+    """IMS ES demographics require a gender, so a birth date without one cannot be sent."""
+    unknown = {**OLA, "birthDate": "1980-01-02"}
+    changes = [change("person", "p1", **unknown), change("person", "p2", **{**unknown, "gender": "0"})]
+    changes.append(change("person", "p3", **{**unknown, "gender": "m"}))
+    assert all(r.ok for r in connector.export(changes))
+    held = read_persons(connector.client, ["p1", "p2", "p3"])
+    assert "birthDate" not in held["p1"] and "gender" not in held["p1"]
+    assert "birthDate" not in held["p2"]
+    assert (held["p3"]["gender"], held["p3"]["birthDate"]) == ("Male", "1980-01-02")
 
 
 def test_no_national_id_is_sent(connector: ImsesConnector, site: Site) -> None:

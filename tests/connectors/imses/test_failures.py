@@ -12,7 +12,7 @@ from edusync.errors import FatalError
 from edusync.model.records import Op
 from edusync.sandbox.imses import create_app
 from edusync.sandbox.serving import serve_in_thread
-from tests.connectors.imses.conftest import PASSWORD, Site
+from tests.connectors.imses.conftest import PASSWORD, DriftingSite, Site
 from tests.connectors.imses.test_export import ASE, OLA, by_id, change
 
 
@@ -71,13 +71,17 @@ def test_wrong_credentials_stop_the_export_with_a_clear_error(site: Site) -> Non
     assert site.calls() == [], "nothing was carried out"
 
 
-def test_a_wrong_url_is_fatal(site: Site) -> None:
+def test_a_wrong_url_is_fatal(drifting_site: DriftingSite) -> None:
+    site = drifting_site
     connector = site.connector(url=f"{site.base}/WCFServiceLibrary/Feil.svc")
     with pytest.raises(FatalError, match=r"HTTP 404, no IMS ES service there; check the connector's url"):
         connector.export([change("person", "p1", **ASE)])
+    sent, answered = site.problems()
+    assert sent == ["/WCFServiceLibrary/Feil.svc is none of itslearning's IMS ES endpoints"] and answered == []
 
 
-def test_a_refused_call_fails_its_items_and_the_others_go_on(site: Site) -> None:
+def test_a_refused_call_fails_its_items_and_the_others_go_on(drifting_site: DriftingSite) -> None:
+    site = drifting_site
     base = f"{site.base}/WCFServiceLibrary"
     connector = site.connector(person_url=f"{base}/GroupManagementServiceSync.svc")  # a configuration slip
     results = by_id(
@@ -93,6 +97,12 @@ def test_a_refused_call_fails_its_items_and_the_others_go_on(site: Site) -> None
     assert len(errors) == 2 and all("SOAP fault ActionNotSupported" in e for e in errors)
     assert all(not r.retriable for r in results.values() if not r.ok)
     assert "S1" in site.summary()["groups"]
+    sent, answered = site.problems()
+    assert sent == [
+        "/WCFServiceLibrary/GroupManagementServiceSync.svc does not serve createPerson (person binding)",
+        "/WCFServiceLibrary/GroupManagementServiceSync.svc does not serve deletePerson (person binding)",
+    ]
+    assert answered == [], "the refusals are SOAP faults as the specification has them"
 
 
 def test_a_password_with_non_ascii_characters_and_markup() -> None:

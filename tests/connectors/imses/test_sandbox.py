@@ -1,4 +1,9 @@
-"""The sandbox speaks SOAP as itslearning does: raw envelopes with itslearning's own prefixes, over HTTP."""
+"""The sandbox speaks SOAP as itslearning does: raw envelopes with itslearning's own prefixes, over HTTP.
+
+The envelopes are itslearning's examples (developer.itslearning.com), with the WS-Security
+header its bindings' policy requires. Requests that break the specification on purpose go to a
+``drifting_site``, whose exchanges the test holds to the checker itself.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,17 @@ import datetime as dt
 import httpx
 from lxml import etree
 
-from edusync.connectors.imses.soap import MESS_BIND, SOAP_ENV, WSU, parse
-from tests.connectors.imses.conftest import PASSWORD, USERNAME, Site
+from edusync.sandbox.imses.spec.names import COMMON, MESS_BIND, SOAP_ENV, WSU, parse
+from tests.connectors.imses.conftest import PASSWORD, USERNAME, DriftingSite, Site
+from tests.connectors.imses.test_export import ASE, change, school_and_course
 
-NS = {"s": SOAP_ENV, "h": MESS_BIND, "u": WSU}
+NS = {"s": SOAP_ENV, "h": MESS_BIND, "u": WSU, "c": COMMON}
 PMS = "http://www.imsglobal.org/services/pms/xsd/imsPersonManMessSchema_v1p0"
-TOKEN = f"""<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">
-  <wsse:UsernameToken><wsse:Username>{USERNAME}</wsse:Username><wsse:Password>{PASSWORD}</wsse:Password></wsse:UsernameToken>
+STAMP = "<wsu:Timestamp><wsu:Created>{now}</wsu:Created></wsu:Timestamp>"
+TOKEN = """<wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+    xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">
+  <wsse:UsernameToken><wsse:Username>{user}</wsse:Username><wsse:Password>{password}</wsse:Password></wsse:UsernameToken>
+  {stamp}
 </wsse:Security>"""
 
 # itslearning's createPerson example puts MessBind on ims, person messages on ims1, common on ims2, data on ims3.
@@ -35,6 +44,7 @@ CREATE = """<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/env
      <ims3:partName><ims3:namePartType>First</ims3:namePartType><ims3:namePartValue>Kari</ims3:namePartValue></ims3:partName>
      <ims3:partName><ims3:namePartType>Last</ims3:namePartType><ims3:namePartValue>Nordmann</ims3:namePartValue></ims3:partName>
     </ims3:name>
+    {demographics}
     <ims3:institutionRole><ims3:institutionRoleType>Student</ims3:institutionRoleType>
      <ims3:primaryRoleType>true</ims3:primaryRoleType></ims3:institutionRole>
    </ims1:person>
@@ -57,9 +67,18 @@ DELETE = """<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/env
 </soapenv:Envelope>"""
 
 
-def post(site: Site, envelope: str, action: str) -> httpx.Response:
+def token(user: str = USERNAME, password: str = PASSWORD, *, stamped: bool = True) -> str:
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return TOKEN.format(user=user, password=password, stamp=STAMP.format(now=now) if stamped else "")
+
+
+def create(key: str, *, security: str | None = None, demographics: str = "") -> str:
+    return CREATE.format(token=token() if security is None else security, key=key, demographics=demographics)
+
+
+def post(site: Site, envelope: str, action: str, path: str | None = None) -> httpx.Response:
     return httpx.post(
-        site.endpoint,
+        site.base + path if path else site.endpoint,
         content=envelope.encode(),
         headers={
             "content-type": "text/xml; charset=utf-8",
@@ -68,7 +87,7 @@ def post(site: Site, envelope: str, action: str) -> httpx.Response:
     )
 
 
-def statuses(response: httpx.Response) -> list[tuple[str, str | None, str | None]]:
+def statuses(response: httpx.Response) -> list[tuple[str | None, str | None, str | None, str | None]]:
     root = parse(response.content)
     found = root.iterfind(".//h:syncResponseHeaderInfo//h:statusInfo", NS)
     return [
@@ -76,6 +95,7 @@ def statuses(response: httpx.Response) -> list[tuple[str, str | None, str | None
             e.findtext("h:codeMajor", namespaces=NS),
             e.findtext(".//h:codeMinorValue", namespaces=NS),
             e.findtext("h:messageIdRef", namespaces=NS),
+            e.findtext("h:description/c:text", namespaces=NS),
         )
         for e in found
     ]
@@ -93,10 +113,10 @@ def ids(*keys: str) -> str:
 
 
 def test_create_with_itslearnings_prefixes_answers_like_itslearning(site: Site) -> None:
-    response = post(site, CREATE.format(token=TOKEN, key="333222"), "createPerson")
+    response = post(site, create("333222"), "createPerson")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/xml")
-    assert statuses(response) == [("success", None, "1234567890")]
+    assert statuses(response) == [("success", None, "1234567890", None)]
     root = parse(response.content)
     body = root.find("s:Body", NS)
     assert body is not None and etree.QName(body[0]).localname == "createPersonResponse"
@@ -109,53 +129,132 @@ def test_create_with_itslearnings_prefixes_answers_like_itslearning(site: Site) 
     assert site.summary()["persons"] == ["333222"]
 
 
-def test_batch_statuses_come_in_request_order(site: Site) -> None:
+def test_batch_statuses_come_in_request_order_with_their_reason(site: Site) -> None:
     for key in ("66666", "33333"):
-        post(site, CREATE.format(token=TOKEN, key=key), "createPerson")
-    first = post(site, DELETE.format(token=TOKEN, operation="deletePersons", ids=ids("66666")), "deletePersons")
-    assert statuses(first) == [("success", None, "42")]
+        post(site, create(key), "createPerson")
+    first = post(site, DELETE.format(token=token(), operation="deletePersons", ids=ids("66666")), "deletePersons")
+    assert statuses(first) == [("success", None, "42", None)]
     # 66666 is in the trash now, 999 never existed, 33333 is there
     response = post(
-        site, DELETE.format(token=TOKEN, operation="deletePersons", ids=ids("66666", "999", "33333")), "deletePersons"
+        site, DELETE.format(token=token(), operation="deletePersons", ids=ids("66666", "999", "33333")), "deletePersons"
     )
-    assert [(major, minor) for major, minor, _ in statuses(response)] == [
-        ("failure", "unknownobject"),
-        ("failure", "unknownobject"),
-        ("success", None),
-    ]
-    read = post(site, DELETE.format(token=TOKEN, operation="readPersons", ids=ids("33333", "66666")), "readPersons")
-    assert [major for major, _, _ in statuses(read)] == ["failure", "failure"], "deleted persons cannot be read"
+    assert statuses(response) == [
+        ("failure", "unknownobject", "42", "person 66666 is already in the trash can"),
+        ("failure", "unknownobject", "42", "The sourcedId 999 does not exist"),
+        ("success", None, "42", None),
+    ], "the description's text is in the common namespace"
+    read = post(site, DELETE.format(token=token(), operation="readPersons", ids=ids("33333", "66666")), "readPersons")
+    assert [major for major, *_ in statuses(read)] == ["failure", "failure"], "deleted persons cannot be read"
 
 
-def test_no_token_or_a_wrong_password_is_a_security_fault(site: Site) -> None:
-    code, text = fault(post(site, CREATE.format(token="", key="1"), "createPerson"))
+def test_a_wrong_password_is_a_security_fault(site: Site) -> None:
+    code, text = fault(post(site, create("1", security=token(password="gjett")), "createPerson"))
     assert code.endswith(":FailedAuthentication") and "could not be authenticated" in text
-    wrong = TOKEN.replace(PASSWORD, "gjett")
-    code, _ = fault(post(site, CREATE.format(token=wrong, key="1"), "createPerson"))
-    assert code.endswith(":FailedAuthentication")
     assert site.summary()["persons"] == []
 
 
-def test_the_soap_action_must_name_the_body(site: Site) -> None:
-    code, text = fault(post(site, CREATE.format(token=TOKEN, key="1"), "deletePerson"))
-    assert code == "s:Client" and "does not name the body's operation" in text
+def test_a_missing_token_or_timestamp_breaks_the_security_policy(drifting_site: DriftingSite) -> None:
+    site = drifting_site
+    code, _ = fault(post(site, create("1", security=""), "createPerson"))
+    assert code.endswith(":FailedAuthentication")
+    code, text = fault(post(site, create("1", security=token(stamped=False)), "createPerson"))
+    assert code.endswith(":InvalidSecurity") and "Timestamp" in text
+    assert site.summary()["persons"] == []
+    sent, answered = site.problems()
+    assert sent == [
+        "the header holds 0 wsse:Security elements; the binding's policy needs one",
+        "wsse:Security holds no wsu:Timestamp, which the binding's IncludeTimestamp requires",
+        "wsse:Security holds no wsu:Timestamp, which the binding's IncludeTimestamp requires",
+    ]
+    assert answered == []
 
 
-def test_entities_are_never_expanded(site: Site) -> None:
-    evil = '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n' + CREATE.format(
-        token=TOKEN, key="&secret;"
-    )
-    code, text = fault(post(site, evil, "createPerson"))
+def test_a_request_that_breaks_the_schema_is_refused_whole(drifting_site: DriftingSite) -> None:
+    """bday before gender (and no gender): edusync's old demographics, which itslearning's schema refuses."""
+    site = drifting_site
+    wrong = "<ims3:demographics><ims3:bday>2010-03-04</ims3:bday></ims3:demographics>"
+    code, text = fault(post(site, create("p1", demographics=wrong), "createPerson"))
+    assert code == "s:Client"
+    assert "does not validate against the IMS ES schemas" in text and "'bday': This element is not expected" in text
+    assert site.summary()["persons"] == [], "nothing in it was carried out"
+    right = "<ims3:demographics><ims3:gender>Female</ims3:gender><ims3:bday>2010-03-04</ims3:bday></ims3:demographics>"
+    assert post(site, create("p1", demographics=right), "createPerson").status_code == 200
+    sent, answered = site.problems()
+    assert len(sent) == 1 and "createPersonRequest" in sent[0] and "'bday'" in sent[0]
+    assert answered == []
+
+
+def test_the_soap_action_must_name_the_body(drifting_site: DriftingSite) -> None:
+    code, text = fault(post(drifting_site, create("1"), "deletePerson"))
+    assert code == "s:Client" and "the SOAPAction names deletePerson, the body holds createPersonRequest" in text
+    sent, answered = drifting_site.problems()
+    assert any("not the deletePerson request" in p for p in sent) and answered == []
+
+
+def test_entities_are_never_expanded(drifting_site: DriftingSite) -> None:
+    evil = '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n' + create("&secret;")
+    code, text = fault(post(drifting_site, evil, "createPerson"))
     assert code == "s:Client" and "DOCTYPE" in text
     assert "root:" not in text
-    assert site.summary()["persons"] == []
+    assert drifting_site.summary()["persons"] == []
+    sent, answered = drifting_site.problems()
+    assert sent == ["request: a DOCTYPE is not allowed in a SOAP message"] and answered == []
 
 
-def test_an_endpoint_serves_only_its_own_service(site: Site) -> None:
-    response = httpx.post(
-        f"{site.base}/WCFServiceLibrary/GroupManagementServiceSync.svc",
-        content=CREATE.format(token=TOKEN, key="1").encode(),
-        headers={"SOAPAction": "http://www.imsglobal.org/soap/pms/createPerson"},
-    )
+def test_an_endpoint_serves_only_its_own_binding(drifting_site: DriftingSite) -> None:
+    response = post(drifting_site, create("1"), "createPerson", "/WCFServiceLibrary/GroupManagementServiceSync.svc")
     code, text = fault(response)
     assert code.endswith(":ActionNotSupported") and "createPerson" in text
+    sent, answered = drifting_site.problems()
+    assert sent == ["/WCFServiceLibrary/GroupManagementServiceSync.svc does not serve createPerson (person binding)"]
+    assert answered == []
+
+
+def test_an_action_of_the_wsdl_the_sandbox_does_not_cover(drifting_site: DriftingSite) -> None:
+    """updatePerson is itslearning's, but not the sandbox's: refused as WCF refuses what it does not serve."""
+    envelope = create("1").replace("createPersonRequest", "updatePersonRequest")
+    code, text = fault(post(drifting_site, envelope, "updatePerson"))
+    assert code.endswith(":ActionNotSupported") and "updatePerson" in text
+    sent, answered = drifting_site.problems()
+    assert sent == ["updatePerson is not covered by the project's IMS ES schemas"] and answered == []
+
+
+READ = """<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:h="http://www.imsglobal.org/services/common/imsMessBindSchema_v1p0"
+    xmlns:m="http://www.imsglobal.org/services/{short}/xsd/ims{stem}MessSchema_v1p0"
+    xmlns:c="http://www.imsglobal.org/services/common/imsCommonSchema_v1p0">
+ <s:Header><h:syncRequestHeaderInfo><h:messageIdentifier>7</h:messageIdentifier></h:syncRequestHeaderInfo>{token}</s:Header>
+ <s:Body><m:{operation}Request>{content}</m:{operation}Request></s:Body>
+</s:Envelope>"""
+
+
+def call(site: Site, short: str, stem: str, operation: str, content: str) -> httpx.Response:
+    envelope = READ.format(short=short, stem=stem, operation=operation, content=content, token=token())
+    return httpx.post(
+        site.endpoint,
+        content=envelope.encode(),
+        headers={"content-type": "text/xml", "SOAPAction": f"http://www.imsglobal.org/soap/{short}/{operation}"},
+    )
+
+
+def test_the_reads_and_batch_deletes_edusync_does_not_send(site: Site) -> None:
+    """readPerson, readMembershipsForPerson and deleteGroups, as itslearning's WSDL has them."""
+    connector = site.connector()
+    members = [change("membership", "m1", person="p1", group="C1")]
+    assert all(r.ok for r in connector.export([change("person", "p1", **ASE), *school_and_course(), *members]))
+    key = "<m:sourcedId><c:identifier>{}</c:identifier></m:sourcedId>"
+    read = call(site, "pms", "PersonMan", "readPerson", key.format("p1"))
+    assert parse(read.content).findtext(".//{*}person/{*}formatName") == "Åse Ødegård"
+    assert statuses(call(site, "pms", "PersonMan", "readPerson", key.format("p9")))[0][:2] == (
+        "failure",
+        "unknownobject",
+    )
+    person = "<m:personSourcedId><c:identifier>p1</c:identifier></m:personSourcedId>"
+    found = call(site, "mms", "MemberMan", "readMembershipsForPerson", person)
+    assert [e.text for e in parse(found.content).iterfind(".//{*}membershipIdPair/{*}sourcedId/{*}identifier")] == [
+        "m1"
+    ]
+    keys = "<m:sourcedIdSet><c:identifier>C1</c:identifier><c:identifier>S9</c:identifier></m:sourcedIdSet>"
+    deleted = call(site, "gms", "GroupMan", "deleteGroups", keys)
+    assert [s[:2] for s in statuses(deleted)] == [("success", None), ("failure", "unknownobject")]
+    assert site.summary()["archived"] == ["C1"] and site.summary()["memberships"] == {}

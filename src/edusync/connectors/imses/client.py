@@ -1,7 +1,11 @@
 """One IMS ES call over HTTP: the envelope, retries, and what each kind of failure means.
 
+The call goes through the shared HTTP layer (:mod:`edusync.connectors.http`). A SOAP call is a
+POST, and it is marked idempotent there, so that a lost answer is sent again: create is an
+upsert, and the connector counts a delete of what is already gone as done.
+
 - A timeout, a dropped connection or a 5xx without a SOAP Fault is passing: it is tried
-  again with exponential backoff (tenacity), then raised as :class:`Unreachable` (a
+  again with exponential backoff, then raised as :class:`Unreachable` (a
   :class:`~edusync.errors.RetriableError`) naming the operation, the endpoint and the attempts.
 - A SOAP Fault about WS-Security, or HTTP 401/403, means wrong credentials: a
   :class:`~edusync.errors.FatalError`, because every further call would be refused too.
@@ -9,7 +13,7 @@
   with the server's words and the other calls go on.
 - A 404 means the URL is wrong: fatal.
 
-Re-sending is safe: create is an upsert, and the connector treats deleting what is gone as done.
+Text the server sends back is quoted with national ids masked (a site may use them as sync keys).
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ import uuid
 from typing import NoReturn
 
 import httpx
-from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from edusync.connectors import http
 from edusync.connectors.imses.settings import ImsesSettings
 from edusync.connectors.imses.soap import SERVICES, Element, MalformedXml, Reply, Service, SoapFault, read_reply
 from edusync.connectors.imses.soap import envelope as build_envelope
 from edusync.errors import FatalError, RetriableError, SkippableError
+from edusync.model.fnr import mask_text
 
+SYSTEM = "itslearning IMS ES"
 #: WS-Security fault codes (OASIS SOAP Message Security 1.0, section 12) and WCF's.
 SECURITY_FAULTS = frozenset(
     {
@@ -37,6 +43,8 @@ SECURITY_FAULTS = frozenset(
         "MessageExpired",
     }
 )
+#: Statuses read here rather than by the HTTP layer (500: only those carrying a SOAP Fault get this far).
+_READ_HERE = (401, 403, 404, 500)
 
 
 class Unreachable(RetriableError):
@@ -45,12 +53,6 @@ class Unreachable(RetriableError):
 
 class CallRefused(SkippableError):
     """The server refused one call with a SOAP Fault; the items in it fail, the others go on."""
-
-
-class _Busy(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
 
 
 def _has_fault(response: httpx.Response) -> bool:
@@ -65,18 +67,23 @@ def _has_fault(response: httpx.Response) -> bool:
 
 
 class ImsesClient:
-    """Sends IMS ES operations to the site's endpoints with the site's credentials."""
+    """Sends IMS ES operations to the site's endpoints with the site's credentials.
 
-    def __init__(self, settings: ImsesSettings, name: str) -> None:
+    ``transport`` replaces the network (an :class:`httpx.MockTransport` in a test of what no
+    server would answer), as httpx's own clients allow.
+    """
+
+    def __init__(self, settings: ImsesSettings, name: str, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
         self.name = name
-        self._http = httpx.Client(timeout=settings.timeout, headers={"content-type": "text/xml; charset=utf-8"})
+        headers = {"content-type": "text/xml; charset=utf-8"}
+        self._http = httpx.Client(timeout=settings.timeout, headers=headers, transport=transport)
 
     def close(self) -> None:
         self._http.close()
 
     def where(self, service: Service, operation: str) -> str:
-        return f"itslearning IMS ES {operation} at {self.settings.endpoint(service.kind)}"
+        return f"{SYSTEM} {operation} at {self.settings.endpoint(service.kind)}"
 
     def call(self, kind: str, operation: str, request: Element) -> Reply:
         """Send ``request`` (the operation's request element); return the answer's statuses and body."""
@@ -90,34 +97,32 @@ class ImsesClient:
             message_id=uuid.uuid4().hex,
             now=dt.datetime.now(dt.UTC),
         )
-        headers = {"SOAPAction": f'"{service.action(operation)}"'}
-
-        def once() -> httpx.Response:
-            response = self._http.post(url, content=payload, headers=headers)
-            if response.status_code >= 500 and not _has_fault(response):
-                raise _Busy(response.status_code)
-            return response
-
-        attempts = s.retries + 1
-        retrying = Retrying(
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=s.backoff, max=max(s.backoff * 8, 0.001)),
-            retry=retry_if_exception(lambda exc: isinstance(exc, httpx.TransportError | _Busy)),
-            reraise=False,
-        )
         try:
-            response = retrying(once)
-        except RetryError as exc:
-            self._unreachable(where, exc.last_attempt.exception(), attempts)
+            response = http.request(
+                self._http,
+                "POST",
+                url,
+                what=f"{operation} at {url}",
+                system=SYSTEM,
+                retries=s.retries,
+                backoff=s.backoff,
+                ok_statuses=_READ_HERE,
+                idempotent=True,
+                is_answer=_has_fault,
+                content=payload,
+                headers={"SOAPAction": f'"{service.action(operation)}"'},
+            )
+        except http.ServerTrouble as exc:
+            raise Unreachable(self._unreachable(where, exc)) from exc
         return self._answer(where, response)
 
-    def _unreachable(self, where: str, cause: BaseException | None, attempts: int) -> NoReturn:
-        tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
-        if isinstance(cause, httpx.TimeoutException):
-            raise Unreachable(f"{where}: no answer within {self.settings.timeout:g} s ({tries})") from cause
-        if isinstance(cause, _Busy):
-            raise Unreachable(f"{where}: HTTP {cause.status} ({tries})") from None
-        raise Unreachable(f"{where}: {type(cause).__name__}: {cause} ({tries})") from cause
+    def _unreachable(self, where: str, trouble: http.ServerTrouble) -> str:
+        tries = f"{trouble.attempts} attempt{'s' if trouble.attempts > 1 else ''}"
+        if isinstance(trouble.cause, httpx.TimeoutException):
+            return f"{where}: no answer within {self.settings.timeout:g} s ({tries})"
+        if trouble.status is not None:
+            return f"{where}: HTTP {trouble.status} ({tries})"
+        return f"{where}: {type(trouble.cause).__name__}: {trouble.cause} ({tries})"
 
     def _answer(self, where: str, response: httpx.Response) -> Reply:
         status = response.status_code
@@ -129,14 +134,10 @@ class ImsesClient:
             reply = read_reply(response.content)
         except SoapFault as fault:
             if fault.code in SECURITY_FAULTS:
-                self._refused(where, str(fault))
-            raise CallRefused(f"{where}: SOAP fault {fault}") from None
+                self._refused(where, mask_text(str(fault)))
+            raise CallRefused(f"{where}: SOAP fault {mask_text(str(fault))}") from None
         except MalformedXml as exc:
-            if status >= 400:
-                raise FatalError(f"{where}: HTTP {status}: {response.text[:200]}") from None
             raise RetriableError(f"{where}: the answer is not a SOAP message ({exc})") from None
-        if status >= 400:
-            raise FatalError(f"{where}: HTTP {status} without a SOAP Fault")
         return reply
 
     def _refused(self, where: str, detail: str) -> NoReturn:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
+
 from edusync.connectors.base import Capability, Connector, ObjectTypeSpec
 from edusync.connectors.imses import mapping
 from edusync.connectors.imses.client import CallRefused, ImsesClient
@@ -40,7 +42,7 @@ KINDS = {"person": "person", "organisation": "group", "group": "group", "members
 DEFAULT_GROUP_TYPES = {"organisation": "School", "group": "Course"}
 PERSON_ATTRS = (
     *("givenName", "familyName", "fullName", "username", "feide"),
-    *("email", "url", "phone", "mobile", "birthDate", "role"),
+    *("email", "url", "phone", "mobile", "gender", "birthDate", "role"),
 )
 GROUP_ATTRS = (
     *("name", "description", "groupType", "parent", "school"),
@@ -72,14 +74,17 @@ class ImsesConnector(Connector):
     default_batch_size = 500
     settings: ImsesSettings
 
-    def __init__(self, name: str, settings: Any, base_dir: Path) -> None:
+    def __init__(
+        self, name: str, settings: Any, base_dir: Path, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
         super().__init__(name, settings, base_dir)
+        self._transport = transport  # tests only: see ImsesClient
         self._client: ImsesClient | None = None
 
     @property
     def client(self) -> ImsesClient:
         if self._client is None:
-            self._client = ImsesClient(self.settings, self.name)
+            self._client = ImsesClient(self.settings, self.name, self._transport)
         return self._client
 
     def object_types(self) -> list[ObjectTypeSpec]:

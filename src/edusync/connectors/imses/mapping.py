@@ -6,8 +6,10 @@ value is cleaned the same way in both. A change that itslearning cannot take (no
 unknown group type or role) fails on its own with a :class:`SkippableError` naming the
 attribute, before anything is sent.
 
-Elements follow the WSDL's order. Data elements are in the service's data namespace, except
-the Common ones (``identifier``, ``email``, ``URL``, ``userIdValue``, ``extensionField``).
+Persons and memberships follow itslearning's WSDLs, groups the IMS GMS v1.0 data schema (no
+group WSDL of itslearning's is published with the others): element order, and every element
+those make required. Data elements are in the service's data namespace, except the Common ones
+(``identifier``, ``email``, ``URL``, ``userIdValue``, ``extensionField``, a time frame's dates).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ text = normalize.text
 _date = normalize._date  # the same date rule as the pifu-xml target
 KEY_LIMITS = {"person": 64, "group": 64, "membership": 255}
 _TEL_TYPES = {"1": "Voice", "3": "Mobile"}
+_GENDERS = {"1": "Female", "2": "Male"}  # the pifu-xml target's codes; 0 (unknown) has no IMS ES value
+#: IMS GMS v1.0 requires a level with every type; itslearning reads 1 as School, and its own
+#: IMS ES client sends -1 for a hierarchy that is not one.
+_LEVELS = {"School": "1"}
 
 
 def check_key(kind: str, key: str) -> None:
@@ -63,8 +69,13 @@ def person(service: Service, attrs: Attrs, roles: dict[str, str]) -> Element:
         sub(el, COMMON, "URL", url)
     if username := text(attrs, "username") or text(attrs, "feide"):
         sub(sub(el, d, "userId"), COMMON, "userIdValue", username)
-    if bday := canon.get("bday"):  # never an empty bday: itslearning answers 500 to that
-        sub(sub(el, d, "demographics"), d, "bday", bday)
+    if gender := _GENDERS.get(canon.get("gender", "0")):
+        # IMS ES demographics require a gender, before the birthday (never an empty bday:
+        # itslearning answers 500 to that); without a known gender neither is sent.
+        demographics = sub(el, d, "demographics")
+        sub(demographics, d, "gender", gender)
+        if bday := canon.get("bday"):
+            sub(demographics, d, "bday", bday)
     for i, role in enumerate(_roles(attrs)):
         held = sub(el, d, "institutionRole")
         sub(held, d, "institutionRoleType", vocab.institution_role(role, roles))
@@ -107,14 +118,13 @@ def group(
     sub(group_type, d, "scheme", vocab.GROUP_SCHEME)
     value = sub(group_type, d, "typeValue")
     sub(value, d, "type", kind)
-    if kind == "School":
-        sub(value, d, "level", "1")  # itslearning refuses a type and level that disagree
+    sub(value, d, "level", _LEVELS.get(kind, "-1"))  # itslearning refuses a type and level that disagree
     if parent:
         rel = sub(el, d, "relationship")
         sub(rel, d, "relation", "Parent")
         identifier(rel, d, "sourceId", parent)
-        if label := text(attrs, "parentName"):
-            sub(rel, d, "label", label[:64])
+        # IMS GMS requires a label of 1-32 characters: the parent's name, else its key
+        sub(rel, d, "label", (text(attrs, "parentName") or parent)[:32])
     desc = sub(el, d, "description")
     sub(desc, d, "descShort", name[:64].rstrip())
     long = text(attrs, "description") or (name if len(name) > 64 else None)
@@ -174,9 +184,9 @@ def membership(service: Service, attrs: Attrs) -> Element:
             part = sub(frame, COMMON, tag)
             if day is None:
                 part.set(q(XSI, "nil"), "true")  # both are required, and nillable
-            else:
-                sub(part, COMMON, "restrict", "false")
+            else:  # RestrictDateDType: the date, then whether it restricts access
                 sub(part, COMMON, "date", day)
+                sub(part, COMMON, "restrict", "false")
     if (status := text(attrs, "status")) is not None:
         sub(role, d, "status", "true" if _yes(status) else "false")
     if (home := text(attrs, "homeOrganisation")) is not None:

@@ -31,6 +31,7 @@ def person_attrs(el: Element) -> Attrs:
         ("email", ((COMMON, "email"),)),
         ("url", ((COMMON, "URL"),)),
         ("username", ((d, "userId"), (COMMON, "userIdValue"))),
+        ("gender", ((d, "demographics"), (d, "gender"))),
         ("birthDate", ((d, "demographics"), (d, "bday"))),
     ):
         if value := text_of(el, *path):

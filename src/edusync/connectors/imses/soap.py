@@ -1,12 +1,12 @@
 """IMS Enterprise Services v1.0 over SOAP 1.1, as itslearning speaks it: names, envelopes, answers.
 
-The request header carries ``syncRequestHeaderInfo/messageIdentifier`` and a WS-Security
-UsernameToken with a ``PasswordText`` password (what itslearning's WCF binding,
-``TransportWithMessageCredential`` with ``UserName`` credentials, expects). The answer's
-header carries ``syncResponseHeaderInfo`` with one ``statusInfo`` for a single call, or a
-``statusInfoSet`` with one ``statusInfo`` per item *in request order* for a batch call: a
-status names no item, so results are matched by position. A refusal of the whole call is
-a SOAP ``Fault`` instead.
+The request header carries ``syncRequestHeaderInfo/messageIdentifier`` and a WS-Security header
+with a UsernameToken (a ``PasswordText`` password) and a ``Timestamp``: the WS-SecurityPolicy of
+itslearning's bindings is a TransportBinding with ``IncludeTimestamp`` and a ``WssUsernameToken10``
+supporting token. The answer's header carries ``syncResponseHeaderInfo`` with one
+``statusInfo`` for a single call, or a ``statusInfoSet`` with one ``statusInfo`` per item *in
+request order* for a batch call: a status names no item, so results are matched by position.
+A refusal of the whole call is a SOAP ``Fault`` instead.
 
 Elements are matched by namespace URI, never by prefix (itslearning's own examples use
 different prefixes for the same namespace). Parsing never resolves entities, loads a DTD
@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
+
+from edusync.model.fnr import mask_text
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 MESS_BIND = "http://www.imsglobal.org/services/common/imsMessBindSchema_v1p0"
@@ -118,6 +120,10 @@ def text_of(el: Element | None, *path: tuple[str, str]) -> str | None:
 # -- requests ---------------------------------------------------------------------------------
 
 
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def envelope(body: Element, *, username: str, password: str, message_id: str, now: dt.datetime) -> bytes:
     """The whole SOAP request around ``body`` (the operation's request element)."""
     env = etree.Element(q(SOAP_ENV, "Envelope"), nsmap={"soapenv": SOAP_ENV})
@@ -131,8 +137,11 @@ def envelope(body: Element, *, username: str, password: str, message_id: str, no
     sub(token, WSSE, "Password", password).set("Type", PASSWORD_TEXT)
     nonce = sub(token, WSSE, "Nonce", base64.b64encode(secrets.token_bytes(16)).decode())
     nonce.set("EncodingType", BASE64_BINARY)
-    created = now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    sub(token, WSU, "Created", created)
+    sub(token, WSU, "Created", _utc(now))
+    # Required by the bindings' policy (a TransportBinding with IncludeTimestamp).
+    stamp = sub(security, WSU, "Timestamp")
+    sub(stamp, WSU, "Created", _utc(now))
+    sub(stamp, WSU, "Expires", _utc(now + dt.timedelta(minutes=5)))
     sub(env, SOAP_ENV, "Body").append(body)
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
@@ -203,8 +212,9 @@ class Status:
         return self.code_major.lower() == "success"
 
     def explain(self) -> str:
+        """The status for an error message; a national id the server echoes is masked."""
         minor = f"/{self.code_minor}" if self.code_minor else ""
-        return f"{self.code_major}{minor}: {self.description or 'no description'}"
+        return f"{self.code_major}{minor}: {mask_text(self.description or 'no description')}"
 
 
 class SoapFault(Exception):
@@ -229,7 +239,8 @@ def _status(el: Element) -> Status:
         code_major=text_of(el, (MESS_BIND, "codeMajor")) or "",
         severity=text_of(el, (MESS_BIND, "severity")) or "",
         code_minor=",".join(minors) or None,
-        description=text_of(el, (MESS_BIND, "description"), (MESS_BIND, "text")),
+        # the description is a LangStringDType: its language and text are in the common namespace
+        description=text_of(el, (MESS_BIND, "description"), (COMMON, "text")),
     )
 
 

@@ -4,9 +4,11 @@ Endpoints (POST, ``text/xml``), as itslearning names them:
 
 - ``/WCFServiceLibrary/ImsEnterpriseServicesPort.svc``: every operation;
 - ``/WCFServiceLibrary/PersonManagementServiceSync.svc``, ``GroupManagementServiceSync.svc``,
-  ``MembershipManagementServiceSync.svc``: one service each.
+  ``MembershipManagementServiceSync.svc``, ``ExtendedPersonManagementServiceSync.svc``: one
+  binding each.
 
-Every call needs the sandbox's UsernameToken. The ``/_sandbox`` routes (HTTP Basic with the
+Every call needs the sandbox's UsernameToken and a timestamp, and is validated against the
+project's IMS ES schemas before anything is carried out (:mod:`.wire`). The ``/_sandbox`` routes (HTTP Basic with the
 same username and password) show what the site holds and switch faults on: a slow or failing
 endpoint (shared with the FS and WISEflow sandboxes) and a per-item failure for a chosen sync key.
 Handlers are ``async``, so they run one at a time on the event loop and the store needs no lock.
@@ -25,18 +27,11 @@ from starlette.requests import ClientDisconnect
 
 import edusync
 from edusync.sandbox.fs.faults import ADMIN_PREFIX, FaultMiddleware, FaultState, fault_router
-from edusync.sandbox.imses.operations import dispatch
+from edusync.sandbox.imses.operations import SERVED, dispatch
+from edusync.sandbox.imses.spec.actions import ENDPOINTS
 from edusync.sandbox.imses.store import Store
 from edusync.sandbox.imses.wire import Fault, fault_body, read_request
 
-BASE = "/WCFServiceLibrary"
-ENDPOINTS = {
-    f"{BASE}/ImsEnterpriseServicesPort.svc": ("person", "group", "membership"),
-    f"{BASE}/PersonManagementServiceSync.svc": ("person",),
-    f"{BASE}/GroupManagementServiceSync.svc": ("group",),
-    f"{BASE}/MembershipManagementServiceSync.svc": ("membership",),
-}
-COMBINED = f"{BASE}/ImsEnterpriseServicesPort.svc"
 XML = "text/xml; charset=utf-8"
 # Module level: FastAPI resolves the (postponed) annotations of dependencies from module globals.
 Credentials = Annotated[HTTPBasicCredentials | None, Depends(HTTPBasic(realm="IMS ES sandbox", auto_error=False))]
@@ -59,15 +54,18 @@ def _basic_auth(username: str, password: str) -> Any:
     return check
 
 
-def _soap_route(app: FastAPI, path: str, kinds: tuple[str, ...], store: Store, username: str, password: str) -> None:
+def _soap_route(app: FastAPI, path: str, store: Store, username: str, password: str) -> None:
     async def endpoint(request: Request) -> Response:
         try:
             data = await request.body()
         except ClientDisconnect:  # the client gave up (a timeout): nothing is carried out
             return Response(status_code=499)
         try:
-            req = read_request(data, username, password)
-            body = dispatch(store, req, request.headers.get("soapaction"), kinds)
+            action = request.headers.get("soapaction")
+            req = read_request(
+                data, path=path, soap_action=action, served_here=SERVED, username=username, password=password
+            )
+            body = dispatch(store, req)
         except Fault as fault:
             return Response(fault_body(fault), status_code=500, media_type=XML)
         return Response(body, media_type=XML)
@@ -117,8 +115,9 @@ def create_app(*, username: str, password: str, site: str = "site") -> FastAPI:
     faults = FaultState()
     app.state.store = store  # for debugging; tests and clients use HTTP
     app.add_middleware(FaultMiddleware, state=faults)
-    for path, kinds in ENDPOINTS.items():
-        _soap_route(app, path, kinds, store, username, password)
+    app.state.system = "imses"  # the conformance ledger holds every exchange to itslearning's IMS ES
+    for path in ENDPOINTS:
+        _soap_route(app, path, store, username, password)
     auth = [Depends(_basic_auth(username, password))]
     app.include_router(_admin(store), dependencies=auth)
     app.include_router(fault_router(faults), dependencies=auth)

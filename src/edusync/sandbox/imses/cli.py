@@ -12,7 +12,8 @@ import os
 
 import typer
 
-from edusync.sandbox.imses.app import COMBINED, create_app
+from edusync.sandbox.imses.app import create_app
+from edusync.sandbox.imses.spec.actions import COMBINED
 from edusync.sandbox.serving import free_port, serve_forever
 
 DEMO_USERNAME = "edusync"

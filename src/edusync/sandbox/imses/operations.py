@@ -1,9 +1,9 @@
 """The IMS ES operations the sandbox serves, as functions of the store and one request.
 
 Person, group and membership management: ``createX``/``createXs`` (upserts), ``deleteX``/``deleteXs``,
-and the reads ``readPerson(s)``, ``readGroup``, ``readMembershipsForGroup`` and
-``readMembershipsForPerson``. Anything else is answered with the fault WCF gives for an action it
-does not know, ``ActionNotSupported``.
+and the reads ``readPerson(s)``, ``readGroup``, ``readMembershipsForGroup``
+and ``readMembershipsForPerson``. The other actions of itslearning's WSDL are answered with the
+fault WCF gives for an action an endpoint does not serve, ``ActionNotSupported``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from edusync.connectors.imses.soap import COMMON, SERVICES, Element, Service, q, sub, text_of
+from edusync.sandbox.imses.spec.names import COMMON, Element, Service, q, sub, text_at
 from edusync.sandbox.imses.store import Failure, Membership, Store
-from edusync.sandbox.imses.wire import Fault, Outcome, Request, answer, client_fault, default_ns
+from edusync.sandbox.imses.wire import Outcome, Request, answer, client_fault, default_ns
 
-ADDRESSING = "http://www.w3.org/2005/08/addressing"
-BY_NAMESPACE = {s.mess: s for s in SERVICES.values()}
 Handler = Callable[[Store, Service, Request], bytes]
 
 
@@ -31,7 +29,7 @@ def _delete(store: Store, kind: str) -> Callable[[str], Outcome]:
 
 
 def _key(parent: Element, svc: Service, wrapper: str = "sourcedId") -> str:
-    key = text_of(parent, (svc.mess, wrapper), (COMMON, "identifier"))
+    key = text_at(parent, (svc.mess, wrapper), (COMMON, "identifier"))
     if key is None:
         raise client_fault(f"<{wrapper}><identifier> is missing")
     return key
@@ -52,26 +50,25 @@ def _upsert(store: Store, svc: Service, key: str, data: Element | None) -> Outco
 
 def create_one(store: Store, svc: Service, req: Request) -> bytes:
     outcome = _upsert(store, svc, _key(req.root, svc), req.root.find(q(svc.mess, svc.kind)))
-    return answer(req, [outcome], batch=False)
+    return answer(req, [outcome])
 
 
 def create_many(store: Store, svc: Service, req: Request) -> bytes:
-    pairs = req.root.find(q(svc.mess, f"{svc.pair}Set"))
+    pair = f"{svc.kind}IdPair"
+    pairs = req.root.find(q(svc.mess, f"{pair}Set"))
     if pairs is None:
-        raise client_fault(f"<{svc.pair}Set> is missing")
-    outcomes = [
-        _upsert(store, svc, _key(pair, svc), pair.find(q(svc.mess, svc.kind)))
-        for pair in pairs.iterfind(q(svc.mess, svc.pair))
-    ]
-    return answer(req, outcomes, batch=True)
+        raise client_fault(f"<{pair}Set> is missing")
+    items = pairs.iterfind(q(svc.mess, pair))
+    outcomes = [_upsert(store, svc, _key(item, svc), item.find(q(svc.mess, svc.kind))) for item in items]
+    return answer(req, outcomes)
 
 
 def delete_one(store: Store, svc: Service, req: Request) -> bytes:
-    return answer(req, [_delete(store, svc.kind)(_key(req.root, svc))], batch=False)
+    return answer(req, [_delete(store, svc.kind)(_key(req.root, svc))])
 
 
 def delete_many(store: Store, svc: Service, req: Request) -> bytes:
-    return answer(req, [_delete(store, svc.kind)(key) for key in _ids(req, svc)], batch=True)
+    return answer(req, [_delete(store, svc.kind)(key) for key in _ids(req, svc)])
 
 
 def _found(store: Store, kind: str, key: str) -> Element | None:
@@ -86,14 +83,14 @@ def _missing(key: str) -> Failure:
 def read_one(store: Store, svc: Service, req: Request) -> bytes:
     key = _key(req.root, svc)
     found = _found(store, svc.kind, key)
-    body = etree.Element(q(svc.mess, f"{req.operation}Response"), nsmap=default_ns(svc.mess))
+    body = etree.Element(req.action.response, nsmap=default_ns(svc.mess))
     if found is not None:
         body.append(copy.deepcopy(found))
-    return answer(req, [None if found is not None else _missing(key)], batch=False, body=body)
+    return answer(req, [None if found is not None else _missing(key)], body=body)
 
 
 def read_many(store: Store, svc: Service, req: Request) -> bytes:
-    body = etree.Element(q(svc.mess, f"{req.operation}Response"), nsmap=default_ns(svc.mess))
+    body = etree.Element(req.action.response, nsmap=default_ns(svc.mess))
     found_set = sub(body, svc.mess, f"{svc.kind}Set")
     outcomes: list[Outcome] = []
     for key in _ids(req, svc):
@@ -101,11 +98,11 @@ def read_many(store: Store, svc: Service, req: Request) -> bytes:
         if found is not None:
             found_set.append(copy.deepcopy(found))
         outcomes.append(None if found is not None else _missing(key))
-    return answer(req, outcomes, batch=True, body=body)
+    return answer(req, outcomes, body=body)
 
 
 def _memberships(svc: Service, req: Request, pairs: Iterable[tuple[str, Element]]) -> Element:
-    body = etree.Element(q(svc.mess, f"{req.operation}Response"), nsmap=default_ns(svc.mess))
+    body = etree.Element(req.action.response, nsmap=default_ns(svc.mess))
     found_set = sub(body, svc.mess, "membershipIDPairSet")  # sic: capital ID, as itslearning spells it
     for key, element in pairs:
         pair = sub(found_set, svc.mess, "membershipIdPair")
@@ -117,8 +114,8 @@ def _memberships(svc: Service, req: Request, pairs: Iterable[tuple[str, Element]
 def _read_for(req: Request, svc: Service, wrapper: str, known: Iterable[str], pairs: Iterable[Membership]) -> bytes:
     key = _key(req.root, svc, wrapper)
     if key not in known:
-        return answer(req, [_missing(key)], batch=False)
-    return answer(req, [None], batch=False, body=_memberships(svc, req, [(m.key, m.element) for m in pairs]))
+        return answer(req, [_missing(key)])
+    return answer(req, [None], body=_memberships(svc, req, [(m.key, m.element) for m in pairs]))
 
 
 def read_for_group(store: Store, svc: Service, req: Request) -> bytes:
@@ -133,29 +130,22 @@ def read_for_person(store: Store, svc: Service, req: Request) -> bytes:
     return _read_for(req, svc, "personSourcedId", store.persons, held)
 
 
-HANDLERS: dict[str, dict[str, Handler]] = {
-    kind: {
-        f"create{svc.noun}": create_one,
-        f"create{svc.noun}s": create_many,
-        f"delete{svc.noun}": delete_one,
-        f"delete{svc.noun}s": delete_many,
-    }
-    for kind, svc in SERVICES.items()
+HANDLERS: dict[str, Handler] = {
+    **{f"create{noun}": create_one for noun in ("Person", "Group", "Membership")},
+    **{f"create{noun}s": create_many for noun in ("Person", "Group", "Membership")},
+    **{f"delete{noun}": delete_one for noun in ("Person", "Group", "Membership")},
+    **{f"delete{noun}s": delete_many for noun in ("Person", "Group", "Membership")},
+    "readPerson": read_one,
+    "readPersons": read_many,
+    "readGroup": read_one,
+    "readMembershipsForGroup": read_for_group,
+    "readMembershipsForPerson": read_for_person,
 }
-HANDLERS["person"].update({"readPerson": read_one, "readPersons": read_many})
-HANDLERS["group"]["readGroup"] = read_one
-HANDLERS["membership"].update({"readMembershipsForGroup": read_for_group, "readMembershipsForPerson": read_for_person})
+SERVED = frozenset(HANDLERS)
 
 
-def dispatch(store: Store, req: Request, action: str | None, kinds: Iterable[str]) -> bytes:
-    """Run ``req`` if this endpoint serves its service and the SOAPAction names the body's operation."""
-    svc = BY_NAMESPACE.get(req.namespace)
-    handler = HANDLERS[svc.kind].get(req.operation) if svc is not None else None
-    if svc is None or handler is None or svc.kind not in kinds:
-        raise Fault((ADDRESSING, "ActionNotSupported"), f"this endpoint does not serve {req.operation}")
-    expected = svc.action(req.operation)
-    if action is not None and action.strip('"') != expected:
-        raise client_fault(f"SOAPAction {action!r} does not name the body's operation ({expected})")
-    count = len(req.root[0]) if req.operation.endswith("s") and len(req.root) else 1
+def dispatch(store: Store, req: Request) -> bytes:
+    """Carry out ``req`` (an action :func:`~edusync.sandbox.imses.wire.read_request` let through)."""
+    count = len(req.root[0]) if req.action.batch and len(req.root) else 1
     store.calls.append((req.operation, count))
-    return handler(store, svc, req)
+    return HANDLERS[req.operation](store, req.action.service, req)

@@ -14,7 +14,8 @@ Rules from itslearning's IMS ES documentation (docs/imses.md lists them with the
   HomeOrganisation extension is only for Site and School hierarchies.
 
 Every rule that fails gives a :class:`Failure` with codeMinor and a description, which the
-wire layer turns into that item's ``statusInfo``.
+wire layer turns into that item's ``statusInfo``. What the schemas settle (element order, types,
+lengths) is checked before, for the whole request, and never reaches the store.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from edusync.connectors.imses.soap import COMMON, SERVICES, Element, text_of
+from edusync.sandbox.imses.spec.names import COMMON, SERVICES, Element, text_at
 
 P, G, M = (SERVICES[k].data for k in ("person", "group", "membership"))
 GROUP_TYPES = ("Unspecified", "Site", "School", "Course", "CourseGroup")
@@ -33,7 +34,6 @@ ROLE_TYPES = frozenset(
         *(f"0{i}" for i in range(1, 9)),
     }
 )
-LIMITS = {"descShort": 64, "descLong": 256, "descFull": 2048}
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,13 @@ class Store:
         if found := self._injected(key) or _key_problem(key, 64):
             return found
         names = {
-            text_of(part, (P, "namePartType")): text_of(part, (P, "namePartValue"))
+            text_at(part, (P, "namePartType")): text_at(part, (P, "namePartValue"))
             for part in el.iterfind(f"{{{P}}}name/{{{P}}}partName")
         }
         first, last = names.get("First"), names.get("Last")
         if not first or not last:
             return Failure("invaliddata", f"person {key}: FirstName and LastName are mandatory")
-        username = text_of(el, (P, "userId"), (COMMON, "userIdValue"))
+        username = text_at(el, (P, "userId"), (COMMON, "userIdValue"))
         if self.trash.pop(key, None) is not None:
             self.restored += 1
         self.persons[key] = Person(key, copy.deepcopy(el), first, last, username)
@@ -126,14 +126,14 @@ class Store:
     def put_group(self, key: str, el: Element) -> Failure | None:
         if found := self._injected(key) or _key_problem(key, 64):
             return found
-        kind = text_of(el, (G, "groupType"), (G, "typeValue"), (G, "type")) or "Unspecified"
-        scheme = text_of(el, (G, "groupType"), (G, "scheme"))
-        level = text_of(el, (G, "groupType"), (G, "typeValue"), (G, "level"))
-        name = text_of(el, (G, "description"), (G, "descShort"))
+        kind = text_at(el, (G, "groupType"), (G, "typeValue"), (G, "type")) or "Unspecified"
+        scheme = text_at(el, (G, "groupType"), (G, "scheme"))
+        level = text_at(el, (G, "groupType"), (G, "typeValue"), (G, "level"))
+        name = text_at(el, (G, "description"), (G, "descShort"))
         parent = None
         for rel in el.iterfind(f"{{{G}}}relationship"):
-            if text_of(rel, (G, "relation")) == "Parent":
-                parent = text_of(rel, (G, "sourceId"), (COMMON, "identifier"))
+            if text_at(rel, (G, "relation")) == "Parent":
+                parent = text_at(rel, (G, "sourceId"), (COMMON, "identifier"))
         if problem := self._group_problem(key, el, kind, scheme, level, name, parent):
             return problem
         self.archived.pop(key, None)
@@ -168,16 +168,12 @@ class Store:
             )
         if not name:
             return Failure("invaliddata", f"group {key}: description/descShort (the title) is mandatory")
-        for tag, limit in LIMITS.items():
-            value = text_of(el, (G, "description"), (G, tag))
-            if value and len(value) > limit:
-                return Failure("invaliddata", f"group {key}: {tag} is longer than {limit} characters")
         if parent is not None and parent not in self.groups:
             return Failure("unknownobject", f"group {key}: the parent group {parent} does not exist")
         if kind == "CourseGroup" and (parent is None or self.groups[parent].type != "Course"):
             return Failure("invaliddata", f"group {key}: the parent of a CourseGroup must be a Course")
         fields = {
-            text_of(f, (COMMON, "fieldName")) for f in el.iterfind(f"{{{G}}}extension/{{{COMMON}}}extensionField")
+            text_at(f, (COMMON, "fieldName")) for f in el.iterfind(f"{{{G}}}extension/{{{COMMON}}}extensionField")
         }
         if kind == "Course" and "course" not in fields:
             return Failure("invaliddata", f"group {key}: a Course needs the extension field 'course' (its title)")
@@ -208,9 +204,9 @@ class Store:
     def put_membership(self, key: str, el: Element) -> Failure | None:
         if found := self._injected(key) or _key_problem(key, 255):
             return found
-        group = text_of(el, (M, "groupSourcedId"), (COMMON, "identifier"))
-        person = text_of(el, (M, "member"), (M, "memberSourcedId"), (COMMON, "identifier"))
-        role = text_of(el, (M, "member"), (M, "role"), (M, "roleType"))
+        group = text_at(el, (M, "groupSourcedId"), (COMMON, "identifier"))
+        person = text_at(el, (M, "member"), (M, "memberSourcedId"), (COMMON, "identifier"))
+        role = text_at(el, (M, "member"), (M, "role"), (M, "roleType"))
         if not group or group not in self.groups:
             return Failure("unknownobject", f"membership {key}: the group {group} does not exist")
         if person in self.trash:
@@ -220,7 +216,7 @@ class Store:
         if role not in ROLE_TYPES:
             return Failure("invaliddata", f"membership {key}: roleType {role!r} is not valid")
         home = el.find(f"{{{M}}}member/{{{M}}}role/{{{M}}}extension")
-        names = {text_of(f, (COMMON, "fieldName")) for f in home} if home is not None else set()
+        names = {text_at(f, (COMMON, "fieldName")) for f in home} if home is not None else set()
         if "HomeOrganisation" in names and self.groups[group].type not in ("Site", "School"):
             return Failure("invaliddata", f"membership {key}: HomeOrganisation needs a Site or School hierarchy")
         self.memberships[key] = Membership(key, copy.deepcopy(el), group, person, role)

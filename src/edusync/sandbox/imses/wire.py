@@ -1,10 +1,17 @@
-"""The SOAP side of the sandbox: read a request, check its UsernameToken, write answers and faults.
+"""The SOAP side of the sandbox: read a request as itslearning's bindings require, write answers and faults.
+
+A request is refused as a whole, with a SOAP 1.1 Fault and HTTP 500 (as WCF answers faults), when
+it is not a SOAP envelope, when its ``wsse:Security`` header breaks the binding's policy (the
+WS-Security faults of OASIS SOAP Message Security 1.0, section 12: ``FailedAuthentication`` for a
+missing or wrong UsernameToken, ``InvalidSecurity`` for a header without its timestamp), when its
+SOAPAction is not one this endpoint serves (``ActionNotSupported``, as WCF names it), or when its
+header or body does not validate against the project's IMS ES schemas (``s:Client``, SOAP 1.1's
+code for a message the sender got wrong), so nothing in it is carried out.
 
 Answers look like itslearning's: a ``syncResponseHeaderInfo`` whose default namespace is the
-message-binding schema, with one ``statusInfo`` (single calls) or a ``statusInfoSet`` (batch
-calls, one per item in request order), a WS-Security ``Timestamp`` valid for five minutes, and
-the operation's response element in the body. A refused call is a SOAP 1.1 Fault with HTTP 500;
-a wrong or missing UsernameToken is the WS-Security fault ``wsse:FailedAuthentication``.
+message-binding schema, with one ``statusInfo`` (single calls) or a ``statusInfoSet`` (one per
+item, in request order), a WS-Security ``Timestamp`` valid for five minutes, and the operation's
+response element in the body.
 """
 
 from __future__ import annotations
@@ -18,18 +25,29 @@ from typing import Any
 
 from lxml import etree
 
-from edusync.connectors.imses.soap import (
+from edusync.sandbox.imses.spec import schemas
+from edusync.sandbox.imses.spec.actions import ACTIONS, Action, served
+from edusync.sandbox.imses.spec.envelope import (
+    Envelope,
+    NotSoap,
+    message_id,
+    open_envelope,
+    request_header_problems,
+    timestamp_problems,
+    token_problems,
+)
+from edusync.sandbox.imses.spec.names import (
+    ADDRESSING,
+    COMMON,
     MESS_BIND,
-    PASSWORD_TEXT,
     SOAP_ENV,
     WSSE,
     WSU,
     Element,
-    MalformedXml,
-    parse,
+    NotXml,
     q,
     sub,
-    text_of,
+    text_at,
 )
 from edusync.sandbox.imses.store import Failure
 
@@ -56,43 +74,58 @@ def client_fault(text: str) -> Fault:
 
 @dataclass(frozen=True)
 class Request:
-    operation: str  # e.g. createPersons
-    namespace: str  # the request element's namespace (a service's message schema)
+    action: Action
     root: Element  # the request element
     message_id: str | None
 
+    @property
+    def operation(self) -> str:
+        return self.action.operation
 
-def read_request(data: bytes, username: str, password: str) -> Request:
-    """The request in ``data``, once its UsernameToken is checked; raises :class:`Fault`."""
+
+def _envelope(data: bytes) -> Envelope:
     try:
-        env = parse(data)
-    except MalformedXml as exc:
+        return open_envelope(data)
+    except (NotXml, NotSoap) as exc:
         raise client_fault(str(exc)) from None
-    if env.tag != q(SOAP_ENV, "Envelope"):
-        raise client_fault("the request is not a SOAP 1.1 Envelope")
-    header = env.find(q(SOAP_ENV, "Header"))
-    token = header.find(f"{q(WSSE, 'Security')}/{q(WSSE, 'UsernameToken')}") if header is not None else None
-    _authenticate(token, username, password)
-    body = env.find(q(SOAP_ENV, "Body"))
-    if body is None or not len(body):
-        raise client_fault("the SOAP Body is empty")
-    root = body[0]
-    name = etree.QName(root)
-    if not name.localname.endswith("Request"):
-        raise client_fault(f"<{name.localname}> is not an IMS ES request")
-    message_id = text_of(header, (MESS_BIND, "syncRequestHeaderInfo"), (MESS_BIND, "messageIdentifier"))
-    return Request(name.localname.removesuffix("Request"), name.namespace or "", root, message_id)
 
 
-def _authenticate(token: Element | None, username: str, password: str) -> None:
-    given_user = text_of(token, (WSSE, "Username")) or ""
-    pw = token.find(q(WSSE, "Password")) if token is not None else None
-    given_pw = (pw.text or "") if pw is not None else ""
-    kind = pw.get("Type", PASSWORD_TEXT) if pw is not None else PASSWORD_TEXT
+def _authenticate(envelope: Envelope, username: str, password: str) -> None:
+    if token_problems(envelope):
+        raise Fault((WSSE, "FailedAuthentication"), "The security token could not be authenticated")
+    token = envelope.header_block(WSSE, "Security")[0].find(q(WSSE, "UsernameToken"))
+    given_user = text_at(token, (WSSE, "Username")) or ""
+    given_pw = text_at(token, (WSSE, "Password")) or ""
     user_ok = secrets.compare_digest(given_user.encode(), username.encode())
     pw_ok = secrets.compare_digest(given_pw.encode(), password.encode())
-    if token is None or kind != PASSWORD_TEXT or not (user_ok and pw_ok):
+    if not (user_ok and pw_ok):
         raise Fault((WSSE, "FailedAuthentication"), "The security token could not be authenticated")
+    if found := timestamp_problems(envelope, expires=False):
+        raise Fault((WSSE, "InvalidSecurity"), f"An error was discovered processing the Security header: {found[0]}")
+
+
+def _action(path: str, soap_action: str | None, served_here: frozenset[str]) -> Action:
+    raw = (soap_action or "").strip().strip('"')
+    action = ACTIONS.get(raw)
+    if action is None or not served(path, action) or action.operation not in served_here:
+        raise Fault((ADDRESSING, "ActionNotSupported"), f"this endpoint does not serve the action {raw!r}")
+    return action
+
+
+def read_request(
+    data: bytes, *, path: str, soap_action: str | None, served_here: frozenset[str], username: str, password: str
+) -> Request:
+    """The request in ``data``, once its token, action and schema are checked; raises :class:`Fault`."""
+    envelope = _envelope(data)
+    _authenticate(envelope, username, password)
+    action = _action(path, soap_action, served_here)
+    if envelope.body.tag != action.request:
+        held = etree.QName(envelope.body).localname
+        raise client_fault(f"the SOAPAction names {action.operation}, the body holds {held}")
+    invalid = request_header_problems(envelope) + schemas.problems(envelope.body, f"{action.operation}Request")
+    if invalid:
+        raise client_fault("the request does not validate against the IMS ES schemas: " + "; ".join(invalid[:3]))
+    return Request(action, envelope.body, message_id(envelope))
 
 
 def _status(parent: Element, outcome: Outcome, message_id: str | None) -> None:
@@ -103,11 +136,13 @@ def _status(parent: Element, outcome: Outcome, message_id: str | None) -> None:
         field = sub(sub(info, MESS_BIND, "codeMinor"), MESS_BIND, "codeMinorField")
         sub(field, MESS_BIND, "codeMinorName", "TargetEndSystem")
         sub(field, MESS_BIND, "codeMinorValue", outcome.minor)
-    sub(info, MESS_BIND, "messageIdRef", message_id)
+    if message_id is not None:
+        sub(info, MESS_BIND, "messageIdRef", message_id)
     if outcome is not None:
         desc = sub(info, MESS_BIND, "description")
-        sub(desc, MESS_BIND, "language", "en-US")
-        sub(desc, MESS_BIND, "text", outcome.text)
+        # the description is in the message-binding namespace, its language and text in the common one
+        etree.SubElement(desc, q(COMMON, "language"), nsmap=default_ns(COMMON)).text = "en-US"
+        etree.SubElement(desc, q(COMMON, "text"), nsmap=default_ns(COMMON)).text = outcome.text
 
 
 def _timestamp(header: Element) -> None:
@@ -120,19 +155,20 @@ def _timestamp(header: Element) -> None:
         sub(stamp, WSU, tag, when.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
 
 
-def answer(request: Request, outcomes: Sequence[Outcome], *, batch: bool, body: Element | None = None) -> bytes:
-    """The answer to ``request``: one status per outcome (a set for a batch call) and ``body``."""
+def answer(request: Request, outcomes: Sequence[Outcome], *, body: Element | None = None) -> bytes:
+    """The answer to ``request``: one status per outcome (a set for a batch or a read of memberships), and ``body``."""
     env = etree.Element(q(SOAP_ENV, "Envelope"), nsmap={"s": SOAP_ENV})
     header = sub(env, SOAP_ENV, "Header")
     info = etree.SubElement(header, q(MESS_BIND, "syncResponseHeaderInfo"), nsmap=default_ns(MESS_BIND, h=MESS_BIND))
     sub(info, MESS_BIND, "messageIdentifier", uuid.uuid4().hex)
-    holder = sub(info, MESS_BIND, "statusInfoSet") if batch else info
+    grouped = request.action.batch or request.operation.startswith("readMembershipsFor")
+    holder = sub(info, MESS_BIND, "statusInfoSet") if grouped else info
     for outcome in outcomes:
         _status(holder, outcome, request.message_id)
     _timestamp(header)
     payload = sub(env, SOAP_ENV, "Body")
     if body is None:
-        body = etree.Element(q(request.namespace, f"{request.operation}Response"), nsmap=default_ns(request.namespace))
+        body = etree.Element(request.action.response, nsmap=default_ns(request.action.service.mess))
     payload.append(body)
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
@@ -140,8 +176,7 @@ def answer(request: Request, outcomes: Sequence[Outcome], *, batch: bool, body: 
 def fault_body(fault: Fault) -> bytes:
     ns, local = fault.code
     env = etree.Element(q(SOAP_ENV, "Envelope"), nsmap={"s": SOAP_ENV})
-    body = sub(env, SOAP_ENV, "Body")
-    found = sub(body, SOAP_ENV, "Fault")
+    found = sub(sub(env, SOAP_ENV, "Body"), SOAP_ENV, "Fault")
     code = etree.SubElement(found, "faultcode", nsmap={"a": ns} if ns != SOAP_ENV else None)
     code.text = f"{'s' if ns == SOAP_ENV else 'a'}:{local}"
     etree.SubElement(found, "faultstring").text = fault.text

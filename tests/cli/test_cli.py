@@ -75,6 +75,15 @@ def test_blocked_run_exits_3_and_approve_finishes_it(folder: Path) -> None:
     assert run["status"] == "blocked" and run["block"]["kind"] == "input"
     refused = edusync("approve", str(run["id"]), "--expect", "ffffffffffff", cwd=folder)
     assert refused.returncode == 1 and "what was blocked is" in refused.stderr
+    # No --expect and no terminal to ask in, or a prefix too short to bind: nothing goes through.
+    unasked = edusync("approve", str(run["id"]), cwd=folder)
+    assert unasked.returncode == 1 and "give --expect" in unasked.stderr
+    short = edusync("approve", str(run["id"]), "--expect", run["block"]["hash"][:1], cwd=folder)
+    assert short.returncode == 1 and "12 characters at least" in short.stderr
+    nobody = edusync(
+        "approve", str(run["id"]), "--expect", run["block"]["hash"], cwd=folder, env={"EDUSYNC_ACTOR": "", "USER": ""}
+    )
+    assert nobody.returncode == 1 and "no actor is known" in nobody.stderr
     approved = edusync("approve", str(run["id"]), "--expect", run["block"]["hash"][:12], "--json", cwd=folder)
     assert approved.returncode in (0, 3), approved.stderr  # 3 if the target's thresholds block next
     after = json.loads(approved.stdout)

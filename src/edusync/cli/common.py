@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edusync.config.loader import LoadedConfig, load_config
-from edusync.errors import ConfigError, EdusyncError
+from edusync.errors import ApprovalRefused, ConfigError, EdusyncError
 from edusync.storage import Database, open_database
 
 console = Console()
@@ -49,7 +49,16 @@ def open_all(explicit: Path | None, *, connectors: bool = True) -> tuple[LoadedC
 
 
 def actor() -> str:
-    return os.environ.get("EDUSYNC_ACTOR") or os.environ.get("USER") or "unknown"
+    """Who runs this command, for the run's record (``edusync`` when nobody is known)."""
+    return os.environ.get("EDUSYNC_ACTOR") or os.environ.get("USER") or "edusync"
+
+
+def known_actor() -> str:
+    """Who decides (approve, reject, restore): refused when nobody is known, rather than recorded as "unknown"."""
+    who = os.environ.get("EDUSYNC_ACTOR") or os.environ.get("USER")
+    if not who:
+        raise ApprovalRefused("no actor is known: set EDUSYNC_ACTOR (or USER) to who you are; nothing was decided")
+    return who
 
 
 def print_json(data: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from edusync.cli.common import (
     console,
     err_console,
     handled,
+    known_actor,
     open_all,
     print_json,
 )
 from edusync.cli.sandbox import sandbox_app
+from edusync.errors import ApprovalRefused
 from edusync.services import objects, runs
 from edusync.services.runs import RunMode, RunOutcome
 
@@ -64,6 +67,9 @@ def run(
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute and store the change sets; send nothing."),
     as_json: bool = JSON_OPTION,
     now: dt.datetime = typer.Option(None, "--now", help="The run's clock (ISO time, UTC), for replays and tests."),
+    full: bool = typer.Option(
+        False, "--full", help="Read every source in full: no skip of an unchanged source, deltas read whole."
+    ),
 ) -> None:
     """Run a profile: import → sync → lifecycle → plan → gate → export. Exit 0 done, 1 failed, 3 blocked."""
     with handled():
@@ -71,7 +77,7 @@ def run(
         clock = now.replace(tzinfo=now.tzinfo or dt.UTC) if now else None
         with Bars(not as_json) as bars:
             mode = RunMode.DRY_RUN if dry_run else RunMode.REAL
-            outcome = runs.start(loaded, db, profile, mode=mode, now=clock, actor=actor(), progress=bars)
+            outcome = runs.start(loaded, db, profile, mode=mode, now=clock, actor=actor(), progress=bars, full=full)
     _finish(outcome, db, as_json)
 
 
@@ -111,17 +117,41 @@ def runs_show(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OP
 def approve(
     run_id: int,
     config: Path = CONFIG_OPTION,
-    expect: str = typer.Option(None, "--expect", help="The change set hash you reviewed (refused if it differs)."),
+    expect: str = typer.Option(
+        None,
+        "--expect",
+        help="The hash you reviewed: whole, or its first 12 characters at least (refused if it differs).",
+    ),
+    reason: str = typer.Option("", "--reason", help="Why you let it through; kept in the audit log."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Let exactly the blocked change set of RUN through, and finish the run."""
+    """Let exactly the blocked change set of RUN through, and finish the run.
+
+    Without --expect, the block is shown and you type its hash (only in a terminal).
+    Example: edusync approve 3 --expect 6a0c1e2f9b11 --reason "the pupils did leave"
+    """
     with handled():
         loaded, db = open_all(config)
-        runs.approve(db, run_id, actor(), expect)
-        err_console.print(f"run {run_id} approved by {actor()}; resuming")
+        who = known_actor()
+        if expect is None:
+            expect = _confirm_interactively(db, run_id)
+        runs.approve(db, run_id, who, expect, reason)
+        err_console.print(f"run {run_id} approved by {who}; resuming")
         with Bars(not as_json) as bars:
-            outcome = runs.resume(loaded, db, run_id, actor=actor(), progress=bars)
+            outcome = runs.resume(loaded, db, run_id, actor=who, progress=bars)
     _finish(outcome, db, as_json)
+
+
+def _confirm_interactively(db: object, run_id: int) -> str:
+    """Show what the block would let through and ask for its hash; refuse where nobody can answer."""
+    block = runs.blocked(db, run_id)  # type: ignore[arg-type]
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ApprovalRefused(
+            f"run {run_id}: give --expect with the hash you reviewed (`edusync runs show {run_id}` shows it)",
+            run_id=run_id,
+        )
+    render.block_summary(console, run_id, block)
+    return str(typer.prompt("Type the hash you reviewed (12 characters at least) to approve it"))
 
 
 @app.command()
@@ -135,12 +165,20 @@ def resume(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTIO
 
 
 @app.command()
-def reject(run_id: int, config: Path = CONFIG_OPTION) -> None:
-    """Discard the blocked change set of RUN; nothing of it is sent."""
+def reject(
+    run_id: int,
+    config: Path = CONFIG_OPTION,
+    reason: str = typer.Option("", "--reason", help="Why; kept in the audit log."),
+) -> None:
+    """Discard the blocked change set of RUN; nothing of it is sent.
+
+    Example: edusync reject 3 --reason "FINT lost its elevforhold; FINT's team is on it"
+    """
     with handled():
         _, db = open_all(config, connectors=False)
-        runs.reject(db, run_id, actor())
-    console.print(f"run {run_id} rejected by {actor()}; nothing was sent")
+        who = known_actor()
+        runs.reject(db, run_id, who, reason)
+    console.print(f"run {run_id} rejected by {who}; nothing was sent")
 
 
 @app.command()
@@ -177,7 +215,7 @@ def trash_restore(key: str, config: Path = CONFIG_OPTION) -> None:
     """Take an object out of the trash; the next run sends it to the targets again."""
     with handled():
         _, db = open_all(config, connectors=False)
-        out = objects.restore(db, key, actor())
+        out = objects.restore(db, key, known_actor())
     console.print(f"restored {out['type']} {out['id']} (was {out['was']}); the next run provisions it")
 
 

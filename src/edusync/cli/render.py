@@ -59,6 +59,8 @@ def run_report(console: Console, run: dict[str, Any]) -> None:
     _section(console, "Read back from the target", reconciled, ("checked", "changed", "missing", "reconciled"))
     for w in run.get("warnings", [])[:20]:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    for r in run.get("recovered", [])[:20]:
+        console.print(f"[dim]recovered (an earlier attempt of this run): {r}[/]", highlight=False)
     for e in run.get("errors", [])[:50]:
         console.print(f"[red]error:[/] {e}", highlight=False)
     block = run.get("block")
@@ -118,3 +120,17 @@ def trash_table(console: Console, items: list[dict[str, Any]]) -> None:
     for item in items:
         table.add_row(item["id"], item["type"], item["state"], item["since"], item["name"])
     console.print(table)
+
+
+def block_summary(console: Console, run_id: int, block: dict[str, Any]) -> None:
+    """What a blocked run would let through, shown before a person approves it in a terminal."""
+    console.print(
+        f"[bold yellow]Run {run_id} is blocked by the safety gate[/] ({block['kind']}, at step {block['step']}):"
+    )
+    for reason in block["reasons"]:
+        console.print(f"  - {reason}", highlight=False)
+    for subject, n in sorted(block.get("lost", {}).items()):
+        console.print(f"  {subject}: {n} objects would be marked gone", highlight=False)
+    if block.get("target"):
+        console.print(f"  target {block['target']}, change set {block.get('change_set_id')}")
+    console.print(f"Hash: [bold]{block['hash']}[/]")

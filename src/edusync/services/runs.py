@@ -15,7 +15,7 @@ from edusync.pipeline.gate import approvals
 from edusync.pipeline.run import Runner, RunOutcome
 from edusync.storage import Database, tables
 
-__all__ = ["RunMode", "RunOutcome", "approve", "get_run", "list_runs", "reject", "resume", "start"]
+__all__ = ["RunMode", "RunOutcome", "approve", "blocked", "get_run", "list_runs", "reject", "resume", "start"]
 
 
 def start(
@@ -27,9 +27,10 @@ def start(
     now: dt.datetime | None = None,
     actor: str = "edusync",
     progress: Progress = _no_progress,
+    full: bool = False,
 ) -> RunOutcome:
-    """Run a profile (the default one when ``profile`` is None)."""
-    return Runner(loaded, db, progress=progress).start(profile, mode=mode, now=now, actor=actor)
+    """Run a profile (the default one when ``profile`` is None); ``full`` reads every source in full."""
+    return Runner(loaded, db, progress=progress).start(profile, mode=mode, now=now, actor=actor, full=full)
 
 
 def resume(
@@ -39,14 +40,19 @@ def resume(
     return Runner(loaded, db, progress=progress).resume(run_id, actor=actor)
 
 
-def approve(db: Database, run_id: int, actor: str, expect: str | None = None) -> dict[str, Any]:
-    """Record an approval bound to the blocked hash; the caller then resumes the run."""
-    return approvals.approve(db, run_id, actor, expect)
+def blocked(db: Database, run_id: int) -> dict[str, Any]:
+    """A blocked run's block: why, the hash to approve, what it would let through."""
+    return approvals.blocked(db, run_id)
 
 
-def reject(db: Database, run_id: int, actor: str) -> dict[str, Any]:
+def approve(db: Database, run_id: int, actor: str, expect: str | None, reason: str = "") -> dict[str, Any]:
+    """Record an approval bound to the reviewed hash (whole, or 12 characters at least); then resume the run."""
+    return approvals.approve(db, run_id, actor, expect, reason)
+
+
+def reject(db: Database, run_id: int, actor: str, reason: str = "") -> dict[str, Any]:
     """Discard a blocked run's change set; nothing of it is sent."""
-    return approvals.reject(db, run_id, actor)
+    return approvals.reject(db, run_id, actor, reason)
 
 
 def _run_dict(row: Any) -> dict[str, Any]:
@@ -62,6 +68,8 @@ def _run_dict(row: Any) -> dict[str, Any]:
         "counts": loads(row.counts),
         "errors": loads(row.errors),
         "warnings": loads(row.warnings),
+        "recovered": loads(row.recovered),
+        "options": loads(row.options),
         "block": loads(row.block) if row.block else None,
     }
 

@@ -71,7 +71,7 @@ def test_an_approval_for_another_change_set_is_refused(workspace: Workspace) -> 
     assert first.block is not None and second.block is not None
     assert second.block["hash"] != first.block["hash"]
     with pytest.raises(ApprovalRefused, match="superseded"):
-        approvals.approve(workspace.db, first.run_id, "someone")
+        approvals.approve(workspace.db, first.run_id, "someone", first.block["hash"])
     assert workspace.run_info(first.run_id)["status"] == "blocked"
 
 
@@ -85,8 +85,9 @@ def test_reject_discards_and_the_next_run_blocks_again(workspace: Workspace) -> 
     info = workspace.run_info(blocked.run_id)
     assert info["status"] == "rejected" and info["change_sets"][0]["status"] == "rejected"
     assert info["audit"][0]["action"] == "reject"
-    with pytest.raises(ApprovalRefused):
-        approvals.approve(workspace.db, blocked.run_id, "it-drift")
+    assert blocked.block is not None
+    with pytest.raises(ApprovalRefused, match="rejected, not blocked"):
+        approvals.approve(workspace.db, blocked.run_id, "it-drift", blocked.block["hash"])
     assert workspace.run(day=2).status == "blocked", "the source still says they are gone"
     assert len(workspace.out_lines()) == sent
 
@@ -110,7 +111,8 @@ def test_input_approval_is_bound_to_the_exact_loss(workspace: Workspace) -> None
     workspace.write()
     gone = _lose_pupils(workspace, 1 / 3)
     blocked = workspace.run(day=1)
-    approvals.approve(workspace.db, blocked.run_id, "it-drift")
+    assert blocked.block is not None
+    approvals.approve(workspace.db, blocked.run_id, "it-drift", blocked.block["hash"])
     done = workspace.resume(blocked.run_id)
     assert done.status == "done", done.block
     assert done.report.as_dict()["import"]["sis/person"]["gone"] == len(gone)
@@ -123,3 +125,32 @@ def test_an_empty_source_file_blocks(workspace: Workspace) -> None:
     blocked = workspace.run(day=1)
     assert blocked.status == "blocked"
     assert blocked.block is not None and "empty" in blocked.block["reasons"][0]
+
+
+@pytest.mark.parametrize("expect", [None, "", "0", "6a0c1e2f9b1"])
+def test_an_approval_must_name_twelve_characters_of_the_hash(workspace: Workspace, expect: str | None) -> None:
+    workspace.run()
+    workspace.settings["targets"]["lms"]["thresholds"] = {"*": {"delete": {"max_percent": 100}}}
+    _lose_pupils(workspace, 1 / 3)
+    blocked = workspace.run(day=1)
+    assert blocked.block is not None
+    if expect:  # a prefix of the real hash, too short to bind
+        expect = blocked.block["hash"][: len(expect)]
+    with pytest.raises(ApprovalRefused, match="12 characters at least"):
+        approvals.approve(workspace.db, blocked.run_id, "it-drift", expect)
+    assert workspace.run_info(blocked.run_id)["audit"] == [], "nothing was decided"
+    approvals.approve(workspace.db, blocked.run_id, "it-drift", blocked.block["hash"][:12].upper())
+    assert workspace.resume(blocked.run_id).status == "done"
+
+
+@pytest.mark.parametrize("who", ["", "unknown", "  "])
+def test_an_approval_by_nobody_known_is_refused(workspace: Workspace, who: str) -> None:
+    workspace.run()
+    _lose_pupils(workspace, 1 / 3)
+    blocked = workspace.run(day=1)
+    assert blocked.block is not None
+    with pytest.raises(ApprovalRefused, match="no actor is known"):
+        approvals.approve(workspace.db, blocked.run_id, who, blocked.block["hash"])
+    with pytest.raises(ApprovalRefused, match="no actor is known"):
+        approvals.reject(workspace.db, blocked.run_id, who)
+    assert workspace.run_info(blocked.run_id)["status"] == "blocked"

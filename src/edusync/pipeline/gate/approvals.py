@@ -17,9 +17,41 @@ from edusync.pipeline.gate import store
 from edusync.storage import Database
 from edusync.storage.audit import audit
 
+#: The shortest part of a hash an approval may name: 12 hex digits leave a 1 in 2**48 chance of a match by luck.
+MIN_EXPECT = 12
 
-def approve(db: Database, run_id: int, actor: str, expect: str | None = None) -> dict[str, Any]:
-    """Record the approval; the caller then resumes the run."""
+
+def check_actor(actor: str | None) -> str:
+    """Who decides must be known: an approval recorded as "unknown" binds nobody."""
+    if not actor or not actor.strip() or actor.strip().lower() == "unknown":
+        raise ApprovalRefused("no actor is known: set EDUSYNC_ACTOR (or USER) to who you are; nothing was decided")
+    return actor.strip()
+
+
+def check_expect(run_id: int, expect: str | None, digest: str) -> None:
+    """The hash the person reviewed: the whole of it, or at least its first :data:`MIN_EXPECT` characters."""
+    given = (expect or "").strip().lower()
+    if len(given) < MIN_EXPECT:
+        raise ApprovalRefused(
+            f"run {run_id}: name the hash you reviewed, its first {MIN_EXPECT} characters at least "
+            f"(`edusync runs show {run_id}` shows it); nothing was let through",
+            run_id=run_id,
+        )
+    if not digest.startswith(given):
+        raise ApprovalRefused(
+            f"run {run_id}: the approval names {given}, but what was blocked is {digest[:MIN_EXPECT]}", run_id=run_id
+        )
+
+
+def blocked(db: Database, run_id: int) -> dict[str, Any]:
+    """The block of a blocked run, to show a person before they decide."""
+    with db.begin() as conn:
+        return store.blocked_run(conn, run_id)
+
+
+def approve(db: Database, run_id: int, actor: str, expect: str | None, reason: str = "") -> dict[str, Any]:
+    """Record the approval bound to ``expect`` (the reviewed hash); the caller then resumes the run."""
+    actor = check_actor(actor)
     with db.begin() as conn:
         block = store.blocked_run(conn, run_id)
         if block.get("approved"):
@@ -28,11 +60,7 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None = None) ->
                 f"finish it with `edusync resume {run_id}`",
                 run_id=run_id,
             )
-        if expect and not block["hash"].startswith(expect.lower()):
-            raise ApprovalRefused(
-                f"run {run_id}: the approval names {expect}, but what was blocked is {block['hash'][:12]}",
-                run_id=run_id,
-            )
+        check_expect(run_id, expect, block["hash"])
         cs_id = block.get("change_set_id")
         if cs_id is not None:
             status = store.status(conn, cs_id)
@@ -46,22 +74,34 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None = None) ->
                 )
         block["approved"] = True
         block["approved_by"] = actor
+        block["reason"] = reason
         store.save_block(conn, run_id, block)
-        _decide(conn, run_id, block, actor, "approve")
+        _decide(conn, run_id, block, actor, "approve", reason)
     return block
 
 
-def reject(db: Database, run_id: int, actor: str) -> dict[str, Any]:
+def reject(db: Database, run_id: int, actor: str, reason: str = "") -> dict[str, Any]:
+    actor = check_actor(actor)
     with db.begin() as conn:
         block = store.blocked_run(conn, run_id)
         store.mark_rejected(conn, run_id)
-        _decide(conn, run_id, block, actor, "reject")
+        _decide(conn, run_id, block, actor, "reject", reason)
     return block
 
 
-def _decide(conn: Connection, run_id: int, block: dict[str, Any], actor: str, action: str) -> None:
+def _decide(conn: Connection, run_id: int, block: dict[str, Any], actor: str, action: str, reason: str) -> None:
     """Record who decided what on the change set (if the block has one) and in the audit log."""
     cs_id = block.get("change_set_id")
     if cs_id is not None:
         store.decided(conn, cs_id, {"approve": "approved", "reject": "rejected"}[action], actor)
-    audit(conn, actor, action, run_id, cs_id, hash=block["hash"], kind=block["kind"], reasons=block["reasons"])
+    audit(
+        conn,
+        actor,
+        action,
+        run_id,
+        cs_id,
+        hash=block["hash"],
+        kind=block["kind"],
+        reasons=block["reasons"],
+        reason=reason,
+    )

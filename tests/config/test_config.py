@@ -129,3 +129,27 @@ def test_an_unset_variable_only_matters_to_commands_that_open_connectors(
     with pytest.raises(ConfigError, match="environment variable EDUSYNC_TEST_UNSET is not set"):
         load_config(path)
     assert load_config(path, require_env=False).config.connectors["sis"].type == "files"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://postgres:S3cret@db.example/edusync", "postgresql+psycopg://edusync:p%40ss@10.0.0.5:5432/x"],
+)
+def test_a_password_written_into_a_url_is_refused(tmp_path: Path, url: str) -> None:
+    data = yaml.safe_load(template())
+    data["storage"] = {"url": url}
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, yaml.safe_dump(data)))
+    problem = next(p for p in caught.value.problems if "storage.url" in p)
+    assert "password in a URL must be an ${ENV_VAR} reference" in problem
+    assert "S3cret" not in str(caught.value) and "p%40ss" not in str(caught.value)
+
+
+def test_a_url_password_from_the_environment_is_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_PASSWORD", "S3cret")
+    data = yaml.safe_load(template())
+    data["storage"] = {"url": "postgresql://edusync:${DB_PASSWORD}@db.example/edusync"}
+    loaded = load_config(write(tmp_path, yaml.safe_dump(data)))
+    assert loaded.config.storage.url.endswith("edusync:S3cret@db.example/edusync")
+    data["storage"] = {"url": "postgresql://edusync@db.example/edusync"}  # no password at all: trust or a .pgpass
+    assert load_config(write(tmp_path, yaml.safe_dump(data))).config.storage.url

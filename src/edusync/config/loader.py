@@ -24,6 +24,8 @@ from edusync.errors import ConfigError
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 Path_ = tuple[str | int, ...]
+#: ``scheme://user:password@`` in any value: a password inside a URL is a secret too.
+_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:([^/@\s]+)@")
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
         raise ConfigError([f"{source}: the configuration must be a mapping"])
     refs: set[Path_] = set()
     missing: list[str] = []
+    url_secrets = [f"{_where(source, lines, path)}: {problem}" for path, problem in _url_passwords(raw, ())]
     data = _substitute(raw, (), refs, missing)
     unset = sorted(set(missing)) if require_env else []
     problems = [f"{source}: environment variable {name} is not set" for name in unset]
@@ -138,6 +141,7 @@ def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
     if config is not None:
         problems += [f"{source}: {p}" for p in cross_check(config)]
         problems += _literal_secrets(config, source, lines, refs)
+    problems += url_secrets
     if problems or config is None:
         raise ConfigError(problems)
     return LoadedConfig(config, file.resolve(), settings)
@@ -177,6 +181,17 @@ def _literal_secrets(config: Config, source: str, lines: dict[Path_, int], refs:
     if config.mail is not None and config.mail.password is not None and ("mail", "password") not in refs:
         out.append(f"{_where(source, lines, ('mail', 'password'))}: a secret must be an ${{ENV_VAR}} reference")
     return out
+
+
+def _url_passwords(value: Any, path: Path_) -> list[tuple[Path_, str]]:
+    """Every URL in the raw config whose password is written out (``postgresql://u:S3cret@db/x``)."""
+    if isinstance(value, dict):
+        return [hit for k, v in value.items() for hit in _url_passwords(v, (*path, str(k)))]
+    if isinstance(value, list):
+        return [hit for i, v in enumerate(value) for hit in _url_passwords(v, (*path, i))]
+    if isinstance(value, str) and (m := _URL_PASSWORD.match(value)) and not _REF.fullmatch(m.group(1)):
+        return [(path, "a password in a URL must be an ${ENV_VAR} reference (user:${DB_PASSWORD}@host), not a literal")]
+    return []
 
 
 def _check_flows(flows: list[Flow], where: str, rules: set[str]) -> list[str]:

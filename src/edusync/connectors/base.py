@@ -27,7 +27,10 @@ which every connector's tests subclass):
    already applied (used when a run was killed between sending and recording), so
    that nothing is applied twice. Without it, ``export`` must be idempotent.
 7. ``begin_export(run_id, target)`` is called before the first batch of a change set
-   and ``finish_export()`` after the last, so file targets can publish atomically.
+   and ``finish_export()`` after the last, so file targets can publish atomically. Both
+   are idempotent: a process can die after ``finish_export`` published and before the run
+   recorded it, and the resumed run calls them again; they must then find what was
+   published and never replace it with less (an empty file).
 8. A source may return a ``snapshot(t)``: a fingerprint of everything it holds of a
    type, cheap to compute (a file's hash). Equal snapshots promise an identical
    full import, which the engine then skips.

@@ -87,6 +87,19 @@ class ConnectorContract:
         assert connector.confirm(changes) == {1, 2}
         connector.finish_export()
 
+    def test_finishing_again_after_a_publish_keeps_what_was_published(self, connector: Connector) -> None:
+        """Rule 7: a resume after a publish the run never recorded calls begin and finish again."""
+        if not connector.supports(Capability.CONFIRM):
+            pytest.skip("cannot confirm")
+        changes = self.sample_changes(connector)
+        connector.begin_export(4, 4)
+        connector.export(changes[:2])
+        connector.finish_export()
+        connector.begin_export(4, 4)  # the resumed attempt: same run, same change set, nothing left to send
+        connector.finish_export()
+        connector.begin_export(4, 4)
+        assert connector.confirm(changes[:2]) == {1, 2}, "what was published is still there"
+
     def test_drifted_reports_what_differs_from_what_was_sent(self, connector: Connector) -> None:
         if not connector.supports(Capability.RECONCILE):
             pytest.skip("cannot read back")

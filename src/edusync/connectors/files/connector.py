@@ -110,18 +110,22 @@ class FilesConnector(Connector):
         return [ChangeResult(c.id, True) for c in changes]
 
     def confirm(self, changes: Sequence[Change]) -> set[int]:
-        """Ids already in the partial file; a torn last line (killed mid-write) is cut off."""
-        if not self._partial.exists():
+        """Ids already written (in the partial file, or the published one); a torn last line is cut off."""
+        source = self._partial if self._partial.exists() else self._final
+        if not source.exists():
             return set()
-        data = self._partial.read_bytes()
+        data = source.read_bytes()
         good = data[: data.rfind(b"\n") + 1]
-        if len(good) != len(data):
+        if len(good) != len(data) and source == self._partial:
             with self._partial.open("r+b") as handle:
                 handle.truncate(len(good))
         present = {orjson.loads(line)["change_id"] for line in good.splitlines() if line}
         return {c.id for c in changes if c.id in present}
 
     def finish_export(self) -> None:
+        """Publish the change set's file; again after a publish (a resumed run), change nothing."""
+        if self._final.exists() and not self._partial.exists():
+            return  # published by an attempt that died before the run recorded it
         self._partial.touch()
         os.replace(self._partial, self._final)
         self._prune()

@@ -60,12 +60,18 @@ class FlowSet:
             self.precedence.setdefault(f.to, f.precedence)
 
     def apply(
-        self, attrs: Attrs, ctx: RuleContext, resolve: RefResolver | None = None, chosen: dict[str, int] | None = None
+        self,
+        attrs: Attrs,
+        ctx: RuleContext,
+        resolve: RefResolver | None = None,
+        chosen: dict[str, int] | None = None,
+        refused: list[str] | None = None,
     ) -> Attrs:
         """The values this object gives, by destination attribute (best precedence first wins).
 
         ``chosen``, when given, receives the index (into :attr:`flows`) of the flow that gave
-        each value, which lineage records. Raises :class:`Unresolved` when a reference
+        each value, which lineage records; ``refused`` receives ``attribute (rule name)`` for each
+        value a refusing rule would not let through. Raises :class:`Unresolved` when a reference
         cannot be resolved yet.
         """
         out: Attrs = {}
@@ -77,7 +83,10 @@ class FlowSet:
             elif kind == _CONSTANT:
                 value = constant
             elif kind == _RULE:
-                value = spec(ctx, *[attrs.get(s) for s in sources])  # type: ignore[misc]
+                args = [attrs.get(s) for s in sources]
+                value = spec(ctx, *args)  # type: ignore[misc]
+                if refused is not None and spec.refuses and _empty(value) and not all(_empty(a) for a in args):  # type: ignore[union-attr]
+                    refused.append(f"{to} (rule {spec.name})")  # type: ignore[union-attr]
             else:
                 anchor = attrs.get(sources[0])
                 if _empty(anchor):

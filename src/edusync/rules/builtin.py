@@ -45,7 +45,7 @@ def valid_fnr(value: Any) -> bool:
     return fnr.is_valid(None if value is None else str(value))
 
 
-@rule("fnr_or_none")
+@rule("fnr_or_none", refuses=True)
 def fnr_or_none(value: Any) -> str | None:
     """The number when valid, otherwise None, so an invalid number never reaches a target."""
     return str(value) if fnr.is_valid(None if value is None else str(value)) else None

@@ -31,6 +31,9 @@ class RuleSpec:
     name: str
     func: Callable[..., Any]
     needs_context: bool
+    #: The rule refuses bad values (returns nothing for a value it will not let through): each refusal is
+    #: a counted warning naming the record, never a silent blank.
+    refuses: bool = False
 
     def __call__(self, ctx: RuleContext, *values: Any) -> Any:
         if self.needs_context:
@@ -43,13 +46,13 @@ _MODULES = ("edusync.rules.builtin", "edusync.rules.vigobas")
 _loaded = False
 
 
-def rule(name: str, *, needs_context: bool = False) -> Callable[[F], F]:
-    """Register ``func`` under ``name``; names are unique."""
+def rule(name: str, *, needs_context: bool = False, refuses: bool = False) -> Callable[[F], F]:
+    """Register ``func`` under ``name``; names are unique. ``refuses``: see :attr:`RuleSpec.refuses`."""
 
     def register(func: F) -> F:
         if name in _RULES and _RULES[name].func is not func:
             raise ValueError(f"rule {name!r} is already registered")
-        _RULES[name] = RuleSpec(name, func, needs_context)
+        _RULES[name] = RuleSpec(name, func, needs_context, refuses)
         return func
 
     return register

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from edusync.connectors.inputcheck import check_text
 from edusync.errors import SourceError
 from edusync.model.hashing import ROW_DIGEST
 from edusync.model.records import SourceRecord
@@ -27,6 +28,8 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 
 def read_csv(path: Path, anchor: str, encoding: str, delimiter: str) -> Iterator[SourceRecord]:
     """Rows as records; each record's fingerprint hashes the header and the raw row."""
+    if path.exists():
+        check_text(path, encoding)
     try:
         handle = path.open(encoding=encoding, newline="")
     except FileNotFoundError:

@@ -21,6 +21,7 @@ from typing import Any
 
 from lxml import etree
 
+from edusync.connectors.inputcheck import check_xml
 from edusync.connectors.pifu import records
 from edusync.errors import SourceError
 from edusync.model.records import SourceRecord
@@ -76,6 +77,7 @@ def parse(path: Path, object_type: str) -> Iterator[Found]:
     stack: list[str] = []
     seen: set[str] = set()
     want = "membership" if object_type == "membership" else "group" if object_type != "person" else "person"
+    check_xml(path)
     try:
         context = _events(path, ("start", "end"))
         reading: records.Reading | None = None

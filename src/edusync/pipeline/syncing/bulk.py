@@ -68,6 +68,7 @@ def project_page(
     inserts: list[tuple[Any, ...]] = []
     links: list[tuple[Any, ...]] = []
     filtered = 0
+    refused: list[str] = []
     for cs_id, anchor, attrs_text, state, _linked in rows:
         attrs = loads(attrs_text)
         if state != "present" or not criteria(attrs, rules):
@@ -76,7 +77,10 @@ def project_page(
             continue
         chosen: dict[str, int] = {}
         try:
-            values = apply(attrs, rules, resolve, chosen)
+            values = apply(attrs, rules, resolve, chosen, refused)
+            if refused:
+                lookups.refused_values(subject, anchor, refused)
+                refused = []
         except Unresolved as exc:
             lookups.unresolved_row(anchor, exc)
             continue  # stays dirty, as in the general path

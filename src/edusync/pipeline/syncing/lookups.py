@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from edusync.engine.flows import Part, RefResolver, SourceRef, Unresolved
+from edusync.model.fnr import mask_text
 from edusync.model.hashing import loads
 from edusync.pipeline.context import RunContext
 from edusync.pipeline.syncing import store
@@ -26,6 +27,12 @@ class Lookups:
         self.refs: dict[tuple[str, str], dict[str, str]] = {}
         #: Anchor → why, for the rows of the current rule whose reference did not resolve.
         self.unresolved: dict[str, str] = {}
+        #: Per rule (connector/type): the values refusing rules would not let through, as report lines.
+        self.refused: dict[str, list[str]] = {}
+
+    def refused_values(self, subject: str, anchor: str, what: list[str]) -> None:
+        """A record whose value a rule refused: counted and named (never the value) in the report."""
+        self.refused.setdefault(subject, []).append(f"{subject} {mask_text(anchor)}: left out {', '.join(what)}")
 
     def unresolved_row(self, anchor: str, exc: Unresolved) -> None:
         """A row whose reference is not in the metaverse yet: it stays dirty and is reported after the last pass."""

@@ -52,7 +52,10 @@ class SyncPage:
             if state == "present" and self.compiled.criteria(attrs, ctx.rules):
                 chosen: dict[str, int] = {}
                 try:
-                    values = self.compiled.flows.apply(attrs, ctx.rules, resolve, chosen)
+                    refused: list[str] = []
+                    values = self.compiled.flows.apply(attrs, ctx.rules, resolve, chosen, refused)
+                    if refused:
+                        self.lookups.refused_values(self.subject, anchor, refused)
                 except Unresolved as exc:
                     self.lookups.unresolved_row(anchor, exc)
                     continue  # stays dirty: tried again when the object it points at arrives

@@ -10,6 +10,7 @@ delta costs what changed.
 
 from __future__ import annotations
 
+from edusync.model.fnr import mask_text
 from edusync.pipeline.context import RunContext
 from edusync.pipeline.step import StepResult
 from edusync.pipeline.syncing import bulk, store
@@ -58,7 +59,17 @@ class SyncStep:
         subject = compiled.subject
         ctx.report.add("sync", subject, "unresolved", len(lookups.unresolved))
         room = max(0, MAX_WARNINGS - len(ctx.report.warnings))
-        ctx.report.warnings += [f"{subject} {a}: {msg}" for a, msg in list(lookups.unresolved.items())[:room]]
+        ctx.report.warnings += [
+            f"{subject} {mask_text(a)}: {msg}" for a, msg in list(lookups.unresolved.items())[:room]
+        ]
+        refused = lookups.refused.pop(subject, [])
+        if refused:
+            ctx.report.add("sync", subject, "refused_values", len(refused))
+            room = max(0, MAX_WARNINGS - len(ctx.report.warnings))
+            more = f" (and {len(refused) - room} more)" if len(refused) > room else ""
+            ctx.report.warnings += refused[:room]
+            if more:
+                ctx.report.warnings.append(f"{subject}: {len(refused)} values left out by rules{more}")
 
     def _pages(self, lookups: Lookups, compiled: CompiledRule, path: str | None) -> None:
         ctx, rule = lookups.ctx, compiled.rule

@@ -107,3 +107,19 @@ def test_dry_run_stores_the_change_set_and_sends_nothing(workspace: Workspace) -
         )
     )
     assert workspace.run_info(preview.run_id)["change_sets"][0]["status"] == "superseded"
+
+
+def test_a_resumed_run_keeps_what_went_wrong_before_apart(workspace: Workspace) -> None:
+    persons = workspace.folder / "data" / "persons.csv"
+    workspace.write()
+    workspace.write = lambda: None  # type: ignore[method-assign]  # the data as the test leaves it
+    text = persons.read_text(encoding="utf-8")
+    persons.unlink()
+    failed = workspace.run()
+    assert failed.status == "failed" and "no file persons.csv" in failed.report.errors[0]
+    persons.write_text(text, encoding="utf-8")
+    done = workspace.resume(failed.run_id)
+    assert done.status == "done"
+    info = workspace.run_info(failed.run_id)
+    assert info["errors"] == [], "nothing is wrong any more"
+    assert len(info["recovered"]) == 1 and "no file persons.csv" in info["recovered"][0]

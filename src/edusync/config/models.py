@@ -114,6 +114,11 @@ class SafetyConfig(Frozen):
 
     input: InputSanity = InputSanity()
     """The input sanity check on every full import."""
+    national_id_attributes: list[str] = Field(
+        default_factory=lambda: ["nin", "fnr", "fodselsnummer", "nationalId", "personNIN", "norEduPersonNIN"]
+    )
+    """Attributes that hold a fødselsnummer, as the targets' outbound flows name them: a value under one that is
+    not a valid number is left out of what is sent (and named in the report), never sent to a target."""
 
 
 class StorageConfig(Frozen):

@@ -166,3 +166,35 @@ def test_a_folder_without_a_full_file_is_an_error_and_snapshots_follow_the_files
     assert before == conn.snapshot("person")
     (tmp_path / "in" / "c.xml").write_bytes((MOODLE / "example-oneline.xml").read_bytes())
     assert conn.snapshot("person") != before
+
+
+PERSON = (
+    "<person><sourcedid><id>p1</id></sourcedid><name><fn>Åse</fn><n><family>Bjørnstad</family>"
+    "<given>&given;</given></n></name></person>"
+)
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        '<!DOCTYPE enterprise [<!ENTITY given SYSTEM "file:///etc/hostname">]>',  # an external entity
+        '<!DOCTYPE enterprise [<!ENTITY given "Kari">]>',  # an internal one
+        '<!DOCTYPE enterprise SYSTEM "http://example.invalid/ims.dtd">',
+    ],
+)
+def test_a_file_with_a_dtd_is_refused_not_read_with_blank_values(tmp_path: Path, prolog: str) -> None:
+    path = write_in(
+        tmp_path, "full.xml", f'<?xml version="1.0" encoding="UTF-8"?>\n{prolog}\n<enterprise>{PERSON}</enterprise>'
+    )
+    with pytest.raises(SourceError, match=r"full\.xml:2: the file has a DOCTYPE declaration") as caught:
+        read(path, "person")
+    assert caught.value.file == str(path) and caught.value.line == 2
+
+
+def test_a_file_declared_latin1_that_holds_utf8_is_refused(tmp_path: Path) -> None:
+    text = f'<?xml version="1.0" encoding="ISO-8859-1"?>\n<enterprise>{PERSON.replace("&given;", "Kari")}</enterprise>'
+    mislabelled = write_in(tmp_path, "full.xml", text, encoding="utf-8")
+    with pytest.raises(SourceError, match="declared ISO-8859-1 but its bytes are UTF-8"):
+        read(mislabelled, "person")
+    honest = write_in(tmp_path, "full.xml", text, encoding="iso-8859-1")
+    assert read(honest, "person")["p1"]["familyName"] == "Bjørnstad", "a file that says what it is reads as before"

@@ -43,9 +43,11 @@ class ImportStep:
                 ]
                 for imp in staged:
                     imp.baseline = None if use_delta else imp.store.baseline(window)
+                # A person who approved one broken import of this connector has seen all of it: every type's
+                # baseline starts again from tonight's count.
                 approved = sanity.check(ctx.config, [imp.loss for imp in staged], ctx.approved, ctx.report.warnings)
                 for imp in staged:
-                    imp.finish(approved=imp.object_type in approved)
+                    imp.finish(approved=bool(approved))
                 if any(imp.counts["added"] for imp in staged):
                     refresh_statistics(ctx.db, conn)
         except GateBlocked:

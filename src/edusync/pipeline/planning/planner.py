@@ -26,6 +26,7 @@ from edusync.engine.criteria import compile_all
 from edusync.engine.diff import Sent
 from edusync.engine.flows import FlowSet
 from edusync.engine.rollover import YearHierarchy, YearKeys, keys_for
+from edusync.model import fnr
 from edusync.model.hashing import content_hash, loads
 from edusync.model.records import Attrs, Op, State
 from edusync.pipeline.context import Counts, RunContext
@@ -35,6 +36,7 @@ from edusync.pipeline.planning.reconcile import Drift, Reconciled, Reconciler
 from edusync.pipeline.planning.yearnodes import YearNodes
 
 PAGE = 20_000
+MAX_WARNINGS = 200
 
 
 @dataclass
@@ -131,6 +133,7 @@ class RulePlanner(ChangeWriter):
         tcfg = ctx.config.targets[target]
         node_type = tcfg.rollover.node_type if tcfg.rollover else None
         self.nodes = YearNodes(ctx, conn, target, node_type, shared) if isinstance(self.keys, YearHierarchy) else None
+        self.national_ids = set(ctx.config.safety.national_id_attributes)
 
     def plan(self, since: int, *, full: bool) -> None:
         """Changed objects, and those whose last change failed, streamed in index order.
@@ -173,6 +176,7 @@ class RulePlanner(ChangeWriter):
             desired = None
             if state in self.states and self.scope(attrs, ctx.rules):
                 desired = self.flows.apply(attrs, ctx.rules) if rule.flows else attrs
+                self._no_invalid_national_ids(mv_id, desired)
             wanted.append((mv_id, desired, state == State.ARCHIVED.value))
         keys.rewrite(ot, [d for _, d, _ in wanted if d is not None], self._yearly)
         if self.nodes is not None:
@@ -204,6 +208,20 @@ class RulePlanner(ChangeWriter):
             if self.planned is not None:
                 self.planned.add(mv_id)
         self._store(out)
+
+    def _no_invalid_national_ids(self, mv_id: str, desired: Attrs) -> None:
+        """A value under a national-id attribute that is not a valid fødselsnummer is never sent: left out, named."""
+        for name in self.national_ids.intersection(desired):
+            value = desired[name]
+            if value in (None, "") or fnr.is_valid(str(value)):
+                continue
+            del desired[name]
+            subject = f"{self.target}/{self.rule.object_type}"
+            self.ctx.report.add("plan", subject, "invalid_national_id")
+            if len(self.ctx.report.warnings) < MAX_WARNINGS:
+                self.ctx.report.warnings.append(
+                    f"{subject} {mv_id}: {name} left out, not a valid fødselsnummer ({fnr.mask(str(value))})"
+                )
 
     def _orphans(self) -> None:
         """Objects the target has whose metaverse object no longer exists (or, with year keys, older keys)."""

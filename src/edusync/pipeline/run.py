@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from edusync import faults
 from edusync.config.loader import LoadedConfig
 from edusync.errors import EdusyncError, FatalError, GateBlocked, RunInProgress
 from edusync.memory import collector_paused
@@ -188,6 +189,7 @@ class Runner:
                     f" ({result.note})" if result.note else "",
                 )
                 store.step_done(self.db, ctx.run_id, index + 1, ctx.report)
+                faults.reach("run.step_recorded")
         except GateBlocked as exc:
             block = {"kind": exc.kind, "reasons": exc.reasons, "hash": exc.hash, "step": steps[index], **exc.detail}
             return self._finish(ctx, "blocked", steps[first:], block)

@@ -27,6 +27,9 @@ class TargetStep:
         with ctx.db.begin() as conn:
             latest = store.latest_change_set(conn, ctx.run_id, target)
         if latest is not None and latest[1] == "done":
+            # Sent by an attempt that died before it recorded the target's state: record it now.
+            with ctx.db.begin() as conn:
+                store.exported(ctx.db, conn, target, ctx.run_id, plan_digest(ctx, target))
             return StepResult("skipped", "already exported")
         if latest is not None and latest[1] in ("approved", "exporting", "partial"):
             cs_id = latest[0]

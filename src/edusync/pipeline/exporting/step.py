@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from edusync import faults
 from edusync.connectors.base import Capability, Connector
 from edusync.engine.diff import after
 from edusync.errors import RetriableError
@@ -49,16 +50,19 @@ class Exporter:
                     if not batch:
                         break
                     self.store.in_flight(conn, batch[0].id, batch[-1].id)
+                faults.reach("export.before_batch")
                 self._send(connector, batch)
                 upto = batch[-1].id
                 sent += len(batch)
                 self.ctx.progress(f"export {self.target}", sent, None)
             connector.finish_export()
+            faults.reach("export.published")
         finally:
             connector.close()
         status = "partial" if self.failed else "done"
         with db.begin() as conn:
             self.store.close(conn, status)
+        faults.reach("export.closed")
         return {"status": status, "failed": self.failed}
 
     def _resume(self, connector: Connector) -> int:
@@ -94,11 +98,13 @@ class Exporter:
         except RetriableError as exc:
             results = [ChangeResult(c.id, False, str(exc), True) for c in remote]
         results += [ChangeResult(c.id, True) for c in batch if not told and c.op == Op.FORGET]
+        faults.reach("export.after_batch")
         missing = {c.id for c in batch} - {r.change_id for r in results}
         if missing:
             raise RetriableError(f"{self.target}: the connector returned no result for {len(missing)} changes")
         with self.ctx.db.begin() as conn:
             self._record(conn, results, batch, batch[-1].id)
+        faults.reach("export.recorded")
 
     def _record(self, conn: Connection, results: list[ChangeResult], batch: list[Change], upto: int | None) -> None:
         """Failures one by one; what went through into the target's state; then move ``sent_upto``.

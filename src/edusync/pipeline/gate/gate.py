@@ -8,6 +8,7 @@ The judgement is :func:`edusync.engine.gate.judge`; what a breach does is the ta
 
 from __future__ import annotations
 
+from edusync import faults
 from edusync.engine.calendar import local_day
 from edusync.engine.gate import judge
 from edusync.errors import GateBlocked, SafetyFilterStopped
@@ -40,3 +41,4 @@ def gate(ctx: RunContext, target: str, plan: PlanResult) -> None:
         store.set_status(conn, plan.change_set_id, result.status if stop is not None else "exporting")
     if stop is not None:  # raised after the commit, so the plan and its verdict are kept
         raise stop
+    faults.reach("gate.committed")

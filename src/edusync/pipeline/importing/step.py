@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from edusync import faults
 from edusync.connectors.base import Capability, Connector
 from edusync.errors import GateBlocked, SourceError
 from edusync.model.hashing import dump_hash, loads
@@ -50,6 +51,7 @@ class ImportStep:
                     imp.finish(approved=bool(approved))
                 if any(imp.counts["added"] for imp in staged):
                     refresh_statistics(ctx.db, conn)
+            faults.reach("import.committed")
         except GateBlocked:
             # Whatever the source says of itself next time, it is read in full: a mended source can
             # carry the very stamps of the broken night (FINT's last-updated).

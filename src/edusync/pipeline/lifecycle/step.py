@@ -12,6 +12,7 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
+from edusync import faults
 from edusync.engine.lifecycle import cutoff, next_state, purge
 from edusync.model.records import MvObject, State
 from edusync.pipeline.context import RunContext
@@ -31,6 +32,7 @@ class LifecycleStep:
             for object_type in store.object_types(conn):
                 _age(ctx, conn, object_type)
             _cascade(ctx, conn)
+        faults.reach("lifecycle.committed")
         return StepResult()
 
 

@@ -7,6 +7,7 @@ before the plan's transaction opens (:mod:`.reconcile`), so no transaction waits
 
 from __future__ import annotations
 
+from edusync import faults
 from edusync.engine.calendar import local_day, pause_on
 from edusync.engine.diff import key_counts
 from edusync.pipeline.context import RunContext, TargetResult
@@ -22,6 +23,7 @@ def plan_step(ctx: RunContext, target: str) -> PlanResult | None:
     preview = not ctx.mode.sends or pause is not None
     with ctx.db.begin() as conn:
         plan = plan_target(ctx, conn, target, "preview" if preview else "planned", drift)
+    faults.reach("plan.committed")
     record_plan(ctx, target, plan)
     result = ctx.targets[target] = TargetResult("planned", plan.change_set_id, plan.before, None, plan.counts)
     warnings, result.notes = _decisions(target, plan)

@@ -10,6 +10,7 @@ delta costs what changed.
 
 from __future__ import annotations
 
+from edusync import faults
 from edusync.model.fnr import mask_text
 from edusync.pipeline.context import RunContext
 from edusync.pipeline.step import StepResult
@@ -96,6 +97,7 @@ class SyncStep:
                     in_txn += len(rows)
                     done += len(rows)
                     ctx.progress(label, done, None)
+            faults.reach("sync.committed")
         if done >= ANALYZE_AFTER:
             with ctx.db.begin() as conn:
                 store.refresh_statistics(ctx.db, conn)

@@ -1,0 +1,48 @@
+"""Named kill points: where a real run can be made to die, so the tests can prove nothing is lost or doubled.
+
+Every step that writes outside edusync, or commits inside it, passes a point named here. With
+``EDUSYNC_KILL_AT=NAME`` (or ``NAME#N``: the N-th time it is passed) a process kills itself
+with SIGKILL there, as the power going off would. The fault-matrix test kills a real ``edusync
+run`` at every point for every kind of target, runs again, and checks that the target holds
+what a clean run gives, with no change sent twice. :func:`reach` refuses a name that is not in
+:data:`POINTS`, so a new point cannot be passed without being listed (and so tested).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+
+ENV = "EDUSYNC_KILL_AT"
+
+POINTS: dict[str, str] = {
+    "import.committed": "an import's transaction committed, before the run records the step",
+    "sync.committed": "a transaction of the sync committed (pages of dirty objects)",
+    "lifecycle.committed": "the lifecycle's transaction committed",
+    "plan.committed": "a target's change set is stored, before the gate judges it",
+    "gate.committed": "the gate let the change set through, before its first batch",
+    "export.before_batch": "a batch is marked in flight, before the target is called",
+    "export.after_batch": "the target took a batch, before its results are recorded",
+    "export.recorded": "a batch's results are recorded",
+    "export.published": "the target's finish step published (a file is in place), before the change set is closed",
+    "export.closed": "the change set is closed, before the target's state and the step are recorded",
+    "run.step_recorded": "a step's progress is recorded in the run",
+}
+
+_passed: Counter[str] = Counter()
+
+
+def reach(point: str) -> None:
+    """Pass ``point``: die here if ``$EDUSYNC_KILL_AT`` says so."""
+    if point not in POINTS:
+        raise KeyError(f"kill point {point!r} is not listed in edusync.faults.POINTS")
+    wanted = os.environ.get(ENV)
+    if not wanted:
+        return
+    name, _, nth = wanted.partition("#")
+    if name != point:
+        return
+    _passed[point] += 1
+    if _passed[point] == int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)

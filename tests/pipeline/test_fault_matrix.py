@@ -1,0 +1,235 @@
+"""The fault matrix: a real ``edusync run`` killed (SIGKILL) at every named point, for every kind of target.
+
+For each target kind a clean run gives the reference: what the target holds afterwards, and how
+many writes it took. Then, for every kill point of :data:`edusync.faults.POINTS`, a fresh site
+runs with ``EDUSYNC_KILL_AT`` set and dies there; the next ``edusync run`` settles the
+interrupted run first (confirming what was in flight) and goes on. The target must then hold
+exactly what the clean run left, and no change may have been applied twice.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import yaml
+from ldap3 import ALL_ATTRIBUTES, SUBTREE, Connection, Server
+
+from edusync import faults
+from edusync.connectors.pifu import PifuConnector, PifuSettings
+from edusync.sandbox.imses import create_app as imses_app
+from edusync.sandbox.serving import serve_in_thread
+from edusync.testing.slapd import Slapd
+from tests.connectors.imses.conftest import PASSWORD, USERNAME, Site
+from tests.connectors.imses.test_pipeline import Night
+from tests.connectors.ldap.conftest import _need_slapd
+from tests.connectors.ldap.site import Site as LdapSite
+from tests.connectors.ldap.site import people
+from tests.itslearning.conftest import Itslearning
+from tests.workspace import Workspace
+
+#: Points passed once per batch die at the second batch, so the export is cut in the middle.
+NTH = {"export.before_batch": 2, "export.after_batch": 2, "export.recorded": 2, "sync.committed": 1}
+#: A target's own points (the stages before the export are the same for every target: tested with files).
+TARGET_POINTS = [p for p in faults.POINTS if p.startswith(("plan.", "gate.", "export.", "run."))]
+
+
+@dataclass
+class Scenario:
+    """One fresh site: where its config is, the environment a run needs, and what its target holds."""
+
+    config: Path
+    env: dict[str, str]
+    #: What the target holds, comparable between two sites.
+    content: Callable[[], Any]
+    #: How many writes the target took, by kind (a change applied twice shows here).
+    writes: Callable[[], Counter[str]]
+
+
+def _canon(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def run(scenario: Scenario, kill_at: str | None = None) -> int:
+    env = {**os.environ, **scenario.env, "EDUSYNC_ACTOR": "tester"}
+    env.pop(faults.ENV, None)
+    if kill_at:
+        env[faults.ENV] = kill_at
+    args = [sys.executable, "-m", "edusync", "run", "nightly", "--config", str(scenario.config)]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode in (0, -9), done.stderr[-2000:]
+    return done.returncode
+
+
+def kill_and_recover(make: Callable[[Path], Scenario], tmp_path: Path, point: str) -> None:
+    clean = make(tmp_path / "clean")
+    assert run(clean) == 0
+    faulty = make(tmp_path / "faulty")
+    spec = f"{point}#{NTH.get(point, 1)}"
+    assert run(faulty, spec) == -9, f"the run passed {spec} without dying: the point is never reached"
+    assert run(faulty) == 0, "the next run settles the interrupted one and finishes"
+    assert faulty.content() == clean.content(), f"killed at {point}: the target differs from a clean run's"
+    assert faulty.writes() == clean.writes(), f"killed at {point}: a change was applied twice (or not at all)"
+
+
+# -- files (JSON Lines) -------------------------------------------------------------------------
+
+
+def files_site(folder: Path) -> Scenario:
+    ws = Workspace(folder)
+    ws.settings["targets"]["lms"]["batch_size"] = 500
+    ws.write()
+    lines = ws.out_lines
+
+    def content() -> list[tuple[str, str, str, bytes]]:
+        return sorted((x["object_type"], x["key"], x["op"], orjson.dumps(x["attrs"], option=orjson.OPT_SORT_KEYS))
+                      for x in lines())  # fmt: skip
+
+    return Scenario(ws.config_path, {}, content, lambda: Counter(x["op"] for x in lines()))
+
+
+@pytest.mark.parametrize("point", list(faults.POINTS))
+def test_files_target(tmp_path: Path, database_url: str, point: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EDUSYNC_DATABASE_URL", raising=False)
+    if database_url.startswith("postgresql"):
+        # One database per site: the clean one and the faulty one must not share what they hold.
+        from tests.conftest import _drop_pg, _fresh_pg_url, _pg_admin
+
+        admin = _pg_admin()
+        assert admin is not None
+        urls = {name: _fresh_pg_url(admin) for name in ("clean", "faulty")}
+
+        def make(folder: Path) -> Scenario:
+            scenario = files_site(folder)
+            scenario.env["EDUSYNC_DATABASE_URL"] = urls[folder.name][0]
+            return scenario
+
+        try:
+            kill_and_recover(make, tmp_path, point)
+        finally:
+            for _, name in urls.values():
+                _drop_pg(admin, name)
+        return
+    kill_and_recover(files_site, tmp_path, point)
+
+
+# -- pifu-xml (itslearning's files) -------------------------------------------------------------
+
+
+def pifu_site(folder: Path) -> Scenario:
+    ws = Itslearning(folder)
+    ws.settings["targets"]["itslearning"]["batch_size"] = 500
+    ws.settings["targets"]["itslearning"]["thresholds"] = {}
+    ws.write()
+    out = folder / "out" / "itslearning"
+
+    def content() -> dict[str, list[tuple[str, bytes]]]:
+        reader = PifuConnector("read", PifuSettings(input=out), folder)
+        return {
+            t.name: sorted((r.anchor, _canon(r.attrs)) for r in reader.import_objects(t.name))
+            for t in reader.object_types()
+        }
+
+    return Scenario(ws.config_path, {}, content, lambda: Counter(p.name.rsplit("-", 1)[-1] for p in out.glob("*.xml")))
+
+
+@pytest.mark.parametrize("point", TARGET_POINTS)
+def test_pifu_xml_target(tmp_path: Path, point: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EDUSYNC_DATABASE_URL", raising=False)
+    kill_and_recover(pifu_site, tmp_path, point)
+
+
+# -- IMS ES (itslearning's SOAP services) -------------------------------------------------------
+
+
+@pytest.fixture
+def imses_sites() -> Iterator[Callable[[Path], Scenario]]:
+    """Each site gets its own sandbox: the clean one and the faulty one hold their own courses."""
+    with (
+        serve_in_thread(imses_app(username=USERNAME, password=PASSWORD)) as a,
+        serve_in_thread(imses_app(username=USERNAME, password=PASSWORD)) as b,
+    ):
+        bases = iter([a, b])
+
+        def make(folder: Path) -> Scenario:
+            folder.mkdir(parents=True)
+            site = Site(next(bases))
+            night = Night(folder, site.endpoint)
+            settings = yaml.safe_load(night.config.read_text(encoding="utf-8"))
+            settings["targets"]["itslearning"]["batch_size"] = 2  # several batches, to be cut between
+            night.config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+            for name, text in night.files.items():
+                (night.data / f"{name}.csv").write_text(text, encoding="utf-8")
+
+            def content() -> dict[str, Any]:
+                summary = site.summary()
+                return {k: v for k, v in summary.items() if k != "calls"}
+
+            def writes() -> Counter[str]:
+                return Counter({op: n for op, n in site.calls() if not op.startswith("read")})
+
+            return Scenario(night.config, {"EDUSYNC_TEST_IMSES_PASSWORD": PASSWORD}, content, writes)
+
+        yield make
+
+
+@pytest.mark.parametrize("point", TARGET_POINTS)
+def test_imses_target(tmp_path: Path, point: str, imses_sites: Callable[[Path], Scenario]) -> None:
+    kill_and_recover(imses_sites, tmp_path, point)
+
+
+# -- LDAP (the Feide catalogue) -----------------------------------------------------------------
+
+
+def _subtree(slapd: Slapd, base: str) -> list[tuple[str, bytes]]:
+    with Connection(Server(slapd.url), slapd.root_dn, slapd.password, auto_bind=True) as conn:
+        conn.search(base, "(objectClass=*)", SUBTREE, attributes=ALL_ATTRIBUTES)
+        tail = len(base)
+        return sorted(
+            (e.entry_dn[:-tail].lower(), orjson.dumps(e.entry_attributes_as_dict, option=orjson.OPT_SORT_KEYS))
+            for e in conn.entries
+            if e.entry_dn.lower() != base.lower()  # the container itself, named after its site
+        )
+
+
+@pytest.fixture(scope="module")
+def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
+    _need_slapd()
+    with Slapd(tmp_path_factory.mktemp("slapd")) as server:
+        yield server
+
+
+_ldap_bases = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def ldap_sites(slapd: Slapd) -> Callable[[Path], Scenario]:
+    n = next(_ldap_bases)
+    bases = iter([f"ou=clean{n},{slapd.suffix}", f"ou=faulty{n},{slapd.suffix}"])
+
+    def make(folder: Path) -> Scenario:
+        base = next(bases)
+        slapd.add_container(base)
+        folder.mkdir(parents=True)
+        LdapSite(folder, slapd, base, people(40), batch_size=10)
+
+        def writes() -> Counter[str]:
+            return Counter({op: n for (op, dn), n in slapd.operations().items() if dn.endswith(base.lower())})
+
+        env = {"EDUSYNC_TEST_LDAP_PASSWORD": slapd.password}
+        return Scenario(folder / "edusync.yaml", env, lambda: _subtree(slapd, base), writes)
+
+    return make
+
+
+@pytest.mark.parametrize("point", TARGET_POINTS)
+def test_ldap_target(tmp_path: Path, point: str, ldap_sites: Callable[[Path], Scenario]) -> None:
+    kill_and_recover(ldap_sites, tmp_path, point)

@@ -99,7 +99,7 @@ class Normaliser:
     def _no_fnr(self, kind: str, key: str, out: Canon) -> None:
         for name, value in list(out.items()):
             if isinstance(value, str) and len(value) == 11 and fnr.is_valid(value):
-                del out[name]
+                out[name] = ""
                 self.warn(f"{kind} {key}: {name} left out, it holds a fødselsnummer ({fnr.mask(value)}) and "
                           "national_id is not set")  # fmt: skip
 

@@ -66,9 +66,20 @@ def parse_datetime(value: str) -> dt.datetime | None:
 class FileCheck:
     """Checks one file as it streams: the header once, then each row."""
 
-    def __init__(self, label: str, version: str, name: str, header: list[str], *, strict: bool, delta: bool) -> None:
+    def __init__(
+        self,
+        label: str,
+        spec: tuple[Column, ...],
+        header: list[str],
+        *,
+        strict: bool,
+        delta: bool,
+        vocabularies: dict[str, frozenset[str]] = VOCABULARIES,
+        booleans: tuple[str, str] = ("true", "false"),
+    ) -> None:
         self.label, self.strict, self.delta = label, strict, delta
-        self.spec = FILES[version][name]
+        self.spec, self.vocabularies, self.booleans = spec, vocabularies, booleans
+        name = Path(label).stem
         self.problems: list[Problem] = []
         names = [h.strip() for h in header]
         known = {c.name: c for c in self.spec}
@@ -133,9 +144,12 @@ class FileCheck:
             if not _YEAR.fullmatch(value):
                 self._add(line, col.name, f"{value!r} is not a year (YYYY)")
         elif kind == "bool":
-            if value not in ("true", "false"):
+            if value not in self.booleans:
                 self._add(
-                    line, col.name, f"{value!r} is not true or false", error=value.lower() not in ("true", "false")
+                    line,
+                    col.name,
+                    f"{value!r} is not {' or '.join(self.booleans)}",
+                    error=value.lower() not in ("true", "false"),
                 )
         elif kind in ("enum", "enums"):
             for word in split_list(value) if kind == "enums" else [value]:
@@ -146,7 +160,7 @@ class FileCheck:
                 self._add(line, col.name, f"{value!r} is not a list of {{type:identifier}}")
 
     def _word(self, line: int, column: str, vocab: str, word: str) -> None:
-        if word in VOCABULARIES[vocab] or (vocab in EXTENSIBLE and word.startswith("ext:")):
+        if word in self.vocabularies[vocab] or (vocab in EXTENSIBLE and word.startswith("ext:")):
             return
         self._add(line, column, f"{word!r} is not in the binding's vocabulary ({vocab})", error=False)
 
@@ -201,8 +215,8 @@ def check_package(path: Path, *, strict: bool = True) -> list[Problem]:
                 continue
             rows = pkg.rows(f"{name}.csv")
             header = next(rows, None)
-            check = FileCheck(pkg.label(f"{name}.csv"), version, name, header[1] if header else [], strict=strict,
-                              delta=modes[name] == "delta")  # fmt: skip
+            check = FileCheck(pkg.label(f"{name}.csv"), FILES[version][name], header[1] if header else [],
+                              strict=strict, delta=modes[name] == "delta")  # fmt: skip
             if check.header_ok:
                 for line, cells in rows:
                     row = check.row(line, cells)

@@ -202,7 +202,7 @@ class Reading:
             )
         rows = self.pkg.rows(f"{name}.csv")
         header = next(rows, (1, []))[1]
-        check = FileCheck(label, version, name, header, strict=False, delta=mode == "delta")
+        check = FileCheck(label, FILES[version][name], header, strict=False, delta=mode == "delta")
         for p in check.problems:
             self._raise(p) if p.error else self._note(p)
         person = hashlib.blake2b("\x1f".join(header).encode(), digest_size=16).digest()

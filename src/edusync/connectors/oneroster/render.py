@@ -65,7 +65,7 @@ class Renderer:
             c["middleName"], c["identifier"], c["email"], c["sms"], c["phone"], ",".join(agents),
             ",".join(c["grades"]), "", "", "", "", "", "", orgs[0] if orgs else "", "",
         ])  # fmt: skip
-        for n, org in enumerate(orgs):
+        for n, org in enumerate(orgs if c["role"] else []):
             self.role(key, org, c["role"], "primary" if n == 0 else "secondary", status)
 
     def role(self, user: str, org: str, role: str, kind: str, status: str) -> None:

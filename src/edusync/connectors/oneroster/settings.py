@@ -113,7 +113,16 @@ class SdsSettings(PackageTargetSettings):
     """``output`` (and optionally ``sftp_*``): a School Data Sync v2.1 package of every file, each time."""
 
     roles: dict[str, str] = Field(
-        default_factory=lambda: {**_ROLES, "staff": "staff", "employee": "staff", "ansatt": "staff"}
+        default_factory=lambda: {
+            **_ROLES,
+            "staff": "staff",
+            "employee": "staff",
+            "ansatt": "staff",
+            "guardian": "",
+            "parent": "",
+            "foresatt": "",
+        }
     )
     """A person's ``role`` (edusync's word, any case) -> the SDS role at their orgs (``student``, ``teacher``,
-    ``staff``…); a role not listed fails that person's change."""
+    ``staff``…); ``""``: a user with no role at any org (guardians: SDS knows them from relationships.csv); a
+    role not listed fails that person's change."""

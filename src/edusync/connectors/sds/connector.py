@@ -55,7 +55,7 @@ class SdsConnector(PackageTarget):
                         continue  # disabled: SDS makes a user left out of the upload inactive
                     files.row("users.csv", [key, c["username"], c["givenName"], c["familyName"], "", "",
                                             c["email"], c["phone"], c["sms"]])  # fmt: skip
-                    for n, org in enumerate(c["orgs"]):
+                    for n, org in enumerate(c["orgs"] if c["role"] else []):
                         files.row("roles.csv", [key, org, c["role"], "", "", "TRUE" if n == 0 else "FALSE", "", ""])
                     for guardian in c["agents"]:
                         if guardian in persons:

@@ -29,7 +29,7 @@ POINTS: dict[str, str] = {
     "export.closed": "the change set is closed, before the target's state and the step are recorded",
     "run.step_recorded": "a step's progress is recorded in the run",
     # A target's own points (passed only by that connector):
-    "scim.wrote": "the SCIM service took a write (one request, or a /Bulk of many), before the connector reads the answer",
+    "scim.wrote": "the SCIM service took a write (one request, or a /Bulk of many), before its answer is read",
     "scim.resources_written": "a batch's users and groups are written to the SCIM service, before its memberships",
 }
 

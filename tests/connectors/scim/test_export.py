@@ -47,7 +47,7 @@ def test_an_update_patches_only_what_changed_and_the_same_batch_again_writes_not
         "GET /Users": 1}  # fmt: skip
 
 
-def test_soft_delete_deactivates_restore_reactivates_hard_delete_deletes(scim: ScimConnector, server: ScimServer) -> None:
+def test_soft_delete_deactivates_and_hard_delete_deletes(scim: ScimConnector, server: ScimServer) -> None:
     scim.export([user(1), user(2), group(3, "K1", "1STA"), member(4, "p1", "K1")])
     assert all(r.ok for r in scim.export([user(5, "p1", Op.DELETE)]))
     assert server.by_external_id("User")["p1"]["active"] is False

@@ -31,6 +31,7 @@ from scim2_models import (
     PatchOp,
     Resource,
     SCIMException,
+    ScimFilter,
     SearchRequest,
     ServiceProviderConfig,
     User,
@@ -187,7 +188,7 @@ class ScimClient:
         step = self.settings.filter_keys
         for i in range(0, len(wanted), step):
             chunk = wanted[i : i + step]
-            scim_filter = " or ".join(f"externalId eq {_quote(v)}" for v in chunk)
+            scim_filter = " or ".join(f"externalId eq {ScimFilter.quote(v)}" for v in chunk)
             for resource in self.search(model, scim_filter):
                 if resource.external_id in external_ids:
                     out[resource.external_id] = resource
@@ -242,12 +243,6 @@ class ScimClient:
 
     def close(self) -> None:
         self.http.close()
-
-
-def _quote(value: str) -> str:
-    """A filter's string literal (RFC 7644 §3.4.2.2: a JSON string)."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
 
 
 __all__ = ["Features", "Group", "Refused", "ScimClient", "ScimUser"]

@@ -243,7 +243,10 @@ class ScimConnector(Connector):
             member = user.id is not None and grp.id is not None and user.id in grp.members
             return member != (c.op == Op.DELETE)
         try:
-            return self._write(c, state.get(c.object_type, c.key), self._wanted(c)) is None
+            held, wanted = state.get(c.object_type, c.key), self._wanted(c)
+            if wanted is not None and held.id is None:
+                return False  # a deactivation of a user that is not there was not applied (nor needed)
+            return self._write(c, held, wanted) is None
         except SkippableError:
             return False
 

@@ -16,7 +16,9 @@ CREATED = {
 }  # fmt: skip
 
 
-def exchange(method: str, path: str, body: Any = None, status: int = 200, answer: Any = None, **headers: str) -> Exchange:
+def exchange(
+    method: str, path: str, body: Any = None, status: int = 200, answer: Any = None, **headers: str
+) -> Exchange:
     raw = json.dumps(body).encode() if body is not None else b""
     out = json.dumps(answer).encode() if answer is not None else b""
     return Exchange("scim", method, path, "", dict(SCIM), raw, status, {**SCIM, **headers}, out)

@@ -1,4 +1,4 @@
-"""scim2-server's refusals, its paging, what its ServiceProviderConfig offers, and a restart in the middle of an export."""
+"""scim2-server's refusals, its paging, what its ServiceProviderConfig offers, and a service that is down."""
 
 from __future__ import annotations
 

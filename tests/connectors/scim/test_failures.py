@@ -125,3 +125,14 @@ def test_a_service_that_stops_answering_fails_the_rest_retriably() -> None:
     results = scim.export([user(1), user(2)])
     assert [r.ok for r in results] == [False, False] and all(r.retriable for r in results)
     assert "not sent" in (results[0].error or "")
+
+
+def test_a_service_holding_little_of_what_a_batch_looks_up_is_listed_once_per_export(server: ScimServer) -> None:
+    scim = connector(server, filter_keys=10, page_size=100)
+    scim.begin_export(1, 1)
+    assert all(r.ok for r in scim.export([user(i) for i in range(1, 31)]))
+    assert all(r.ok for r in scim.export([user(i, op=Op.UPDATE, title="Elev") for i in range(1, 31)]))
+    assert server.controls.counts["GET /Users"] == 2, "how many it holds (none), then the listing: no filters"
+    assert all(u["title"] == "Elev" for u in server.by_external_id("User").values())
+    scim.begin_export(2, 2)  # a new export reads the service anew
+    assert scim.confirm([user(i, op=Op.UPDATE, title="Elev") for i in range(1, 31)]) == set(range(1, 31))

@@ -3,6 +3,7 @@
     python benchmarks/scim_export.py                 # 10 000 users, 2 000 groups, 20 000 memberships
     python benchmarks/scim_export.py --scale 0.1     # a tenth of it, to check that it works
     python benchmarks/scim_export.py --no-bulk       # one request per write even though the service offers /Bulk
+    python benchmarks/scim_export.py --filter-keys 1 # one externalId per search (scim2-server indexes a lone eq)
 
 scim2-server runs in its own process (``python -m edusync.sandbox.scim``), so the service's work
 is not counted in the connector's process. Changes are built as the exporter builds them and go
@@ -84,6 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--no-bulk", action="store_true")
+    parser.add_argument("--filter-keys", type=int, default=50, help="externalId values per search filter")
     args = parser.parse_args()
     users, groups = int(10_000 * args.scale), int(2_000 * args.scale)
     port = free_port()
@@ -97,10 +99,11 @@ def main() -> None:
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        settings = ScimSettings(url=url, bulk=not args.no_bulk, timeout=300)
+        settings = ScimSettings(url=url, bulk=not args.no_bulk, timeout=300, filter_keys=args.filter_keys)
         connector = ScimConnector("bench", settings, Path("."))
         ids = Ids()
-        result: dict[str, Any] = {"users": users, "groups": groups, "bulk": not args.no_bulk}
+        result: dict[str, Any] = {"users": users, "groups": groups, "bulk": not args.no_bulk,
+                                  "filter_keys": args.filter_keys}  # fmt: skip
         result["full"] = export(connector, list(full(ids, users, groups)))
         result["delta"] = export(connector, list(delta(ids, users, groups)))
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

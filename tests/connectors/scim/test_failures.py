@@ -80,8 +80,11 @@ def test_searches_page_until_total_results(server: ScimServer) -> None:
     scim = connector(server, page_size=2, filter_keys=5)
     scim.export([user(i) for i in range(1, 8)])
     before = server.controls.counts["GET /Users"]
+    assert scim.confirm([user(i, op=Op.UPDATE) for i in (1, 3, 5)]) == {1, 3, 5}
+    assert server.controls.counts["GET /Users"] - before == 2, "3 keys (fewer than filter_keys): 2 pages of a filter"
+    before = server.controls.counts["GET /Users"]
     assert scim.confirm([user(i, op=Op.UPDATE) for i in range(1, 8)]) == set(range(1, 8))
-    assert server.controls.counts["GET /Users"] - before == 3 + 1, "5 keys in 3 pages of 2, then 2 keys in one"
+    assert server.controls.counts["GET /Users"] - before == 1 + 4, "as many keys as it holds: count, then 4 pages"
 
 
 def test_without_patch_or_bulk_in_the_service_config_it_replaces_and_sends_one_by_one() -> None:

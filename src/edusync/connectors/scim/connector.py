@@ -260,12 +260,12 @@ class ScimConnector(Connector):
     def confirm(self, changes: Sequence[Change]) -> set[int]:
         """Ids of the changes whose end state the service already holds (read with paged filter searches)."""
         known = [c for c in changes if c.object_type in ("user", "group", "membership")]
-        state = read_state(self.client, known)
+        state = read_state(self.client, known, Listing())
         return {c.id for c in known if self._holds(state, c)}
 
     def drifted(self, expected: Sequence[Change]) -> list[Drifted]:
         known = [c for c in expected if c.object_type in ("user", "group", "membership") and c.op != Op.DELETE]
-        state = read_state(self.client, known)
+        state = read_state(self.client, known, Listing())  # read in full when it holds little more
         out: list[Drifted] = []
         for c in known:
             try:

@@ -1,4 +1,4 @@
-"""docs/scim.md's configuration loads as written (the token only from the environment); the demo scenario runs."""
+"""docs/scim.md's configuration loads as written, the token only from the environment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rich.console import Console
 
 from edusync.config.loader import load_config
 from edusync.connectors.scim import ScimSettings
@@ -44,13 +43,3 @@ def test_the_documented_configuration_loads(tmp_path: Path, monkeypatch: pytest.
 def test_a_literal_token_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"a secret must be an \$\{ENV_VAR\} reference"):
         load_config(_documented(tmp_path, token="i-klartekst"))
-
-
-def test_the_scim_demo_fills_the_service_and_patches_only_the_night_after(tmp_path: Path) -> None:
-    from edusync.demo.scim_demo import run_scim_demo
-
-    console = Console(record=True, width=200)
-    assert run_scim_demo(tmp_path / "demo", console, lambda c, r: None) == 0
-    text = console.export_text()
-    assert "301 users (300 active), 24 groups" in text
-    assert text.count("requests to the SCIM service") == 2

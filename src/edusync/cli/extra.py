@@ -58,7 +58,7 @@ def demo(
             code = run_scim_demo(folder.resolve(), console, render.run_report, seed)
         raise typer.Exit(code)
     if scenario not in ("fint", "files"):
-        err_console.print(f"[bold red]error:[/] unknown scenario {scenario!r} (fint, files or exams)")
+        err_console.print(f"[bold red]error:[/] unknown scenario {scenario!r} (fint, files, exams or scim)")
         raise typer.Exit(2)
     from edusync.demo.demo import run_demo
     from edusync.demo.fint_demo import run_fint_demo

@@ -37,7 +37,9 @@ from tests.itslearning.conftest import Itslearning
 from tests.workspace import Workspace
 
 #: Points passed once per batch die at the second batch, so the export is cut in the middle.
-NTH = {"export.before_batch": 2, "export.after_batch": 2, "export.recorded": 2, "sync.committed": 1}
+NTH = {"export.before_batch": 2, "export.after_batch": 2, "export.recorded": 2, "sync.committed": 1,
+       # SCIM's own: a write in the second batch, and the second batch's users written before its memberships.
+       "scim.wrote": 3, "scim.resources_written": 2}  # fmt: skip
 #: A target's own points (the stages before the export are the same for every target: tested with files).
 TARGET_POINTS = [p for p in faults.POINTS if p.startswith(("plan.", "gate.", "export.", "run."))]
 #: Points every run passes, whatever its target (a connector's own points, such as ``scim.*``, only its own).
@@ -296,3 +298,36 @@ def ldap_sites(slapd: Slapd) -> Callable[[Path], Scenario]:
 @pytest.mark.parametrize("point", TARGET_POINTS)
 def test_ldap_target(tmp_path: Path, point: str, ldap_sites: Callable[[Path], Scenario]) -> None:
     kill_and_recover(ldap_sites, tmp_path, point)
+
+
+# -- SCIM (scim2-server, a third-party SCIM 2.0 service) ----------------------------------------
+
+#: The target points, and SCIM's own.
+SCIM_POINTS = [*TARGET_POINTS, *(p for p in faults.POINTS if p.startswith("scim."))]
+
+
+@pytest.fixture
+def scim_sites() -> Iterator[Callable[[Path], Scenario]]:
+    """Each site gets its own service: the clean one and the faulty one hold their own users."""
+    from edusync.sandbox.scim import ScimServer
+    from tests.connectors.scim.site import Site as ScimSite
+    from tests.connectors.scim.site import held
+
+    with ScimServer() as a, ScimServer() as b:
+        servers = iter([a, b])
+
+        def make(folder: Path) -> Scenario:
+            server = next(servers)
+            ScimSite(folder, server.url, batch_size=4, bulk_size=2)
+
+            def writes() -> Counter[str]:
+                return Counter({k: n for k, n in server.controls.counts.items() if not k.startswith("GET")})
+
+            return Scenario(folder / "edusync.yaml", {}, lambda: held(server), writes)
+
+        yield make
+
+
+@pytest.mark.parametrize("point", SCIM_POINTS)
+def test_scim_target(tmp_path: Path, point: str, scim_sites: Callable[[Path], Scenario]) -> None:
+    kill_and_recover(scim_sites, tmp_path, point)

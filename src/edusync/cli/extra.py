@@ -33,7 +33,9 @@ def init(
 def demo(
     folder: Path = typer.Option(Path("edusync-demo"), "--dir", help="Folder for the demo (replaced if it exists)."),
     seed: int = typer.Option(1, help="Seed for the sample county."),
-    scenario: str = typer.Option("fint", help="fint (the FINT sandbox), files (CSV files) or exams (FS → WISEflow)."),
+    scenario: str = typer.Option(
+        "fint", help="fint (the FINT sandbox), files (CSV files), exams (FS → WISEflow) or scim (a SCIM 2.0 service)."
+    ),
     serve: bool = typer.Option(
         None, "--serve/--no-serve", help="End by serving the groups API (default: in an interactive terminal)."
     ),
@@ -52,8 +54,14 @@ def demo(
         with handled():
             run_exams_demo(folder.resolve(), console, seed)
         return
+    if scenario == "scim":
+        from edusync.demo.scim_demo import run_scim_demo
+
+        with handled():
+            code = run_scim_demo(folder.resolve(), console, render.run_report, seed)
+        raise typer.Exit(code)
     if scenario not in ("fint", "files"):
-        err_console.print(f"[bold red]error:[/] unknown scenario {scenario!r} (fint, files or exams)")
+        err_console.print(f"[bold red]error:[/] unknown scenario {scenario!r} (fint, files, exams or scim)")
         raise typer.Exit(2)
     from edusync.demo.demo import run_demo
     from edusync.demo.fint_demo import run_fint_demo

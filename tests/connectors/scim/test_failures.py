@@ -1,4 +1,4 @@
-"""scim2-server's refusals, its paging, what its ServiceProviderConfig offers, and a restart in the middle of an export."""
+"""scim2-server's refusals, its paging, what its ServiceProviderConfig offers, and a service that is down."""
 
 from __future__ import annotations
 
@@ -80,8 +80,11 @@ def test_searches_page_until_total_results(server: ScimServer) -> None:
     scim = connector(server, page_size=2, filter_keys=5)
     scim.export([user(i) for i in range(1, 8)])
     before = server.controls.counts["GET /Users"]
+    assert scim.confirm([user(i, op=Op.UPDATE) for i in (1, 3, 5)]) == {1, 3, 5}
+    assert server.controls.counts["GET /Users"] - before == 2, "3 keys (fewer than filter_keys): 2 pages of a filter"
+    before = server.controls.counts["GET /Users"]
     assert scim.confirm([user(i, op=Op.UPDATE) for i in range(1, 8)]) == set(range(1, 8))
-    assert server.controls.counts["GET /Users"] - before == 3 + 1, "5 keys in 3 pages of 2, then 2 keys in one"
+    assert server.controls.counts["GET /Users"] - before == 1 + 4, "as many keys as it holds: count, then 4 pages"
 
 
 def test_without_patch_or_bulk_in_the_service_config_it_replaces_and_sends_one_by_one() -> None:
@@ -125,3 +128,14 @@ def test_a_service_that_stops_answering_fails_the_rest_retriably() -> None:
     results = scim.export([user(1), user(2)])
     assert [r.ok for r in results] == [False, False] and all(r.retriable for r in results)
     assert "not sent" in (results[0].error or "")
+
+
+def test_a_service_holding_little_of_what_a_batch_looks_up_is_listed_once_per_export(server: ScimServer) -> None:
+    scim = connector(server, filter_keys=10, page_size=100)
+    scim.begin_export(1, 1)
+    assert all(r.ok for r in scim.export([user(i) for i in range(1, 31)]))
+    assert all(r.ok for r in scim.export([user(i, op=Op.UPDATE, title="Elev") for i in range(1, 31)]))
+    assert server.controls.counts["GET /Users"] == 2, "how many it holds (none), then the listing: no filters"
+    assert all(u["title"] == "Elev" for u in server.by_external_id("User").values())
+    scim.begin_export(2, 2)  # a new export reads the service anew
+    assert scim.confirm([user(i, op=Op.UPDATE, title="Elev") for i in range(1, 31)]) == set(range(1, 31))

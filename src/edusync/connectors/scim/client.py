@@ -162,7 +162,11 @@ class ScimClient:
     # -- reading ----------------------------------------------------------------------------
 
     def _page(self, model: type[Resource[Any]], query: SearchRequest[Any]) -> ListResponse[Any]:
-        found = self._call(lambda: self.engine.query(model, query_parameters=query))
+        _ = self.features
+        try:
+            found = self._call(lambda: self.engine.query(model, query_parameters=query))
+        except Refused as exc:  # a search refused means every batch would fail the same way
+            raise FatalError(f"{self.system}: a search of {model.__name__} was refused: {exc.explain()}") from None
         if not isinstance(found, ListResponse):
             raise FatalError(f"{self.system}: a search of {model.__name__} answered {type(found).__name__}")
         return found
@@ -180,6 +184,11 @@ class ScimClient:
             start += len(resources)
             if not resources or page.total_results is None or start > page.total_results:
                 return
+
+    def total(self, model: type[Resource[Any]]) -> int:
+        """How many resources of a type the service holds (a search asking for none of them, RFC 7644 §3.4.2.4)."""
+        page = self._page(model, SearchRequest(count=0))
+        return int(page.total_results or 0)
 
     def find(self, model: type[Resource[Any]], external_ids: set[str]) -> dict[str, Resource[Any]]:
         """The resources holding these ``externalId`` values, by value (filters of ``filter_keys`` values each)."""

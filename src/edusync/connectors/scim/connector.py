@@ -34,7 +34,7 @@ from edusync.connectors.scim import mapping
 from edusync.connectors.scim.client import ScimClient, ScimUser
 from edusync.connectors.scim.sending import Outcome, Sender, Write
 from edusync.connectors.scim.settings import ScimSettings
-from edusync.connectors.scim.state import Held, State, read_state
+from edusync.connectors.scim.state import Held, Listing, State, read_state
 from edusync.errors import RetriableError, SkippableError
 from edusync.model.records import Change, ChangeResult, Op
 
@@ -60,12 +60,16 @@ class ScimConnector(Connector):
         super().__init__(name, settings, base_dir)
         self._transport = transport  # tests only
         self._client: ScimClient | None = None
+        self._listing = Listing()
 
     @property
     def client(self) -> ScimClient:
         if self._client is None:
             self._client = ScimClient(self.settings, self.name, self._transport)
         return self._client
+
+    def begin_export(self, run_id: int, change_set_id: int) -> None:
+        self._listing = Listing()  # a resumed export reads the service anew
 
     def object_types(self) -> list[ObjectTypeSpec]:
         return [
@@ -135,10 +139,13 @@ class ScimConnector(Connector):
         if not good:
             return results
         try:
-            state = read_state(self.client, good)
-            results += self._resources(state, [c for c in good if c.object_type != "membership"])
-            faults.reach("scim.resources_written")
-            results += self._memberships(state, [c for c in good if c.object_type == "membership"])
+            state = read_state(self.client, good, self._listing)
+            try:
+                results += self._resources(state, [c for c in good if c.object_type != "membership"])
+                faults.reach("scim.resources_written")
+                results += self._memberships(state, [c for c in good if c.object_type == "membership"])
+            finally:
+                self._listing.update(state)
         except RetriableError as exc:
             done = {r.change_id for r in results}
             note = f"not sent: {exc}; the next run finds what arrived and sends the rest"
@@ -253,12 +260,12 @@ class ScimConnector(Connector):
     def confirm(self, changes: Sequence[Change]) -> set[int]:
         """Ids of the changes whose end state the service already holds (read with paged filter searches)."""
         known = [c for c in changes if c.object_type in ("user", "group", "membership")]
-        state = read_state(self.client, known)
+        state = read_state(self.client, known, Listing())
         return {c.id for c in known if self._holds(state, c)}
 
     def drifted(self, expected: Sequence[Change]) -> list[Drifted]:
         known = [c for c in expected if c.object_type in ("user", "group", "membership") and c.op != Op.DELETE]
-        state = read_state(self.client, known)
+        state = read_state(self.client, known, Listing())  # read in full when it holds little more
         out: list[Drifted] = []
         for c in known:
             try:

@@ -80,7 +80,45 @@ class State:
         self.held[key] = after
 
 
-def read_state(client: ScimClient, changes: Sequence[Change]) -> State:
+class Listing:
+    """One export's picture of a whole resource type, read once when a batch would otherwise search for most of it.
+
+    A service that holds few resources of a type compared with what a batch looks up (an empty
+    one, on the first export) is read in full, page by page, instead of with filter searches of
+    a few values each; the export's own writes keep the picture current, and a write refused for
+    a resource that moved on (412, 404) reads that one again. Filled once per export, dropped by
+    ``begin_export``: a resumed export reads the service anew.
+    """
+
+    #: List the whole type when it holds at most this many resources per key a batch looks up.
+    RATIO = 20
+
+    def __init__(self) -> None:
+        self.held: dict[str, dict[str, Held]] = {}
+
+    def found(self, client: ScimClient, kind: str, wanted: set[str]) -> dict[str, Held] | None:
+        """The held resources for ``wanted``, from the listing (read now if it pays); None: search instead."""
+        if kind not in self.held:
+            if len(wanted) < client.settings.filter_keys:
+                return None
+            total = client.total(MODELS[kind])
+            if total > self.RATIO * len(wanted):
+                return None
+            listed: dict[str, Held] = {}
+            for resource in client.search(MODELS[kind], None):
+                if resource.external_id:
+                    listed[resource.external_id] = Held.of(resource)
+            self.held[kind] = listed
+        have = self.held[kind]
+        return {key: have[key] for key in wanted if key in have}
+
+    def update(self, state: State) -> None:
+        for (kind, key), held in state.held.items():
+            if kind in self.held:
+                self.held[kind][key] = held
+
+
+def read_state(client: ScimClient, changes: Sequence[Change], listing: Listing | None = None) -> State:
     """Find every user and group the changes touch, memberships' users and groups included."""
     keys: dict[str, set[str]] = {"user": set(), "group": set()}
     for c in changes:
@@ -92,7 +130,13 @@ def read_state(client: ScimClient, changes: Sequence[Change]) -> State:
             keys[c.object_type].add(c.key)
     state = State()
     for kind, wanted in keys.items():
-        if wanted:
-            for key, resource in client.find(MODELS[kind], wanted).items():
-                state.held[(kind, key)] = Held.of(resource)
+        if not wanted:
+            continue
+        listed = listing.found(client, kind, wanted) if listing is not None else None
+        if listed is not None:
+            for key, held in listed.items():
+                state.held[(kind, key)] = held
+            continue
+        for key, resource in client.find(MODELS[kind], wanted).items():
+            state.held[(kind, key)] = Held.of(resource)
     return state

@@ -28,7 +28,11 @@ POINTS: dict[str, str] = {
     "export.published": "the target's finish step published (a file is in place), before the change set is closed",
     "export.closed": "the change set is closed, before the target's state and the step are recorded",
     "run.step_recorded": "a step's progress is recorded in the run",
+    "wiseflow.flow_created": "WISEflow created an exam's flow, before edusync tagged it with the exam's key",
+    "wiseflow.group_created": "WISEflow created an assessor group, before edusync recorded which FS kommisjon it is",
 }
+#: Points only one kind of target passes (the others never reach them), by the target's type.
+TARGET_ONLY = {"wiseflow": ("wiseflow.flow_created", "wiseflow.group_created")}
 
 _passed: Counter[str] = Counter()
 

@@ -31,6 +31,13 @@ POINTS: dict[str, str] = {
     # A target's own points (passed only by that connector):
     "scim.wrote": "the SCIM service took a write (one request, or a /Bulk of many), before its answer is read",
     "scim.resources_written": "a batch's users and groups are written to the SCIM service, before its memberships",
+    "wiseflow.flow_created": "WISEflow created an exam's flow, before edusync tagged it with the exam's key",
+    "wiseflow.group_created": "WISEflow created an assessor group, before edusync recorded which FS kommisjon it is",
+}
+#: Points only one kind of target passes (the others never reach them), by the target's type.
+TARGET_ONLY = {
+    "wiseflow": ("wiseflow.flow_created", "wiseflow.group_created"),
+    "scim": ("scim.wrote", "scim.resources_written"),
 }
 
 _passed: Counter[str] = Counter()

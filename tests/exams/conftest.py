@@ -9,6 +9,7 @@ it plays what a person does in WISEflow's UI (the sandbox's store).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 import yaml
 
 from edusync.config.loader import LoadedConfig, load_config
+from edusync.connectors.wiseflow.references import encode
 from edusync.demo.exams import TEMPLATE
 from edusync.sandbox.fs import University, create_app, generate
 from edusync.sandbox.serving import serve_in_thread
@@ -74,7 +76,7 @@ class Cycle:
     # -- WISEflow -----------------------------------------------------------------------------
 
     def flow(self, exam_id: str) -> int:
-        found = self.api.post("/flows/search", json={"metadata": {"externalSourceReference": exam_id}})
+        found = self.api.post("/flows/search", json={"metadata": {"externalSourceReference": encode(exam_id)}})
         [item] = found.json()["data"]
         return int(item["flowId"])
 
@@ -82,9 +84,18 @@ class Cycle:
         items = self.api.get(f"/flows/{flow_id}/participants", params={"limit": 100}).json()["data"]
         return {p["uniqueExamId"]: p for p in items}
 
+    def group_map(self, flow_id: int) -> dict[str, int]:
+        """edusync's record of the flow's groups: FS kommisjon id → WISEflow group id."""
+        recorded = json.loads((self.folder / "wiseflow-groups.json").read_text(encoding="utf-8"))
+        return {k: int(v) for k, v in recorded["flows"].get(str(flow_id), {}).items()}
+
+    def assessor_groups(self, flow_id: int) -> dict[str, dict[str, Any]]:
+        """The flow's assessor groups as WISEflow holds them, by the FS kommisjon each one is."""
+        items = {g["id"]: g for g in self.api.get(f"/flows/{flow_id}/assessor-groups").json()["data"]}
+        return {kommisjon: items[group_id] for kommisjon, group_id in self.group_map(flow_id).items()}
+
     def groups(self, flow_id: int) -> dict[str, list[int]]:
-        items = self.api.get(f"/flows/{flow_id}/assessor-groups").json()["data"]
-        return {g["externalId"]: sorted(g["participantIds"]) for g in items}
+        return {k: sorted(g["participantIds"]) for k, g in self.assessor_groups(flow_id).items()}
 
     def mark(self, flow_id: int, marks: list[dict[str, Any]]) -> None:
         self.admin.post(f"/flows/{flow_id}/grades", json=marks).raise_for_status()

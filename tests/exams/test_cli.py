@@ -18,6 +18,7 @@ import httpx
 import pytest
 import yaml
 
+from edusync.connectors.wiseflow.references import encode
 from edusync.demo.exams import TEMPLATE
 from edusync.sandbox.serving import free_port
 
@@ -179,7 +180,7 @@ def test_sync_allocation_and_grade_export_with_retry(sandboxes: Sandboxes, offic
     assert run["counts"]["allocation"]["wiseflow"]["in_sync"] >= 1
 
     main = sandboxes.fs_http.get("/_sandbox/scenario").json()["examMain"]
-    search = {"metadata": {"externalSourceReference": main}}
+    search = {"metadata": {"externalSourceReference": encode(main)}}
     flow_id = api.post("/flows/search", json=search).json()["data"][0]["flowId"]
     groups = api.get(f"/flows/{flow_id}/assessor-groups").json()["data"]
     fs_allocation = {g["id"]: sorted(g["participantIds"]) for g in groups}

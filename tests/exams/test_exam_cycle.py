@@ -47,13 +47,12 @@ def check_flow(cycle: Cycle, exam: Exam) -> int:
     assert meta["subtitle"] == exam.key.emnekode
     assert meta["term"] == exam.key.tid
     assert meta["code"] == exam.key.id
-    assert meta["gradeType"] == exam.karakterskala.value
-    assert meta["testType"] == exam.vurdkombtittel
+    assert not {"gradeType", "testType"} & set(meta), "WISEflow's metadata has no field for them (docs/exams.md)"
     dates = cycle.api.get(f"/flows/{flow_id}/dates").json()["data"]
-    assert dates["participation"]["start"] == unix(exam.dato_eksamen_fra or exam.start)
-    assert dates["participation"]["end"] == unix(exam.dato_eksamen_til or exam.slutt)
-    assert dates["marking"]["end"] == unix(exam.sensurfrist)
-    assert dates["complaint"]["end"] == unix(exam.klagefrist)
+    assert dates["participation"].get("start") == unix(exam.dato_eksamen_fra or exam.start)
+    assert dates["participation"].get("end") == unix(exam.dato_eksamen_til or exam.slutt)
+    assert dates.get("marking", {}).get("end") == unix(exam.sensurfrist)
+    assert "complaint" not in dates, "nor has WISEflow's API a complaint period"
     bookings = cycle.api.get(f"/flows/{flow_id}/room-bookings").json()["data"]
     rooms = {r["id"]: r for r in cycle.api.get("/license/rooms", params={"limit": 100}).json()["data"]}
     booked = {rooms[b["roomId"]]["identifier"]: rooms[b["roomId"]] for b in bookings}
@@ -74,7 +73,7 @@ def check_people(cycle: Cycle, exam: Exam, flow_id: int) -> None:
     seats: dict[int, str] = {}
     for b in cycle.api.get(f"/flows/{flow_id}/room-bookings").json()["data"]:
         placed = cycle.api.get(f"/flows/{flow_id}/room-bookings/{b['roomBookingId']}/participants").json()["data"]
-        seats |= {pid: rooms[b["roomId"]] for pid in placed["participantIds"]}
+        seats |= {pid: rooms[b["roomId"]] for pid in placed}
     groups = cycle.groups(flow_id)
     for k in exam.kandidater():
         p, person, contact = participants[k.kandidatnr], k.person, k.person.kontakt
@@ -83,16 +82,17 @@ def check_people(cycle: Cycle, exam: Exam, flow_id: int) -> None:
         assert (u["firstName"], u["lastName"]) == (person.fornavn, person.etternavn)
         assert u["emails"] == [e for e in (contact.epost, contact.epost_privat) if e]
         assert u["phone"] == (contact.telefonnr or "")
-        assert u["language"] == person.sprak
+        assert u.get("language") == person.sprak
         assert ids(u) == {"Feide ID": person.brukernavn, "External user ID": str(person.personlopenummer)}
         assert cycle.store.users[u["id"]].external_ids[NATIONAL_ID] == person.fnr, "kept, never shown back"
         assert seats.get(p["participantId"]) == k.sted_id
         own = cycle.api.get(f"/flows/{flow_id}/participants/{p['participantId']}/dates").json()["data"]
-        assert own["participation"]["end"] == (unix(k.innleveringsfrist) or flow_dates["end"])
+        assert own["participation"].get("end") == (unix(k.innleveringsfrist) or flow_dates.get("end"))
         if k.kommisjonsid is not None:
             assert p["participantId"] in groups[str(k.kommisjonsid)], "allocated to FS's commission"
     legacy = {a["id"]: a for a in cycle.api.get(f"/flow/{flow_id}/assessors").json()}
-    group_ids = {g["externalId"]: g for g in cycle.api.get(f"/flows/{flow_id}/assessor-groups").json()["data"]}
+    group_ids = cycle.assessor_groups(flow_id)
+    assert len(group_ids) == len(cycle.api.get(f"/flows/{flow_id}/assessor-groups").json()["data"]), "all mapped"
     by_plnr = {ids(a["user"])["External user ID"]: a for a in legacy.values()}
     for kommisjon in exam.kommisjoner:
         group = group_ids[str(kommisjon.id)]

@@ -10,6 +10,7 @@ exactly what the clean run left, and no change may have been applied twice.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -42,8 +43,8 @@ NTH = {"export.before_batch": 2, "export.after_batch": 2, "export.recorded": 2, 
        "scim.wrote": 3, "scim.resources_written": 2}  # fmt: skip
 #: A target's own points (the stages before the export are the same for every target: tested with files).
 TARGET_POINTS = [p for p in faults.POINTS if p.startswith(("plan.", "gate.", "export.", "run."))]
-#: Points every run passes, whatever its target (a connector's own points, such as ``scim.*``, only its own).
-SHARED_POINTS = [p for p in faults.POINTS if p.startswith(("import.", "sync.", "lifecycle.")) or p in TARGET_POINTS]
+#: Every point passed by every target (a target's own points are tested with that target only).
+SHARED_POINTS = [p for p in faults.POINTS if not any(p in own for own in faults.TARGET_ONLY.values())]
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Scenario:
     content: Callable[[], Any]
     #: How many writes the target took, by kind (a change applied twice shows here).
     writes: Callable[[], Counter[str]]
+    profile: str = "nightly"
 
 
 def _canon(value: Any) -> bytes:
@@ -67,7 +69,7 @@ def run(scenario: Scenario, kill_at: str | None = None) -> int:
     env.pop(faults.ENV, None)
     if kill_at:
         env[faults.ENV] = kill_at
-    args = [sys.executable, "-m", "edusync", "run", "nightly", "--config", str(scenario.config)]
+    args = [sys.executable, "-m", "edusync", "run", scenario.profile, "--config", str(scenario.config)]
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode in (0, -9), done.stderr[-2000:]
     return done.returncode
@@ -303,7 +305,7 @@ def test_ldap_target(tmp_path: Path, point: str, ldap_sites: Callable[[Path], Sc
 # -- SCIM (scim2-server, a third-party SCIM 2.0 service) ----------------------------------------
 
 #: The target points, and SCIM's own.
-SCIM_POINTS = [*TARGET_POINTS, *(p for p in faults.POINTS if p.startswith("scim."))]
+SCIM_POINTS = [*TARGET_POINTS, *faults.TARGET_ONLY["scim"]]
 
 
 @pytest.fixture
@@ -325,9 +327,94 @@ def scim_sites() -> Iterator[Callable[[Path], Scenario]]:
 
             return Scenario(folder / "edusync.yaml", {}, lambda: held(server), writes)
 
+
+# -- WISEflow (exam flows, from FS) ---------------------------------------------------------------
+
+#: What creates something in WISEflow (a create sent twice would make a second one). Upserts and
+#: reads (``POST /license/user``, ``/flows/search``, allocations) may be sent again by design.
+CREATES = re.compile(
+    r"POST /v1/(license/create/flow|license/rooms|flows/\d+/(external-sources|assessor-groups|participants"
+    r"|assessors|room-bookings))$"
+)
+
+
+def _wiseflow_content(store: Any) -> list[Any]:
+    """A licence's flows with their people, groups and rooms, by the values edusync gave them (not WISEflow's ids)."""
+
+    def person(user_id: int) -> str:
+        user = store.users[user_id]
+        return "|".join(f"{t}={v}" for t, v in sorted(user.external_ids.items()))
+
+    flows = []
+    for flow in store.flows.values():
+        who = {p.id: p.unique_exam_id for p in flow.participants.values()}
+        assessors = {a.id: person(a.user_id) for a in flow.assessors.values()}
+        flows.append(
+            (
+                sorted(s.reference for s in flow.external_sources.values()),
+                (flow.title, flow.subtitle, flow.code, flow.term, flow.participation, flow.marking),
+                sorted((p.unique_exam_id, person(p.user_id), p.activated, p.end) for p in flow.participants.values()),
+                sorted((assessors[a.id], a.type_id) for a in flow.assessors.values()),
+                sorted(
+                    (
+                        g.title,
+                        sorted(assessors[i] for i in g.assessor_ids),
+                        sorted(str(who[i]) for i in g.participant_ids),
+                    )
+                    for g in flow.assessor_groups.values()
+                ),
+                sorted(
+                    (store.rooms[b.room_id].identifier, b.start, b.end, sorted(str(who[i]) for i in b.participant_ids))
+                    for b in flow.room_bookings.values()
+                ),
+            )
+        )
+    return sorted(flows, key=_canon)
+
+
+@pytest.fixture
+def wiseflow_sites(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], Scenario]]:
+    """One FS (read only) for both sites, and a WISEflow licence of its own for each."""
+    from edusync.sandbox.fs import create_app as fs_app
+    from edusync.sandbox.fs import generate
+    from edusync.sandbox.wiseflow import create_app as wiseflow_app
+    from tests.exams.conftest import FS_PASSWORD, FS_USER, MANAGER, TOKEN, _profile
+
+    monkeypatch.delenv("EDUSYNC_DATABASE_URL", raising=False)
+    apps = [wiseflow_app(api_token=TOKEN), wiseflow_app(api_token=TOKEN)]
+    fs = fs_app(generate(seed=1, size="small"), username=FS_USER, password=FS_PASSWORD)
+    with serve_in_thread(fs) as fs_url, serve_in_thread(apps[0]) as a, serve_in_thread(apps[1]) as b:
+        sites = iter(zip(apps, [a, b], strict=True))
+
+        def make(folder: Path) -> Scenario:
+            app, url = next(sites)
+            _profile(folder)
+            config = yaml.safe_load((folder / "edusync.yaml").read_text(encoding="utf-8"))
+            config["targets"]["wiseflow"]["batch_size"] = 25  # several batches, to be cut between
+            (folder / "edusync.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+            env = {"EDUSYNC_FS_URL": fs_url, "EDUSYNC_FS_USER": FS_USER, "EDUSYNC_FS_PASSWORD": FS_PASSWORD}
+            env |= {"EDUSYNC_WISEFLOW_URL": f"{url}/v1", "EDUSYNC_WISEFLOW_TOKEN": TOKEN}
+            env |= {"EDUSYNC_WISEFLOW_MANAGER": MANAGER}
+            handled = app.state.faults.handled
+
+            def writes() -> Counter[str]:
+                return Counter(
+                    {re.sub(r"/\d+", "/{id}", k): n for k, n in handled.items() if CREATES.fullmatch(k)}
+                )  # by route: which ids WISEflow gave does not matter
+
+            def content() -> list[Any]:
+                return _wiseflow_content(app.state.store)
+
+            return Scenario(folder / "edusync.yaml", env, content, writes, profile="fs-wiseflow")
+
         yield make
 
 
 @pytest.mark.parametrize("point", SCIM_POINTS)
 def test_scim_target(tmp_path: Path, point: str, scim_sites: Callable[[Path], Scenario]) -> None:
     kill_and_recover(scim_sites, tmp_path, point)
+
+
+@pytest.mark.parametrize("point", [*TARGET_POINTS, *faults.TARGET_ONLY["wiseflow"]])
+def test_wiseflow_target(tmp_path: Path, point: str, wiseflow_sites: Callable[[Path], Scenario]) -> None:
+    kill_and_recover(wiseflow_sites, tmp_path, point)

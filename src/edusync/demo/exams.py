@@ -17,6 +17,7 @@ import httpx
 from rich.console import Console
 
 from edusync.config.loader import load_config
+from edusync.connectors.wiseflow.references import encode
 from edusync.demo.env import environment
 from edusync.sandbox.fs import create_app as fs_app
 from edusync.sandbox.fs import generate
@@ -93,7 +94,7 @@ def run_exams_demo(folder: Path | None = None, console: Console | None = None, s
             synced = sync_exams(loaded, db)
             flows = admin.get("/summary").json()["flows"]
             console.print(f"  run {synced.run.run_id}: {synced.run.status}, {len(flows)} flows in WISEflow")
-            search = {"metadata": {"externalSourceReference": exam_id}}
+            search = {"metadata": {"externalSourceReference": encode(exam_id)}}
             flow_id = api.post("/flows/search", json=search).json()["data"][0]["flowId"]
             console.print(f"[bold]2. Marking[/] flow {flow_id} ({exam_id})")
             marked = _mark(admin, api, flow_id)

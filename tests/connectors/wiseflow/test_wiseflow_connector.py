@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from edusync.connectors.wiseflow import WiseflowConnector, WiseflowSettings
+from edusync.connectors.wiseflow.references import ALLOWED, decode, encode
 from edusync.model.records import Change, Op
 from edusync.sandbox.serving import serve_in_thread
 from edusync.sandbox.wiseflow import create_app
@@ -25,7 +27,7 @@ def wf_url() -> Iterator[str]:
 
 def make(url: str) -> WiseflowConnector:
     settings = WiseflowSettings(base_url=f"{url}/v1", api_token=TOKEN, manager="leder@sandvoll.example", backoff=0.01)  # type: ignore[arg-type]
-    return WiseflowConnector("wiseflow", settings, Path("."))
+    return WiseflowConnector("wiseflow", settings, Path(tempfile.mkdtemp(prefix="edusync-wf-")))  # its group map
 
 
 class TestContract(ConnectorContract):
@@ -101,7 +103,8 @@ def test_an_untagged_flow_left_by_an_interrupted_create_is_adopted(wf_url: str) 
         connector.begin_export(1, 1)
         assert [r.ok for r in connector.export([Change(1, "exam", "exa-1", Op.ADD, EXAM)])] == [True]
         sources = api.get(f"/flows/{orphan}/external-sources").json()["data"]
-        assert {s["reference"] for s in sources} == {"exa-1", EXAM["examId"]}
+        assert {s["reference"] for s in sources} == {"exa-1", encode(EXAM["examId"])}
+        assert all(ALLOWED.fullmatch(s["reference"]) for s in sources), "WISEflow's reference pattern"
         assert api.get(f"/flows/{decoy}/external-sources").json()["data"] == []
         summary = httpx.get(f"{wf_url}/_sandbox/summary", headers=headers).json()
         assert len(summary["flows"]) == 2, "no third flow"
@@ -144,3 +147,14 @@ def test_manual_allocation_is_a_warning_once_per_flow(wf_url: str) -> None:
         f"wiseflow: flow {flow_id} (exam {EXAM['examId']}) uses manual assessor allocation in WISEflow; "
         "edusync left its allocations alone"
     ]
+
+
+@pytest.mark.parametrize("key", ["9001|INF1370|1|MUNT|2025 HØST", "exa-1", "a_b", "Æ ø/å\\é", "x" * 80])
+def test_an_exam_key_becomes_a_reference_wiseflow_accepts_and_reads_back(key: str) -> None:
+    reference = encode(key)
+    assert ALLOWED.fullmatch(reference) and len(reference) <= 255
+    assert decode(reference) == key
+
+
+def test_a_key_already_in_the_pattern_is_its_own_reference() -> None:
+    assert encode("exa-1") == "exa-1" and encode("9001|INF1370") == "9001_7CINF1370"

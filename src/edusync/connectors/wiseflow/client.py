@@ -31,6 +31,15 @@ class Refused(SkippableError):
         self.status, self.reason = status, reason
 
 
+def without_nulls(value: Any) -> Any:
+    """``value`` with null fields left out: WISEflow types its fields as plain strings and numbers, never null."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
 class WiseflowClient:
     def __init__(self, settings: WiseflowSettings) -> None:
         self.settings = settings
@@ -53,7 +62,7 @@ class WiseflowClient:
         s = self.settings
         kwargs: dict[str, Any] = {"params": params} if params else {}
         if body is not None:
-            kwargs["json"] = body
+            kwargs["json"] = without_nulls(body)
         response = request(
             self._http,
             method,

@@ -3,7 +3,8 @@
 Object types and the attributes it reads (names from WISEflow's FS client, see ``docs/exams.md``):
 
 - ``exam``: the flow (see :mod:`.flows`);
-- ``assessment_group``: ``exam`` (the exam's key), ``externalId`` (FS kommisjon id), ``name``, ``assessors``;
+- ``assessment_group``: ``exam`` (the exam's key), ``externalId`` (FS kommisjon id, kept in edusync's group
+  map: WISEflow's groups have no external id), ``name``, ``assessors``;
 - ``assessor``: ``exam``, the person fields, ``assessorType``, ``assessmentGroupIds``;
 - ``participant``: ``exam``, the person fields, ``language``, ``uniqueExamId``, ``assessmentGroupIds``,
   ``roomId``, ``endDateParticipant`` (see :mod:`.people`).
@@ -29,6 +30,7 @@ from edusync.connectors.wiseflow.allocation import ManualAllocation, allocate, r
 from edusync.connectors.wiseflow.client import WiseflowClient
 from edusync.connectors.wiseflow.flows import FlowWriter
 from edusync.connectors.wiseflow.grades import Mark, read_marks
+from edusync.connectors.wiseflow.groupmap import GroupMap
 from edusync.connectors.wiseflow.lookup import FlowIds, Lookup
 from edusync.connectors.wiseflow.people import People
 from edusync.connectors.wiseflow.settings import WiseflowSettings
@@ -65,7 +67,7 @@ class WiseflowConnector(Connector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.client = WiseflowClient(self.settings)
-        self.lookup = Lookup(self.client)
+        self.lookup = Lookup(self.client, GroupMap(self.resolve_path(self.settings.group_map)))
         self.flows = FlowWriter(self.client, self.lookup, self.settings)
         self.people = People(self.client, self.lookup)
         self.manual: set[int] = set()  # flows found on manual allocation

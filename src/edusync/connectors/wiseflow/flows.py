@@ -2,10 +2,12 @@
 
 Reads these target attributes (the FS client's assessment-info names): ``examId``, ``title``,
 ``subTitle``, ``term``, ``startDateParticipants``, ``endDateParticipants``, ``endDateMarking``,
-``endDateComplaint``, ``gradeType``, ``testType``, ``rooms`` (``[{id, building, room, equipment}]``).
-A flow is tagged with two external sources: the edusync key (how later runs find it) and the FS
-exam id (how the grade export finds it). Flows use GROUPED allocation, because FS allocates
-candidates to commissions, which are WISEflow's assessor groups.
+``rooms`` (``[{id, building, room, equipment}]``). ``endDateComplaint``, ``gradeType`` and
+``testType`` have no place in WISEflow's API 1.34.0 and are not sent (docs/exams.md). A flow is
+tagged with two external sources: the edusync key (how later runs find it) and the FS exam id (how
+the grade export finds it), each encoded as WISEflow's reference pattern allows (:mod:`.references`).
+Flows use GROUPED allocation, because FS allocates candidates to commissions, which are WISEflow's
+assessor groups.
 
 Creating a flow and tagging it are two calls. If WISEflow goes away between them (or the create's
 answer is lost), the flow exists untagged; the next run adopts it (one untagged flow with the
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from edusync import faults
 from edusync.connectors.wiseflow.client import Refused, WiseflowClient
 from edusync.connectors.wiseflow.dates import to_unix
 from edusync.connectors.wiseflow.lookup import FEIDE, Lookup
+from edusync.connectors.wiseflow.references import encode
 from edusync.connectors.wiseflow.settings import WiseflowSettings
 from edusync.errors import SkippableError
 
@@ -55,18 +59,20 @@ class FlowWriter:
             flow_id = self._untagged(str(title), attrs.get("subTitle"))
             if flow_id is None:
                 body = {"title": title, "subTitle": attrs.get("subTitle"), "type": self.settings.flow_type}
+                # (the client leaves out a subTitle of None: the spec types it as a string)
                 created = self.client.call(
                     "POST", "license/create/flow", f"create flow for {key}", {**body, "managers": [self.manager_id()]}
                 )
                 flow_id = int(created["flowId"])
+                faults.reach("wiseflow.flow_created")
             self.lookup.remember_flow(key, flow_id)
-            self._tag(flow_id, key, "edusync exam key")
+            self._tag(flow_id, encode(key), "edusync exam key")
             self.lookup.tagged(flow_id, [key, str(attrs.get("examId") or "")])
             if attrs.get("examId"):
                 self._tag(
                     flow_id,
-                    str(attrs["examId"]),
-                    "FS exam id (institusjonsnr|emnekode|versjonskode|vurderingsordning|tid)",
+                    encode(str(attrs["examId"])),
+                    "FS exam id (institusjonsnr|emnekode|versjonskode|vurderingsordning|tid), encoded",
                 )
             self.client.call(
                 "PUT",
@@ -118,24 +124,19 @@ class FlowWriter:
             "term": attrs.get("term"),
             "examinationType": "ORDINARY",
             "purpose": "EXAMINATION",
-            "gradeType": attrs.get("gradeType"),
-            "testType": attrs.get("testType"),
-        }
+        }  # gradeType and testType have no field in the API (see docs/exams.md)
         self.client.call("PUT", f"flows/{flow_id}/metadata", "flow metadata", body)
 
     def _dates(self, flow_id: int, key: str, attrs: Json) -> None:
         start = to_unix(attrs.get("startDateParticipants"), what=f"exam {key} startDateParticipants")
         end = to_unix(attrs.get("endDateParticipants"), what=f"exam {key} endDateParticipants")
         marking_end = to_unix(attrs.get("endDateMarking"), what=f"exam {key} endDateMarking")
-        complaint_end = to_unix(attrs.get("endDateComplaint"), what=f"exam {key} endDateComplaint")
         body: Json = {}
         participation = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
         if participation:
             body["participation"] = participation
         if marking_end is not None:
             body["marking"] = {"start": end or start or marking_end, "end": marking_end}
-        if complaint_end is not None:
-            body["complaint"] = {"end": complaint_end}
         if body:
             self.client.call("PATCH", f"flows/{flow_id}/dates", "flow dates", body)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edusync.connectors.wiseflow.client import Refused, WiseflowClient
+from edusync.connectors.wiseflow.groupmap import GroupMap
+from edusync.connectors.wiseflow.references import decode, encode, legacy
 
 Json = dict[str, Any]
 FEIDE, NATIONAL_ID, EXTERNAL_USER_ID = 1, 2, 3
@@ -27,14 +29,15 @@ class FlowIds:
     participants: dict[int, int] = field(default_factory=dict)  # userId -> participantId
     by_exam_id: dict[str, int] = field(default_factory=dict)  # uniqueExamId (kandidatnr) -> participantId
     assessors: dict[int, int] = field(default_factory=dict)  # userId -> assessorId
-    groups: dict[str, Json] = field(default_factory=dict)  # externalId (kommisjon id) -> group
+    groups: dict[str, Json] = field(default_factory=dict)  # FS kommisjon id -> group (edusync's group map)
+    unmapped: list[Json] = field(default_factory=list)  # groups on the flow the map does not name
     bookings: dict[int, int] = field(default_factory=dict)  # licence roomId -> bookingId
     participation_end: int | None = None  # the flow's own end (0: none), once read
 
 
 class Lookup:
-    def __init__(self, client: WiseflowClient) -> None:
-        self.client = client
+    def __init__(self, client: WiseflowClient, group_map: GroupMap) -> None:
+        self.client, self.group_map = client, group_map
         self.reset()
 
     def reset(self) -> None:
@@ -43,23 +46,29 @@ class Lookup:
         self._ids: dict[int, FlowIds] = {}
         self._users: dict[tuple[int, str], int | None] = {}
         self._rooms: dict[str, Json] | None = None
+        self.group_map.reset()
 
-    def flow_id(self, reference: str) -> int | None:
-        """The flow tagged with ``reference`` (an edusync key or an FS exam id), if there is one."""
-        if reference not in self._flows:
-            found = self.client.call(
-                "POST",
-                "flows/search",
-                f"flow search for {reference}",
-                {"metadata": {"externalSourceReference": reference}},
-                idempotent=True,
-                offset=0,
-                limit=10,
-            )
-            self._flows[reference] = int(found[0]["flowId"]) if found else None
+    def flow_id(self, key: str) -> int | None:
+        """The flow tagged with ``key`` (an edusync key or an FS exam id, see :mod:`.references`), if there is one."""
+        if key not in self._flows:
+            found = None
+            for reference in dict.fromkeys(r for r in (encode(key), legacy(key)) if r):
+                found = self.client.call(
+                    "POST",
+                    "flows/search",
+                    f"flow search for {key}",
+                    {"metadata": {"externalSourceReference": reference}},
+                    idempotent=True,
+                    offset=0,
+                    limit=10,
+                )
+                if found:
+                    break
+            self._flows[key] = int(found[0]["flowId"]) if found else None
             if found:
-                self._references[int(found[0]["flowId"])] = list(found[0].get("externalSourceReferences") or [])
-        return self._flows[reference]
+                references = found[0].get("externalSourceReferences") or []
+                self._references[int(found[0]["flowId"])] = [decode(str(r)) for r in references]
+        return self._flows[key]
 
     def tagged(self, flow_id: int, references: list[str]) -> None:
         self._references[flow_id] = references
@@ -103,7 +112,13 @@ class Lookup:
             if exc.status != 403:
                 raise
             groups = []
-        ids.groups = {str(g["externalId"]): g for g in groups or [] if g.get("externalId")}
+        listed = {int(g["id"]): g for g in groups or []}
+        for kommisjon, group_id in self.group_map.groups(flow_id).items():
+            if group_id in listed:
+                ids.groups[kommisjon] = listed.pop(group_id)
+            else:  # deleted in WISEflow: the next sync makes it again
+                self.group_map.forget(flow_id, kommisjon)
+        ids.unmapped = list(listed.values())
         for b in self.client.pages(f"flows/{flow_id}/room-bookings", f"room bookings of flow {flow_id}", 50):
             ids.bookings[int(b["roomId"])] = int(b["roomBookingId"])
         self._ids[flow_id] = ids

@@ -6,14 +6,15 @@ back) and FS personløpenummer (``externalUserId``) as user data, so WISEflow ma
 person across flows. Participants get ``uniqueExamId`` = kandidatnr; a dispensation
 (``endDateParticipant``) becomes the participant's individual end date; ``roomId`` places the
 participant in the booking of that room. Assessors get their type from ``assessorType``
-(INTERN/EKSTERN) and join the groups named by ``assessmentGroupIds`` (FS kommisjon ids, which are
-the groups' ``externalId``).
+(INTERN/EKSTERN) and join the groups named by ``assessmentGroupIds`` (FS kommisjon ids; which
+WISEflow group is which kommisjon is edusync's own record, :mod:`.groupmap`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from edusync import faults
 from edusync.connectors.wiseflow.client import Refused, WiseflowClient
 from edusync.connectors.wiseflow.dates import to_unix
 from edusync.connectors.wiseflow.lookup import EXTERNAL_USER_ID, FEIDE, NATIONAL_ID, FlowIds, Lookup
@@ -26,7 +27,7 @@ PARTICIPANT_ROLE, ASSESSOR_ROLE = 1, 2
 
 class People:
     def __init__(self, client: WiseflowClient, lookup: Lookup) -> None:
-        self.client, self.lookup = client, lookup
+        self.client, self.lookup, self.group_map = client, lookup, lookup.group_map
 
     def user(self, key: str, attrs: Json, role: int) -> int:
         """Create or update the licence user for this person; return the userId."""
@@ -111,7 +112,7 @@ class People:
         if booking is None:
             raise SkippableError(f"room {room_id} is not booked on flow {flow.flow_id}; the exam lists its rooms")
         path = f"flows/{flow.flow_id}/room-bookings/{booking}/participants"
-        placed = self.client.call("GET", path, "seated participants")["participantIds"]
+        placed = [int(p) for p in self.client.call("GET", path, "seated participants") or []]
         if pid not in placed:
             self.client.call("PUT", path, "seat a participant", {"participantIds": [*placed, pid]})
 
@@ -182,24 +183,38 @@ class People:
             if user_id is not None and user_id in flow.assessors:
                 wanted.append(flow.assessors[user_id])
         title = attrs.get("name") or f"Kommisjon {external_id}"
-        group = flow.groups.get(external_id)
+        group = flow.groups.get(external_id) or self._adopt(flow, external_id, title)
         if group is None:
-            body = {"title": title, "assessorIds": wanted, "externalId": external_id}
+            body = {"title": title, "assessorIds": wanted}
             made = self.client.call("POST", f"flows/{flow.flow_id}/assessor-groups", f"assessment group {key}", body)
-            flow.groups[external_id] = {**made, "externalId": external_id, "participantIds": []}
-        else:
+            faults.reach("wiseflow.group_created")
+            self.group_map.record(flow.flow_id, external_id, int(made["id"]))
+            flow.groups[external_id] = {**made, "participantIds": []}
+        elif group["title"] != title or sorted(group["assessorIds"]) != sorted(wanted):
             group["title"] = title
             self._put_group(flow, group, wanted)
 
+    def _adopt(self, flow: FlowIds, external_id: str, title: str) -> Json | None:
+        """The group an interrupted create left on the flow: unmapped, the one with this title."""
+        same = [g for g in flow.unmapped if g.get("title") == title]
+        if len(same) != 1:
+            return None
+        flow.unmapped.remove(same[0])
+        self.group_map.record(flow.flow_id, external_id, int(same[0]["id"]))
+        flow.groups[external_id] = same[0]
+        return same[0]
+
     def remove_group(self, flow: FlowIds, key: str, attrs: Json) -> None:
-        group = flow.groups.pop(str(attrs.get("externalId") or ""), None)
+        kommisjon = str(attrs.get("externalId") or "")
+        group = flow.groups.pop(kommisjon, None)
         if group is not None:
             self.client.call(
                 "DELETE", f"flows/{flow.flow_id}/assessor-groups/{group['id']}", f"remove assessment group {key}"
             )
+            self.group_map.forget(flow.flow_id, kommisjon)
 
     def _put_group(self, flow: FlowIds, group: Json, assessor_ids: list[int]) -> None:
-        body = {"title": group["title"], "assessorIds": assessor_ids, "externalId": group.get("externalId")}
+        body = {"title": group["title"], "assessorIds": assessor_ids}
         self.client.call("PUT", f"flows/{flow.flow_id}/assessor-groups/{group['id']}", "assessment group", body)
         group["assessorIds"] = assessor_ids
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
@@ -31,6 +33,10 @@ class WiseflowSettings(BaseModel):
     """The capacity given to a room edusync adds to the licence for an exam's room booking."""
     booking_hours: float = Field(default=4.0, gt=0)
     """How long a room is booked when FS gives the exam a start but no end."""
+    group_map: Path = Path("wiseflow-groups.json")
+    """edusync's record of which WISEflow assessor group is which FS kommisjon on each flow (WISEflow's groups carry
+    no external id); relative to the configuration file. Keep it with the database: without it a re-sync makes the
+    groups again."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for one answer."""
     retries: int = Field(default=3, ge=0, le=10)

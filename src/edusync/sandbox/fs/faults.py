@@ -15,6 +15,8 @@ Four ways of being down (``mode``):
   retry send something twice);
 - ``malformed``: answer ``200`` with a truncated JSON body.
 
+An answer the middleware forges (``status``, ``malformed``) carries ``x-sandbox-fault: injected``.
+
 ``after`` lets that many requests through first, so a fault can strike in the middle of a run;
 ``path`` and ``method`` limit the fault to requests whose path contains ``path`` and whose method
 is ``method`` (others neither fail nor count).
@@ -123,6 +125,7 @@ class FaultMiddleware:
             await self.app(scope, receive, _swallow)
             await self._disconnect(send)
         elif state.down_mode == "disconnect":
+            await _drain(receive)
             await self._disconnect(send)
         elif state.down_mode == "malformed":
             await self._answer(send, 200, MALFORMED)
@@ -132,7 +135,12 @@ class FaultMiddleware:
 
     @staticmethod
     async def _answer(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        # Marked as forged, so that the conformance checkers do not hold it to the real system's specification.
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-sandbox-fault", b"injected"),
+        ]
         await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
         await send({"type": "http.response.body", "body": body})
 
@@ -143,6 +151,17 @@ class FaultMiddleware:
         log.warning("sandbox fault injection: dropping a connection on purpose")
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
         await send({"type": "http.response.body", "body": b"", "more_body": True})
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the request's body before dropping the connection.
+
+    A socket closed with unread data in it is reset (RST), and the client then sees a ``ReadError``
+    or a ``RemoteProtocolError`` depending on how far it got: read first, and the drop is always a
+    clean close after the answer's head, which the client always sees as a ``RemoteProtocolError``.
+    """
+    while (await receive()).get("more_body", False):
+        pass
 
 
 async def _swallow(_message: Message) -> None:

@@ -17,7 +17,8 @@ import edusync
 from edusync.model import fnr
 from edusync.sandbox.fs.faults import FaultMiddleware, FaultState, fault_router
 from edusync.sandbox.wiseflow import admin, assessors, flows, grades, groups, participants, rooms, users
-from edusync.sandbox.wiseflow.envelope import api_key_check, install_handlers
+from edusync.sandbox.wiseflow.envelope import SpecJSONResponse, api_key_check, install_handlers
+from edusync.sandbox.wiseflow.gate import SpecGate
 from edusync.sandbox.wiseflow.state import Store
 
 API_PREFIX = "/v1"
@@ -47,11 +48,14 @@ def _mask_access_log() -> None:
 
 def create_app(*, api_token: str) -> FastAPI:
     """A fresh, empty WISEflow licence answering to ``x-api-key: <api_token>``."""
-    app = FastAPI(title="WISEflow sandbox", version=edusync.__version__)
+    app = FastAPI(title="WISEflow sandbox", version=edusync.__version__, default_response_class=SpecJSONResponse)
     _mask_access_log()
     store = Store()
     faults = FaultState()
+    app.state.faults = faults  # for tests: what the app handled (``GET /_sandbox/requests`` over HTTP)
     app.state.store = store  # for tests and debugging; clients use HTTP
+    app.state.system = "wiseflow"  # the conformance ledger holds every exchange to WISEflow's API 1.34.0
+    app.add_middleware(SpecGate)  # inside the faults: a server that is down refuses nothing
     app.add_middleware(FaultMiddleware, state=faults)
     install_handlers(app)
     auth = [Depends(api_key_check(api_token))]

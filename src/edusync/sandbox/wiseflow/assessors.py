@@ -44,7 +44,7 @@ class NewAssessor(BaseModel):
 class LegacyAssessor(BaseModel):
     userData: LegacyUserData | None = None
     email: str | None = None
-    assessorTypeId: int | None = None
+    type: int | None = None  # the legacy assessor type (INTERNAL=0, EXTERNAL=1), as the legacy listing shows it
 
 
 class AssessorPatch(BaseModel):
@@ -116,22 +116,22 @@ def router(store: Store) -> APIRouter:
 
     @api.post("/flow/{flow_id}/assessors/add")
     async def add_assessors_legacy(flow_id: int, body: list[LegacyAssessor]) -> dict[str, Any]:
-        """The legacy batch add: bare ``{failed: [{message, code, request}], ids: [assessorId]}``."""
+        """The legacy batch add: bare ``{failed: [{message, code, request}]}`` (the spec answers no ids)."""
         flow = get_flow(store, flow_id, bare=True, writable=True)
+        by_legacy = {legacy: type_id for type_id, legacy in LEGACY_ASSESSOR_TYPE.items()}
         failed: list[dict[str, Any]] = []
-        ids: list[int] = []
         for item in body:
             on_flow = {a.user_id for a in flow.assessors.values()}
             code, message, user = legacy_failure(store, item.userData, item.email, on_flow, "AA")
-            if user is not None and item.assessorTypeId is not None and item.assessorTypeId not in ASSESSOR_TYPES:
-                code, message, user = "AA004", "assessorTypeId is not on the licence", None
+            if user is not None and item.type is not None and item.type not in by_legacy:
+                code, message, user = "AA004", "the assessor type is not on the licence", None
             if user is None:
                 failed.append({"message": message, "code": code, "request": item.model_dump(exclude_none=True)})
                 continue
-            assessor = Assessor(store.next_id("assessor"), user.id, item.assessorTypeId)
+            type_id = by_legacy.get(item.type) if item.type is not None else None
+            assessor = Assessor(store.next_id("assessor"), user.id, type_id)
             flow.assessors[assessor.id] = assessor
-            ids.append(assessor.id)
-        return {"failed": failed, "ids": ids}
+        return {"failed": failed}
 
     @api.patch("/flows/{flow_id}/assessors/{assessor_id}")
     async def patch_assessor(flow_id: int, assessor_id: int, body: AssessorPatch) -> JSONResponse:

@@ -21,6 +21,26 @@ API_KEY_HEADER = "x-api-key"
 ApiKey = Annotated[str | None, Depends(APIKeyHeader(name=API_KEY_HEADER, auto_error=False))]
 
 
+def without_nulls(value: Any) -> Any:
+    """``value`` with every null field left out.
+
+    WISEflow's specification types almost every field as a plain string or integer, never null:
+    a field with no value is absent, so that is how the sandbox answers.
+    """
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
+
+
+class SpecJSONResponse(JSONResponse):
+    """A JSON answer without null fields (see :func:`without_nulls`); the sandbox's default response class."""
+
+    def render(self, content: Any) -> bytes:
+        return super().render(without_nulls(content))
+
+
 class ApiError(Exception):
     """An error answer: the standard error envelope, or (``bare``) the status with no body."""
 
@@ -37,18 +57,21 @@ class Unauthorized(Exception):
 
 
 def error_body(status: int, message: str, reason: str) -> dict[str, Any]:
+    # No "data": the specification types it as an object, so an error answer leaves it out.
     return {
         "success": False,
-        "data": None,
         "error": {"code": status, "message": message, "errors": [{"reason": reason, "message": message}]},
     }
 
 
 def ok(data: Any = None, status: int = 200, pagination: dict[str, int] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"success": True, "data": data, "error": None}
+    """The success envelope; with nothing to answer, ``data`` is left out (the spec types it, never as null)."""
+    body: dict[str, Any] = {"success": True}
+    if data is not None:
+        body["data"] = data
     if pagination is not None:
         body["pagination"] = pagination
-    return JSONResponse(body, status_code=status)
+    return SpecJSONResponse(body, status_code=status)
 
 
 def no_content() -> Response:
@@ -80,7 +103,7 @@ def install_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ApiError)
         if exc.bare:
             return Response(status_code=exc.status)
-        return JSONResponse(error_body(exc.status, exc.message, exc.reason), status_code=exc.status)
+        return SpecJSONResponse(error_body(exc.status, exc.message, exc.reason), status_code=exc.status)
 
     async def on_unauthorized(_request: Request, _exc: Exception) -> Response:
         return JSONResponse("Unauthorized", status_code=401)
@@ -97,7 +120,7 @@ def install_handlers(app: FastAPI) -> None:
         ]
         body = error_body(400, "invalid request", "INVALID_REQUEST")
         body["error"]["errors"] = errors
-        return JSONResponse(body, status_code=400)
+        return SpecJSONResponse(body, status_code=400)
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(Unauthorized, on_unauthorized)

@@ -43,7 +43,6 @@ class Period(BaseModel):
 class DatesPatch(BaseModel):
     participation: Period | None = None
     marking: Period | None = None
-    complaint: Period | None = None  # sandbox extension: the SIS import's endDateComplaint
 
 
 class Metadata(BaseModel):
@@ -53,10 +52,6 @@ class Metadata(BaseModel):
     term: str | None = None
     examinationType: Literal["ORDINARY", "REEXAMINATION", "REMARKING"]
     purpose: Literal["EXAMINATION", "COURSE_WORK", "BACHELOR", "MASTER"]
-    # Sandbox extensions: the SIS import's gradeType (FS karakterskala) and testType (vurdkombtittel),
-    # which WISEflow shows as the flow's "Grade type" and "Type"; 1.34.0 has no public field for them.
-    gradeType: str | None = None
-    testType: str | None = None
 
 
 class NewExternalSource(BaseModel):
@@ -92,7 +87,6 @@ def dates_json(flow: Flow) -> dict[str, Any]:
             "earliestIndividualEnd": min(marks, default=None),
             "latestIndividualEnd": max(marks, default=None),
         },
-        "complaint": {"start": flow.complaint[0], "end": flow.complaint[1]},
     }
 
 
@@ -104,8 +98,6 @@ def metadata_json(flow: Flow) -> dict[str, Any]:
         "term": flow.term,
         "examinationType": VARIANTS[flow.variant],
         "purpose": PURPOSES[flow.purpose],
-        "gradeType": flow.grade_type,
-        "testType": flow.test_type,
     }
 
 
@@ -119,10 +111,11 @@ def _basic_flow(flow: Flow) -> dict[str, Any]:
         "state": flow.state,
         "variant": flow.variant,
         "purpose": flow.purpose,
-        "participantStartDate": flow.participation[0],
-        "participantEndDate": flow.participation[1],
-        "assessorStartDate": flow.marking[0],
-        "assessorEndDate": flow.marking[1],
+        # Required integers in the spec: a date not set yet reads 0.
+        "participantStartDate": flow.participation[0] or 0,
+        "participantEndDate": flow.participation[1] or 0,
+        "assessorStartDate": flow.marking[0] or 0,
+        "assessorEndDate": flow.marking[1] or 0,
     }
 
 
@@ -193,7 +186,7 @@ def router(store: Store) -> APIRouter:
         sent = body.model_dump(exclude_unset=True)
         if not any(sent.values()):
             raise ApiError(400, "no date given", "NO_DATES")
-        for name in ("participation", "marking", "complaint"):
+        for name in ("participation", "marking"):
             period = sent.get(name) or {}
             target = getattr(flow, name)
             for index, key in enumerate(("start", "end")):
@@ -212,7 +205,6 @@ def router(store: Store) -> APIRouter:
         flow = get_flow(store, flow_id, writable=True)
         flow.title, flow.subtitle, flow.code, flow.term = body.title, body.subtitle, body.code, body.term
         flow.variant, flow.purpose = VARIANTS.index(body.examinationType), PURPOSES.index(body.purpose)
-        flow.grade_type, flow.test_type = body.gradeType, body.testType
         return ok(metadata_json(flow))
 
     @api.patch("/flows/{flow_id}/activate")
@@ -235,7 +227,7 @@ def router(store: Store) -> APIRouter:
     async def list_sources(flow_id: int) -> JSONResponse:
         return ok([_source_json(s) for s in get_flow(store, flow_id).external_sources.values()])
 
-    @api.post("/flows/{flow_id}/external-sources", status_code=201)
+    @api.post("/flows/{flow_id}/external-sources")
     async def add_source(flow_id: int, body: NewExternalSource) -> JSONResponse:
         flow = get_flow(store, flow_id, writable=True)
         if any(s.reference == body.reference for s in flow.external_sources.values()):
@@ -243,7 +235,7 @@ def router(store: Store) -> APIRouter:
         stamp = dt.datetime.now(dt.UTC).isoformat()
         source = ExternalSource(store.next_id("other"), body.reference, body.description, stamp)
         flow.external_sources[source.id] = source
-        return ok(_source_json(source), status=201)
+        return ok(_source_json(source))
 
     @api.delete("/flows/{flow_id}/external-sources/{source_id}")
     async def delete_source(flow_id: int, source_id: int) -> Response:

@@ -3,9 +3,11 @@
 WISEflow 1.34.0 has no endpoint that *writes* a grade: assessors enter them in the UI. So the
 sandbox takes them through ``POST /_sandbox/flows/{id}/grades`` (see :mod:`.admin`) and serves
 them where a client reads them: ``GET /flow/{flowId}/assessments`` (bare array, one item per
-participant) and ``GET /flow/{flowId}/assessments/{participantId}`` (envelope). Each item also
-carries ``assessorIds``, the assessors who entered the mark: a sandbox extension, because FS
-wants the marking assessors' personløpenummer with each grade and 1.34.0 has no plain field for it.
+participant) and ``GET /flow/{flowId}/assessments/{participantId}`` (envelope), which carry no
+assessors; and a participant's submission, ``GET /flow/{flowId}/submission/{submissionId}``, which
+names the assessors (``assessors: [{assessorId, userId}]``) with its participants' grades: that is
+where the specification says who marked. ``GET /flow/{flowId}/submissions`` lists them. On the
+sandbox's individual flows each participant has one submission, numbered with the participant's id.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from edusync.sandbox.wiseflow.envelope import ApiError, ok
+from edusync.sandbox.wiseflow.envelope import ApiError, ok, without_nulls
 from edusync.sandbox.wiseflow.flows import get_flow
 from edusync.sandbox.wiseflow.state import Flow, Mark, Store, now
 
@@ -38,9 +40,24 @@ def assessment_json(flow: Flow, participant_id: int) -> dict[str, Any]:
         "adminGradeDate": mark.admin_grade_date if mark else None,
         "date": mark.date if mark else None,
         "exportState": 0,  # NOT_EXPORTED: the sandbox has no SIS export of its own
-        "exportDate": None,
-        "exportMessage": None,
-        "assessorIds": list(mark.assessor_ids) if mark else [],
+    }
+
+
+def submission_json(store: Store, flow: Flow, participant_id: int) -> dict[str, Any]:
+    """The submission-info of a participant's submission: who marked it, and the grade."""
+    participant = flow.participants[participant_id]
+    mark = flow.marks.get(participant_id)
+    assessors = mark.assessor_ids if mark else _allocated(flow, participant_id)
+    grading: dict[str, Any] = {"participantId": participant_id, "userId": participant.user_id}
+    if mark:
+        grading |= {"grade": mark.grade, "gradingDate": mark.date}
+        grading |= {"adminGrade": mark.admin_grade, "adminGradingDate": mark.admin_grade_date}
+    return {
+        "id": participant_id,
+        "handedIn": mark is not None,
+        "assessors": [{"assessorId": a, "userId": flow.assessors[a].user_id} for a in assessors if a in flow.assessors],
+        "participants": [grading],
+        "assessorGroupIds": [g.id for g in flow.assessor_groups.values() if participant_id in g.participant_ids],
     }
 
 
@@ -80,9 +97,17 @@ def router(store: Store) -> APIRouter:
     api = APIRouter()
 
     @api.get("/flow/{flow_id}/assessments")
-    async def assessments(flow_id: int) -> list[dict[str, Any]]:
+    async def assessments(flow_id: int) -> JSONResponse:
         flow = get_flow(store, flow_id, bare=True)
-        return [assessment_json(flow, pid) for pid in flow.participants]
+        # An unmarked participant's "id" is null: the one nullable field here, and a required one.
+        return JSONResponse(
+            [
+                without_nulls(assessment_json(flow, pid)) | {"id": None}
+                if pid not in flow.marks
+                else without_nulls(assessment_json(flow, pid))
+                for pid in flow.participants
+            ]
+        )
 
     @api.get("/flow/{flow_id}/assessments/{participant_id}")
     async def assessment(flow_id: int, participant_id: int) -> JSONResponse:
@@ -90,5 +115,17 @@ def router(store: Store) -> APIRouter:
         if participant_id not in flow.participants:
             raise ApiError(404, f"participant {participant_id} not on flow {flow_id}", "PARTICIPANT_NOT_FOUND")
         return ok(assessment_json(flow, participant_id))
+
+    @api.get("/flow/{flow_id}/submissions")
+    async def submissions(flow_id: int) -> list[dict[str, Any]]:
+        flow = get_flow(store, flow_id, bare=True)
+        return [{"id": pid, "handedIn": pid in flow.marks} for pid in flow.participants]
+
+    @api.get("/flow/{flow_id}/submission/{submission_id}")
+    async def submission(flow_id: int, submission_id: int) -> dict[str, Any]:
+        flow = get_flow(store, flow_id, bare=True)
+        if submission_id not in flow.participants:
+            raise ApiError(404, f"submission {submission_id} not on flow {flow_id}", bare=True)
+        return submission_json(store, flow, submission_id)
 
     return api

@@ -1,9 +1,9 @@
 """Assessor groups (committees; FS's kommisjoner) and the flow's allocation type.
 
 As in WISEflow, assessor groups exist only while the flow's allocation type is ``GROUPED``:
-every group route answers 403 otherwise. The sandbox accepts an optional ``externalId`` when a
-group is created (WISEflow's modern API has no such field; its deprecated listing shows one for
-groups that came from a SIS), so a client can keep the FS kommisjon id on the group.
+every group route answers 403 otherwise. A group is ``{title, assessorIds}`` when written and
+``{id, title, assessorIds, participantIds}`` when read: there is no external id, so a client that
+mirrors a SIS keeps its own mapping of the SIS's committees to group ids.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ class AllocationType(BaseModel):
 class GroupBody(BaseModel):
     title: str = Field(min_length=1)
     assessorIds: list[int]
-    externalId: str | None = None  # sandbox extension, see the module docstring
 
 
 class ParticipantIds(BaseModel):
@@ -62,7 +61,6 @@ def _group_json(group: AssessorGroup) -> dict[str, Any]:
         "title": group.title,
         "assessorIds": list(group.assessor_ids),
         "participantIds": list(group.participant_ids),
-        "externalId": group.external_id,
     }
 
 
@@ -89,7 +87,7 @@ def router(store: Store) -> APIRouter:
     async def create_group(flow_id: int, body: GroupBody) -> JSONResponse:
         flow = _grouped(store, flow_id)
         _check_assessors(flow, body.assessorIds)
-        group = AssessorGroup(store.next_id("group"), body.title, list(body.assessorIds), external_id=body.externalId)
+        group = AssessorGroup(store.next_id("group"), body.title, list(body.assessorIds))
         flow.assessor_groups[group.id] = group
         return ok({"id": group.id, "title": group.title, "assessorIds": group.assessor_ids})
 
@@ -103,7 +101,6 @@ def router(store: Store) -> APIRouter:
         group = _group(flow, group_id)
         _check_assessors(flow, body.assessorIds)
         group.title, group.assessor_ids = body.title, list(body.assessorIds)
-        group.external_id = body.externalId or group.external_id
         return ok()
 
     @api.delete("/flows/{flow_id}/assessor-groups/{group_id}")
@@ -164,10 +161,7 @@ def router(store: Store) -> APIRouter:
         flow = get_flow(store, flow_id, bare=True)
         items = []
         for g in flow.assessor_groups.values():
-            item: dict[str, Any] = {"assessorGroupId": g.id, "name": g.title}
-            if g.external_id is not None:
-                item["externalId"] = g.external_id
-            items.append(item)
+            items.append({"assessorGroupId": g.id, "name": g.title})
         return JSONResponse(items)
 
     return api

@@ -100,7 +100,7 @@ def _add(store: Store, flow: Flow, user: User, unique_exam_id: str | None) -> Pa
 def _dates_json(flow: Flow, p: Participant) -> dict[str, Any]:
     return {
         "participation": {"start": p.start or flow.participation[0], "end": p.end or flow.participation[1]},
-        "marking": {"start": flow.marking[0], "end": p.marking_end or flow.marking[1]},
+        "marking": {"end": p.marking_end or flow.marking[1]},
     }
 
 

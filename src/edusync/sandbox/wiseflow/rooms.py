@@ -151,6 +151,6 @@ def router(store: Store) -> APIRouter:
 
     @api.get("/flows/{flow_id}/room-bookings/{booking_id}/participants")
     async def placed(flow_id: int, booking_id: int) -> JSONResponse:
-        return ok({"participantIds": list(_booking(get_flow(store, flow_id), booking_id).participant_ids)})
+        return ok(list(_booking(get_flow(store, flow_id), booking_id).participant_ids))
 
     return api

@@ -125,7 +125,6 @@ class AssessorGroup:
     title: str
     assessor_ids: list[int]
     participant_ids: list[int] = field(default_factory=list)
-    external_id: str | None = None  # sandbox extension: the committee's id in the source (FS kommisjon)
 
 
 @dataclass(slots=True)
@@ -186,9 +185,6 @@ class Flow:
     term: str | None = None
     participation: list[int | None] = field(default_factory=lambda: [None, None])  # start, end
     marking: list[int | None] = field(default_factory=lambda: [None, None])
-    complaint: list[int | None] = field(default_factory=lambda: [None, None])  # sandbox extension
-    grade_type: str | None = None  # sandbox extension: the SIS import's gradeType
-    test_type: str | None = None  # and testType
     allocation_type: str = "SINGLE_ASSESSOR"
     manual_allocation: bool = False  # a manager took allocation over in the UI ("Tildelt fra SIS" off)
     participants: dict[int, Participant] = field(default_factory=dict)

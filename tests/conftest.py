@@ -23,6 +23,11 @@ from edusync.storage import Database, open_database
 from edusync.testing import exchanges
 from tests.workspace import Workspace
 
+#: The test session's keys (data key and join secret): every run seals national ids, as it must in
+#: production; subprocess runs inherit them. Fixed, so a failing test's database can be opened afterwards.
+TEST_KEYS = "join=BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=;t1=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+os.environ.setdefault("EDUSYNC_KEYS", TEST_KEYS)
+
 PG_URL = os.environ.get("EDUSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

@@ -1,14 +1,18 @@
 """Norwegian national identity numbers (fødselsnummer and D-nummer).
 
 A fødselsnummer is the most sensitive value edusync holds, so this module is the
-only place that looks inside one. Everything else masks it before it can reach a
-log, a report or an error message.
+only place that looks inside one, and the one place that masks it: :func:`mask` (a
+number), :func:`mask_text` (any text), :func:`mask_values` (attributes), :func:`redact`
+(any JSON-shaped value) and :func:`quoted` (a value quoted in a message, capped in length).
+The edges apply them: error rendering, CLI output and ``--json``, report JSON, mails,
+the logging filter, the groups API's errors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import random
 import re
 
@@ -102,3 +106,72 @@ def mask_values(attrs: dict[str, object]) -> dict[str, object]:
 def mask_text(text: str) -> str:
     """``text`` with every run of exactly eleven digits masked (valid number or not: a text cannot tell)."""
     return _ELEVEN_DIGITS.sub(lambda m: mask(m.group()), text)
+
+
+#: Attribute names that hold a national id on some side (a source's, the metaverse's, a target's).
+NATIONAL_ID_NAMES = (
+    "fnr",
+    "nin",
+    "fodselsnummer",
+    "fødselsnummer",
+    "nationalId",
+    "personNIN",
+    "norEduPersonNIN",
+    "nationalIdentityNumber",
+)
+
+
+def mask_ids(text: str) -> str:
+    """``text`` with every valid fødselsnummer (or D-number) in it masked, other digits left as they are.
+
+    For the edges (a command's output, an error printed, a log line): a hash or a count that happens
+    to hold eleven digits in a row stays readable, a number that is somebody's does not.
+    """
+    return _ELEVEN_DIGITS.sub(lambda m: mask(m.group()) if is_valid(m.group()) else m.group(), text)
+
+
+def redact(value: object) -> object:
+    """``value`` (JSON-shaped) fit to show: national ids masked in every string, whole under their names."""
+    if isinstance(value, str):
+        return mask_ids(value)
+    if isinstance(value, dict):
+        return {
+            k: (_masked_whole(v) if k in NATIONAL_ID_NAMES else redact(v))
+            for k, v in ((mask_ids(k) if isinstance(k, str) else k, v) for k, v in value.items())
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and is_valid(str(value)):
+        return mask(str(value))
+    return value
+
+
+def _masked_whole(value: object) -> object:
+    if isinstance(value, list):
+        return [_masked_whole(v) for v in value]
+    return mask(str(value)) if value not in (None, "") else value
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks every eleven-digit run in a record's message (its arguments filled in)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_text(message)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        return True
+
+
+QUOTE_LIMIT = 80
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` as a message quotes it: masked, and cut to ``limit`` characters saying how long it was.
+
+    What a caller sent (a 100 kB id) goes back in an error no longer than the error itself needs.
+    """
+    text = mask_text(str(value))
+    if len(text) > limit:
+        return repr(text[:limit]) + f"… ({len(text)} characters)"
+    return repr(text)

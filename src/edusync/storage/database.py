@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ ENV_URL = "EDUSYNC_DATABASE_URL"
 CACHE_KIB = 262_144  # SQLite's page cache per connection: 256 MiB, for the sync's random index writes
 BULK_MIN = 2000  # from this many rows, PostgreSQL writes go through COPY and one statement
 ADVISORY_BASE = 0x6564_7573_0000  # "edus…": edusync's advisory lock keys, apart from other applications
+MIGRATION_LOCK = 0xFFFF  # the advisory key migrations take (run locks count up from 0, one per tenant)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -275,7 +277,10 @@ class Database:
             return
         from alembic import command
 
-        with self.engine.begin() as conn:
+        # Two commands opening a new database at once: one migrates, the other waits and finds it done.
+        with self.serialized(MIGRATION_LOCK) as conn:
+            if _revision_in(conn) == newest_revision():
+                return
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
@@ -290,6 +295,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _revision_in(conn: Connection) -> str | None:
+    if not conn.dialect.has_table(conn, "alembic_version"):
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
 
 
 def alembic_config() -> Any:
@@ -309,8 +321,13 @@ def head_revision() -> str | None:
 
 
 def newest_revision() -> str:
-    """The head by this project's convention: revision ids are the scripts' four-digit prefixes, in order."""
-    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    """The head by this project's convention: scripts are numbered in order, the newest names the head.
+
+    Its ``revision = '…'`` line is read (a branch's revision may be ``0004_<branch>`` until it is merged).
+    """
+    newest = max((MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"), key=lambda p: p.name[:4])
+    found = re.search(r"^revision = ['\"]([^'\"]+)['\"]", newest.read_text(encoding="utf-8"), re.M)
+    return found.group(1) if found else newest.name[:4]
 
 
 def open_database(url: str | None = None, base_dir: Path | None = None, *, migrate: bool = True) -> Database:

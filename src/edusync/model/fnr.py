@@ -43,6 +43,15 @@ def is_valid(value: str | None) -> bool:
     return _is_valid(str(value))
 
 
+def is_valid_value(value: object) -> bool:
+    """True for an attribute value that is a valid number, or a list holding one."""
+    if isinstance(value, list):
+        return any(is_valid_value(v) for v in value)
+    return (
+        isinstance(value, str | int) and not isinstance(value, bool) and len(str(value)) == 11 and is_valid(str(value))
+    )
+
+
 @functools.lru_cache(maxsize=4096)  # several rules check the same person's number one after another
 def _is_valid(value: str) -> bool:
     return bool(_stdnum.is_valid(value))
@@ -149,7 +158,11 @@ def redact(value: object) -> object:
 def _masked_whole(value: object) -> object:
     if isinstance(value, list):
         return [_masked_whole(v) for v in value]
-    return mask(str(value)) if value not in (None, "") else value
+    if isinstance(value, dict):
+        return redact(value)  # about the attribute (its lineage), not its value
+    if value in (None, "") or (isinstance(value, str) and value.endswith("*")):
+        return value  # nothing, or masked already
+    return mask(str(value))
 
 
 class MaskingFilter(logging.Filter):

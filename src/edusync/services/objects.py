@@ -44,6 +44,13 @@ def _find_mv(conn: Connection, config: Config, object_type: str, key: str) -> An
     row = conn.execute(select(mv).where(mv.c.id.in_(derived))).first()
     if row is not None:
         return row
+    # By a join key's value (a national id, a Feide name): the stored keyed hash finds it, nothing else does.
+    keyed = vault.current().join_hash(key) if vault.current().join is not None else None
+    k = tables.mv_keys
+    found = select(k.c.mv_id).where(k.c.object_type == object_type, k.c.value == keyed)
+    rows = conn.execute(select(mv).where(mv.c.id.in_(found))).all() if keyed else []
+    if len(rows) == 1:
+        return rows[0]
     raise NotFound(f"no {object_type} with id or source anchor {quoted(key)}")
 
 

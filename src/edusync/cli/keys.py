@@ -7,8 +7,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from edusync import vault
 from edusync.cli.common import CONFIG_OPTION, JSON_OPTION, console, handled, known_actor, open_all, print_json
 from edusync.cli.main import app
+from edusync.errors import KeyUnavailable
 from edusync.services import audit as audit_log
 from edusync.services import keys
 
@@ -42,6 +44,16 @@ def rotate(
             "no longer used: " + ", ".join(result["no_longer_used"]) + " — remove them from the key file once no "
             "backup of the database needs them"
         )
+
+
+@keys_app.command("new")
+def new_file(path: Path = typer.Argument(..., help="Where to write the key file (refused if it exists).")) -> None:
+    """Make a key file: a join secret and one data key, readable by you only (mode 600)."""
+    with handled():
+        if path.exists():
+            raise KeyUnavailable(f"{path} exists; a key file is never overwritten (its keys open what is stored)")
+        vault.create_key_file(path)
+    console.print(f"wrote {path}; name it in storage.key_file or $EDUSYNC_KEY_FILE, and keep it apart from backups")
 
 
 @keys_app.command("status")

@@ -35,3 +35,5 @@ def test_log_lines_are_masked_whoever_writes_them(caplog: pytest.LogCaptureFixtu
     logging.getLogger("edusync.pipeline.run").warning("person %s could not be sent", NUMBER)
     logging.getLogger("uvicorn.access").warning("GET /v1/user/%s 404", NUMBER)
     assert NUMBER not in caplog.text and caplog.text.count(fnr.mask(NUMBER)) == 2
+    # The arguments keep their shape: uvicorn's access formatter unpacks them (None made it fail on every request).
+    assert [r.args for r in caplog.records][-1] == ("170540*****",)

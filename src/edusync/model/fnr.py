@@ -166,13 +166,18 @@ def _masked_whole(value: object) -> object:
 
 
 class MaskingFilter(logging.Filter):
-    """A logging filter that masks every eleven-digit run in a record's message (its arguments filled in)."""
+    """A logging filter that masks every eleven-digit run in a record's message and its arguments.
+
+    The arguments keep their shape (uvicorn's access formatter unpacks them), only strings are masked.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_text(message)
-        if masked != message or record.args:
-            record.msg, record.args = masked, None
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(mask_text(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: mask_text(v) if isinstance(v, str) else v for k, v in record.args.items()}
         return True
 
 

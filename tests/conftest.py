@@ -19,9 +19,24 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from edusync import vault
 from edusync.storage import Database, open_database
 from edusync.testing import exchanges
 from tests.workspace import Workspace
+
+#: The test session's keys (data key and join secret): every run seals national ids, as it must in
+#: production; subprocess runs inherit them. Fixed, so a failing test's database can be opened afterwards.
+TEST_KEYS = "join=BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=;t1=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+os.environ.setdefault("EDUSYNC_KEYS", TEST_KEYS)
+
+
+@pytest.fixture(autouse=True)
+def _vault_from_the_environment() -> Iterator[None]:
+    """Each test starts and ends with the process's keys read from the environment again."""
+    vault.install(None)
+    yield
+    vault.install(None)
+
 
 PG_URL = os.environ.get("EDUSYNC_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

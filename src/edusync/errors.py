@@ -10,6 +10,7 @@
     │   ├── NotFound          nothing matches what was asked for (a run, an object, a remote resource)
     │   ├── RunInProgress     another run is going (or cannot be proven dead); this one does not start
     │   ├── ApprovalRefused   the approval does not match what is stored; nothing was let through
+    │   ├── KeyUnavailable    a key to seal or open a sensitive value is not there; nothing was stored
     │   └── SafetyFilterStopped  a target's safety filter failed the run (on_breach: fail); nothing was sent
     ├── RetriableError        a passing failure: the same call may succeed later (timeouts, 5xx, locks)
     ├── SkippableError        one record is bad: it is reported, and the rest go on
@@ -32,6 +33,7 @@ __all__ = [
     "EdusyncError",
     "FatalError",
     "GateBlocked",
+    "KeyUnavailable",
     "NotFound",
     "RetriableError",
     "RunInProgress",
@@ -121,6 +123,10 @@ class RunInProgress(FatalError):
 
 class ApprovalRefused(FatalError):
     """The approval does not match what is stored, so nothing was let through."""
+
+
+class KeyUnavailable(FatalError):
+    """A key needed to seal (encrypt) or open a sensitive value is not set or not readable."""
 
 
 class SafetyFilterStopped(FatalError):

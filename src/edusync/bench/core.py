@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from edusync import vault
 from edusync.demo import data, demo, nights
 from edusync.errors import FatalError
 
@@ -74,6 +75,7 @@ def run_bench(
         objects = sum(len(x) for x in (county.orgs, county.persons, county.groups, county.memberships))
         config = folder / "edusync.yaml"
         config.write_text(demo.template(), encoding="utf-8")
+        vault.create_key_file(folder / demo.KEY_FILE)  # the template's storage.key_file: sealing is timed too
         url = stack.enter_context(database(server, folder))
         env = {**os.environ, "EDUSYNC_DATABASE_URL": url, "EDUSYNC_CONFIG": str(config)}
         cmd = [sys.executable, "-m", "edusync", "run", "nightly", "--json"]

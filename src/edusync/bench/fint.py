@@ -23,6 +23,7 @@ import httpx
 import orjson
 import yaml
 
+from edusync import vault
 from edusync.bench.core import database, timed
 from edusync.demo import fint_demo
 from edusync.errors import FatalError
@@ -85,6 +86,8 @@ def _config(folder: Path, base: str, realm: str) -> Path:
     doc["profiles"] = {**doc["profiles"], **PROFILES}
     config = folder / "edusync.yaml"
     config.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    if not (folder / "edusync.keys").exists():
+        vault.create_key_file(folder / "edusync.keys")  # the template's storage.key_file: sealing is timed too
     return config
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -12,14 +13,54 @@ from typing import Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edusync.config.loader import LoadedConfig, load_config
 from edusync.errors import ApprovalRefused, ConfigError, EdusyncError
+from edusync.model.fnr import MaskingFilter, mask_ids, mask_text, redact
 from edusync.storage import Database, open_database
 
-console = Console()
-err_console = Console(stderr=True)
+
+class MaskedStream:
+    """A text stream that masks every valid national id written through it, then passes it on.
+
+    The consoles write through one, so nothing a command prints shows a fødselsnummer, whichever
+    path it came by; the stream is looked up at each write (tests and pipes swap ``sys.stdout``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def _stream(self) -> Any:
+        return getattr(sys, self.name)
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write(mask_ids(text)))
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._stream, attr)
+
+
+console = Console(file=MaskedStream("stdout"))  # type: ignore[arg-type]
+err_console = Console(file=MaskedStream("stderr"))  # type: ignore[arg-type]
+
+
+def mask_logs() -> None:
+    """Mask national ids in every log line this process writes (our loggers, uvicorn's, the last resort)."""
+    mask = MaskingFilter()
+    for handler in [*logging.getLogger().handlers, logging.lastResort]:
+        if handler is not None and not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(mask)
+    for name in ("uvicorn.access", "uvicorn.error"):  # uvicorn logs there directly, through its own handlers
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+            logger.addFilter(mask)
+
+
+mask_logs()
+
 
 CONFIG_OPTION = typer.Option(None, "--config", "-c", help="Config file (else $EDUSYNC_CONFIG, else ./edusync.yaml).")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for machines instead of tables.")
@@ -62,7 +103,8 @@ def known_actor() -> str:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
+    """``data`` as JSON on stdout, every national id in it masked."""
+    sys.stdout.write(orjson.dumps(redact(data), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
 
 
 @contextlib.contextmanager
@@ -71,7 +113,7 @@ def handled() -> Iterator[None]:
     try:
         yield
     except EdusyncError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        err_console.print(f"[bold red]error:[/] {escape(mask_text(str(exc)))}", highlight=False, markup=True)
         raise typer.Exit(1) from None
 
 

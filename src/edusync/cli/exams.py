@@ -130,7 +130,7 @@ def export_grades_cmd(
     """
     with handled():
         loaded, db = open_all(config)
-        report = export_grades(loaded, db, key, retry_failed=retry_failed)
+        report = export_grades(loaded, db, key, retry_failed=retry_failed, actor=actor())
     if as_json:
         print_json(report.as_dict())
     else:

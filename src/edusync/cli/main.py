@@ -223,4 +223,4 @@ def main() -> None:
     app()
 
 
-from edusync.cli import extra, serve  # noqa: E402,F401  (registers init, demo, bench; serve)
+from edusync.cli import extra, keys, serve  # noqa: E402,F401  (registers init, demo, bench; keys, audit; serve)

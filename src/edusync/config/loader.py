@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from edusync import vault
 from edusync.config.models import Config, ConnectorConfig, Flow
 from edusync.errors import ConfigError
 
@@ -39,6 +40,12 @@ class LoadedConfig:
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+    def vault(self) -> vault.Vault:
+        """The keys this config names (the environment first), for the process to seal and open values with."""
+        storage = self.config.storage
+        key_file = None if storage.key_file is None else self.base_dir / storage.key_file
+        return vault.load(key_file, [*storage.sensitive, *self.config.safety.national_id_attributes])
 
 
 def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
@@ -144,7 +151,9 @@ def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
     problems += url_secrets
     if problems or config is None:
         raise ConfigError(problems)
-    return LoadedConfig(config, file.resolve(), settings)
+    loaded = LoadedConfig(config, file.resolve(), settings)
+    vault.install(loaded.vault())
+    return loaded
 
 
 def _connector_settings(

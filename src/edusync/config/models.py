@@ -127,6 +127,15 @@ class StorageConfig(Frozen):
     url: str = "sqlite:///edusync.db"
     """An SQLAlchemy URL; a relative SQLite path is relative to the config's folder. The environment variable
     ``EDUSYNC_DATABASE_URL`` overrides it (``postgresql://edusync@db.example/edusync``)."""
+    key_file: Path | None = None
+    """The file with the keys that seal national ids and other sensitive values at rest, and the join-key
+    secret (relative to the config's folder; keep it apart from the database and its backups, mode 600).
+    ``$EDUSYNC_KEYS`` (the keys themselves) or ``$EDUSYNC_KEY_FILE`` override it; the keys are never in the
+    config. Unset and no variable: a run that would store a sensitive value stops, naming it."""
+    sensitive: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    """More attribute names (source, metaverse or target side) whose values are stored sealed, besides the
+    built-in ones (``fnr``, ``nin``, ``fodselsnummer``, ``personNIN``, ``norEduPersonNIN``, …) and every value of
+    eleven digits."""
 
 
 class MailServer(Frozen):

@@ -156,6 +156,10 @@ class TargetConfig(Frozen):
     """The school-year change; unset: keys never roll and the new year counts against the thresholds like any night."""
     mail: TargetMail | None = None
     """A status mail after every run attempt; unset: none."""
+    national_ids: bool = True
+    """``false``: no national id reaches this target, whatever its flows say: every attribute named in
+    ``safety.national_id_attributes`` and every value that is a valid fødselsnummer is left out of what is planned
+    (a PIFU file then carries no ``personNIN``). ``true``: a valid number under those names is sent."""
     reconcile: bool | None = None
     """Before each plan, read back every object edusync manages in the target and put back those that no longer hold
     what was last sent (an entry edited by hand). Unset: yes where the connector can read back (``ldap``), since a

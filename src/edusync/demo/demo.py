@@ -13,12 +13,14 @@ import yaml
 from rich.console import Console
 from rich.rule import Rule
 
+from edusync import vault
 from edusync.config.commented import with_comments
 from edusync.config.loader import load_config
 from edusync.demo import data, nights
 from edusync.services import runs
 from edusync.storage import open_database
 
+KEY_FILE = "edusync.keys"  # the template's storage.key_file: the folder's own keys
 Render = Callable[[Console, dict[str, object]], None]
 
 
@@ -33,6 +35,8 @@ def init_folder(folder: Path, *, sample: bool = True, seed: int = 1, force: bool
         raise FileExistsError(f"{config} exists (use --force to overwrite)")
     folder.mkdir(parents=True, exist_ok=True)
     config.write_text(with_comments(template()), encoding="utf-8")
+    if not (folder / KEY_FILE).exists():
+        vault.create_key_file(folder / KEY_FILE)
     if sample:
         data.write(data.generate("demo", seed), folder / "data")
     return config

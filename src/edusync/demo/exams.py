@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
+from edusync import vault
 from edusync.config.loader import load_config
 from edusync.connectors.wiseflow.references import encode
 from edusync.demo.env import environment
@@ -67,6 +68,8 @@ def run_exams_demo(folder: Path | None = None, console: Console | None = None, s
     folder = folder or Path(tempfile.mkdtemp(prefix="edusync-exams-"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "edusync.yaml").write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    if not (folder / "edusync.keys").exists():
+        vault.create_key_file(folder / "edusync.keys")  # the template's storage.key_file
     university = generate(seed=seed, size="small")
     exam_id = university.scenario.exam_main
     with (

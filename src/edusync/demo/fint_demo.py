@@ -18,6 +18,7 @@ import httpx
 from rich.console import Console
 from rich.rule import Rule
 
+from edusync import vault
 from edusync.config.loader import load_config
 from edusync.demo.demo import Render
 from edusync.demo.env import environment
@@ -68,6 +69,7 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
             if name not in SECRETS:
                 text = text.replace("${" + name + "}", value)
         config.write_text(text, encoding="utf-8")
+        vault.create_key_file(folder / "edusync.keys")  # the template's storage.key_file
         console.print(f"FINT sandbox: {county.name} at {base_url} ({size}, seed {seed})")
         with environment({k: env[k] for k in SECRETS}):
             loaded = load_config(config)

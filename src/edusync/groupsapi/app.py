@@ -24,6 +24,7 @@ from edusync import __version__
 from edusync.config.groupsapi import GroupsApiConfig
 from edusync.errors import NotFound, StorageError
 from edusync.groupsapi.service import GroupsService
+from edusync.model.fnr import mask_text
 from edusync.services import tokens
 from edusync.storage import Database
 
@@ -38,8 +39,14 @@ class ApiError(Exception):
         self.status, self.error, self.message, self.challenge = status, error, message, challenge
 
 
+MESSAGE_LIMIT = 400  # an error quotes what it must, never a caller's whole request back
+
+
 def _json_error(status: int, error: str, message: str, challenge: str | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": challenge} if challenge else None
+    message = mask_text(message)
+    if len(message) > MESSAGE_LIMIT:
+        message = message[:MESSAGE_LIMIT] + "…"
     return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
 
 

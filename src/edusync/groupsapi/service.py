@@ -16,6 +16,7 @@ from edusync.config.groupsapi import GroupsApiConfig
 from edusync.errors import NotFound
 from edusync.groupsapi.catalogue import Catalogue, Snapshot
 from edusync.groupsapi.mapping import GROUP_TYPES, Group, Mapper, Membership, text
+from edusync.model.fnr import quoted
 from edusync.services.groups import memberships_of
 from edusync.storage import Database
 
@@ -116,7 +117,7 @@ class GroupsService:
     def _group(self, groupid: str) -> Group:
         group = self.catalogue.snapshot().find(groupid)
         if group is None:
-            raise NotFound(f"no group {groupid!r}")
+            raise NotFound(f"no group {quoted(groupid)}")
         return group
 
     def group(self, groupid: str, eppn: str | None) -> Json:
@@ -126,12 +127,12 @@ class GroupsService:
         for g, m in self.memberships(eppn):
             if g.id == group.id:
                 return with_membership(g, m)
-        raise NotFound(f"no group {groupid!r} that {eppn} is a member of")
+        raise NotFound(f"no group {quoted(groupid)} that {eppn} is a member of")
 
     def members(self, groupid: str, eppn: str | None, show_all: bool = False, with_ids: bool = False) -> list[Json]:
         group = self._group(groupid)
         if eppn is not None and not any(g.id == group.id for g, _ in self.memberships(eppn)):
-            raise NotFound(f"no group {groupid!r} that {eppn} is a member of")
+            raise NotFound(f"no group {quoted(groupid)} that {eppn} is a member of")
         if group.family in ("org", "orgunit"):
             return []  # as Feide: an organisation's member list is not served
         snap, now = self.catalogue.snapshot(), self.clock()

@@ -1,14 +1,18 @@
 """Norwegian national identity numbers (fødselsnummer and D-nummer).
 
 A fødselsnummer is the most sensitive value edusync holds, so this module is the
-only place that looks inside one. Everything else masks it before it can reach a
-log, a report or an error message.
+only place that looks inside one, and the one place that masks it: :func:`mask` (a
+number), :func:`mask_text` (any text), :func:`mask_values` (attributes), :func:`redact`
+(any JSON-shaped value) and :func:`quoted` (a value quoted in a message, capped in length).
+The edges apply them: error rendering, CLI output and ``--json``, report JSON, mails,
+the logging filter, the groups API's errors.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import random
 import re
 
@@ -37,6 +41,15 @@ def is_valid(value: str | None) -> bool:
     if not value:
         return False
     return _is_valid(str(value))
+
+
+def is_valid_value(value: object) -> bool:
+    """True for an attribute value that is a valid number, or a list holding one."""
+    if isinstance(value, list):
+        return any(is_valid_value(v) for v in value)
+    return (
+        isinstance(value, str | int) and not isinstance(value, bool) and len(str(value)) == 11 and is_valid(str(value))
+    )
 
 
 @functools.lru_cache(maxsize=4096)  # several rules check the same person's number one after another
@@ -102,3 +115,81 @@ def mask_values(attrs: dict[str, object]) -> dict[str, object]:
 def mask_text(text: str) -> str:
     """``text`` with every run of exactly eleven digits masked (valid number or not: a text cannot tell)."""
     return _ELEVEN_DIGITS.sub(lambda m: mask(m.group()), text)
+
+
+#: Attribute names that hold a national id on some side (a source's, the metaverse's, a target's).
+NATIONAL_ID_NAMES = (
+    "fnr",
+    "nin",
+    "fodselsnummer",
+    "fødselsnummer",
+    "nationalId",
+    "personNIN",
+    "norEduPersonNIN",
+    "nationalIdentityNumber",
+)
+
+
+def mask_ids(text: str) -> str:
+    """``text`` with every valid fødselsnummer (or D-number) in it masked, other digits left as they are.
+
+    For the edges (a command's output, an error printed, a log line): a hash or a count that happens
+    to hold eleven digits in a row stays readable, a number that is somebody's does not.
+    """
+    return _ELEVEN_DIGITS.sub(lambda m: mask(m.group()) if is_valid(m.group()) else m.group(), text)
+
+
+def redact(value: object) -> object:
+    """``value`` (JSON-shaped) fit to show: national ids masked in every string, whole under their names."""
+    if isinstance(value, str):
+        return mask_ids(value)
+    if isinstance(value, dict):
+        return {
+            k: (_masked_whole(v) if k in NATIONAL_ID_NAMES else redact(v))
+            for k, v in ((mask_ids(k) if isinstance(k, str) else k, v) for k, v in value.items())
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and is_valid(str(value)):
+        return mask(str(value))
+    return value
+
+
+def _masked_whole(value: object) -> object:
+    if isinstance(value, list):
+        return [_masked_whole(v) for v in value]
+    if isinstance(value, dict):
+        return redact(value)  # about the attribute (its lineage), not its value
+    if value in (None, "") or (isinstance(value, str) and value.endswith("*")):
+        return value  # nothing, or masked already
+    return mask(str(value))
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks every eleven-digit run in a record's message and its arguments.
+
+    The arguments keep their shape (uvicorn's access formatter unpacks them), only strings are masked.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(mask_text(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: mask_text(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        return True
+
+
+QUOTE_LIMIT = 80
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` as a message quotes it: masked, and cut to ``limit`` characters saying how long it was.
+
+    What a caller sent (a 100 kB id) goes back in an error no longer than the error itself needs.
+    """
+    text = mask_text(str(value))
+    if len(text) > limit:
+        return repr(text[:limit]) + f"… ({len(text)} characters)"
+    return repr(text)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import func, select
 
+from edusync import vault
 from edusync.model.hashing import loads
 from edusync.storage import Database, tables
 
@@ -25,9 +26,10 @@ def shown_objects(db: Database, types: Sequence[str]) -> Iterator[tuple[str, str
     q = select(mv.c.object_type, mv.c.id, mv.c.attrs, mv.c.state).where(
         mv.c.object_type.in_(types), mv.c.state.in_(SHOWN)
     )
+    opened = vault.current().unseal_text
     with db.begin() as conn:
         for object_type, mv_id, attrs, state in conn.execute(q):
-            yield object_type, mv_id, loads(attrs), state
+            yield object_type, mv_id, loads(opened(attrs)), state
 
 
 def membership_pairs(db: Database) -> list[tuple[str, str]]:
@@ -48,8 +50,9 @@ def memberships_of(
     q = select(other, mv.c.attrs, mv.c.state).where(
         mv.c.object_type == "membership", column.in_(ids), mv.c.state.in_(SHOWN)
     )
+    opened = vault.current().unseal_text
     with db.begin() as conn:
-        return [(ref, loads(attrs), state) for ref, attrs, state in conn.execute(q) if ref]
+        return [(ref, loads(opened(attrs)), state) for ref, attrs, state in conn.execute(q) if ref]
 
 
 def fingerprint(db: Database, types: Sequence[str]) -> tuple[Any, ...]:

@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, text, update
 
+from edusync import vault
 from edusync.config.models import Config
 from edusync.engine.flows import FlowSet
 from edusync.errors import FatalError, NotFound
-from edusync.model.fnr import mask_values
+from edusync.model.fnr import mask_text, mask_values, quoted
 from edusync.model.hashing import dumps, loads
 from edusync.model.records import State
 from edusync.pipeline.syncing.rule import mv_id_for
@@ -29,11 +30,11 @@ def _find_mv(conn: Connection, config: Config, object_type: str, key: str) -> An
         if r.metaverse_type == object_type
     ]
     if not feeds:
-        raise NotFound(f"no {object_type} with id {key!r}")
+        raise NotFound(f"no {object_type} with id {quoted(key)}")
     linked = select(cs.c.mv_id).where(or_(*feeds), cs.c.anchor == key, cs.c.mv_id.is_not(None))
     rows = conn.execute(select(mv).where(mv.c.object_type == object_type, mv.c.id.in_(linked))).all()
     if len(rows) > 1:
-        raise NotFound(f"{key!r} is the anchor of {len(rows)} {object_type}s; use the metaverse id")
+        raise NotFound(f"{quoted(key)} is the anchor of {len(rows)} {object_type}s; use the metaverse id")
     if rows:
         return rows[0]
     # A source object that has left is no longer linked, but the object it projected keeps its derived id.
@@ -43,7 +44,14 @@ def _find_mv(conn: Connection, config: Config, object_type: str, key: str) -> An
     row = conn.execute(select(mv).where(mv.c.id.in_(derived))).first()
     if row is not None:
         return row
-    raise NotFound(f"no {object_type} with id or source anchor {key!r}")
+    # By a join key's value (a national id, a Feide name): the stored keyed hash finds it, nothing else does.
+    keyed = vault.current().join_hash(key) if vault.current().join is not None else None
+    k = tables.mv_keys
+    found = select(k.c.mv_id).where(k.c.object_type == object_type, k.c.value == keyed)
+    rows = conn.execute(select(mv).where(mv.c.id.in_(found))).all() if keyed else []
+    if len(rows) == 1:
+        return rows[0]
+    raise NotFound(f"no {object_type} with id or source anchor {quoted(key)}")
 
 
 def show_object(db: Database, config: Config, object_type: str, key: str) -> dict[str, Any]:
@@ -69,9 +77,9 @@ def show_object(db: Database, config: Config, object_type: str, key: str) -> dic
         "state_since": row.state_since,
         "created_run": row.created_run,
         "changed_run": row.changed_run,
-        "attributes": mask_values(loads(row.attrs)),
+        "attributes": mask_values(vault.current().unseal(loads(row.attrs))),
         "lineage": explain_lineage(config, loads(row.lineage), sources),
-        "sources": sources,
+        "sources": [[connector, object_type, mask_text(anchor)] for connector, object_type, anchor in sources],
         "targets": targets,
     }
 
@@ -87,7 +95,8 @@ def explain_lineage(config: Config, lineage: dict[str, list[int]], sources: list
         connector, object_type, anchor = sources[index]
         flows = labels.get((connector, object_type), [])
         rule = flows[entry[2]] if len(entry) > 2 and entry[2] < len(flows) else ""
-        out[attr] = {"connector": connector, "object_type": object_type, "anchor": anchor, "rule": rule, "run": run}
+        shown = mask_text(anchor)
+        out[attr] = {"connector": connector, "object_type": object_type, "anchor": shown, "rule": rule, "run": run}
     return out
 
 
@@ -106,7 +115,7 @@ def trash(db: Database, include_grace: bool = True) -> list[dict[str, Any]]:
             "type": r.object_type,
             "state": r.state,
             "since": r.state_since,
-            "name": _name(loads(r.attrs)),
+            "name": _name(vault.current().unseal(loads(r.attrs))),
         }
         for r in rows
     ]
@@ -125,7 +134,7 @@ def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
     with db.begin() as conn:
         row = conn.execute(select(mv).where(or_(mv.c.id == key))).first()
         if row is None:
-            raise NotFound(f"no object with id {key!r}")
+            raise NotFound(f"no object with id {quoted(key)}")
         if row.state not in (State.DISABLED.value, State.GRACE.value):
             raise FatalError(f"{key} is {row.state}; only objects in grace or the trash can be restored")
         now = utcnow().isoformat(timespec="seconds")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from edusync.config.loader import LoadedConfig
 from edusync.errors import NotFound
+from edusync.model.fnr import redact
 from edusync.model.hashing import loads
 from edusync.pipeline.context import Progress, RunMode, _no_progress
 from edusync.pipeline.gate import approvals
@@ -56,6 +57,7 @@ def reject(db: Database, run_id: int, actor: str, reason: str = "") -> dict[str,
 
 
 def _run_dict(row: Any) -> dict[str, Any]:
+    """A run as people read it: any national id in its report masked (they are masked when written, too)."""
     return {
         "id": row.id,
         "profile": row.profile,
@@ -70,8 +72,8 @@ def _run_dict(row: Any) -> dict[str, Any]:
         "warnings": loads(row.warnings),
         "recovered": loads(row.recovered),
         "options": loads(row.options),
-        "block": loads(row.block) if row.block else None,
-    }
+        "block": redact(loads(row.block)) if row.block else None,
+    } | {name: redact(loads(getattr(row, name))) for name in ("errors", "warnings", "recovered")}
 
 
 def list_runs(db: Database, limit: int = 50) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from edusync.model.fnr import redact
 from edusync.model.hashing import dumps
 from edusync.storage import tables
 
@@ -25,6 +26,6 @@ def audit(conn: Connection, actor: str, action: str, run_id: int | None, cs_id: 
             action=action,
             run_id=run_id,
             change_set_id=cs_id,
-            detail=dumps(detail),
+            detail=dumps(redact(detail)),  # what a person typed (a reason) is shown again: never a national id
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -10,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from edusync.errors import StorageError
@@ -23,7 +24,7 @@ ENV_URL = "EDUSYNC_DATABASE_URL"
 CACHE_KIB = 262_144  # SQLite's page cache per connection: 256 MiB, for the sync's random index writes
 BULK_MIN = 2000  # from this many rows, PostgreSQL writes go through COPY and one statement
 ADVISORY_BASE = 0x6564_7573_0000  # "edus…": edusync's advisory lock keys, apart from other applications
-MIGRATION_LOCK = 0xFFFF  # the advisory key migrations take; run locks use the tenant's number
+MIGRATION_LOCK = 0xFFFF  # the advisory key migrations take (run locks count up from 0, one per tenant)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -276,10 +277,9 @@ class Database:
             return
         from alembic import command
 
-        # Two commands opening a new database at once would both create its tables: the second
-        # waits for the first's migration and then finds nothing left to do.
+        # Two commands opening a new database at once: one migrates, the other waits and finds it done.
         with self.serialized(MIGRATION_LOCK) as conn:
-            if _revision(conn) == newest_revision():
+            if _revision_in(conn) == newest_revision():
                 return
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
@@ -287,14 +287,18 @@ class Database:
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
-            return _revision(conn)
+            try:
+                row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            except (OperationalError, ProgrammingError):  # a new, empty database
+                return None
+        return None if row is None else str(row[0])
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def _revision(conn: Connection) -> str | None:
-    if not inspect(conn).has_table("alembic_version"):  # a new, empty database
+def _revision_in(conn: Connection) -> str | None:
+    if not conn.dialect.has_table(conn, "alembic_version"):
         return None
     row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
     return None if row is None else str(row[0])
@@ -317,8 +321,13 @@ def head_revision() -> str | None:
 
 
 def newest_revision() -> str:
-    """The head by this project's convention: revision ids are the scripts' four-digit prefixes, in order."""
-    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    """The head by this project's convention: scripts are numbered in order, the newest names the head.
+
+    Its ``revision = '…'`` line is read (a branch's revision may be ``0004_<branch>`` until it is merged).
+    """
+    newest = max((MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"), key=lambda p: p.name[:4])
+    found = re.search(r"^revision = ['\"]([^'\"]+)['\"]", newest.read_text(encoding="utf-8"), re.M)
+    return found.group(1) if found else newest.name[:4]
 
 
 def open_database(url: str | None = None, base_dir: Path | None = None, *, migrate: bool = True) -> Database:

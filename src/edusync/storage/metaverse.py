@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from edusync import vault
 from edusync.model.hashing import bytes_hash, loads
 from edusync.model.records import MvObject, State
 from edusync.storage import Database, tables
@@ -41,7 +42,7 @@ def row_to_mv(row: Sequence[Any]) -> MvObject:
     return MvObject(
         id=row[0],
         object_type=row[1],
-        attrs=loads(row[2]),
+        attrs=vault.current().unseal(loads(row[2])) if vault.PREFIX in row[2] else loads(row[2]),
         lineage=loads(row[3]),
         sources=loads(row[4]),
         state=State(row[5]),
@@ -82,17 +83,19 @@ class Encoded:
 
 def insert_rows(db: Database, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """New metaverse rows, already encoded, in :data:`INSERT_COLUMNS` order (the first load's path)."""
-    db.insert(conn, tables.mv_objects, INSERT_COLUMNS, rows)
+    seal = vault.current().seal_text
+    db.insert(conn, tables.mv_objects, INSERT_COLUMNS, [(*r[:4], seal(r[4]), *r[5:]) for r in rows])
 
 
 def insert_mv(db: Database, conn: Connection, objects: Sequence[Encoded], run_id: int) -> None:
+    seal = vault.current().seal_text
     rows = [
         (
             e.mv.id,
             e.mv.object_type,
             e.mv.state.value,
             e.mv.state_since,
-            e.attrs,
+            seal(e.attrs),
             e.lineage,
             e.sources,
             e.hash,
@@ -106,11 +109,12 @@ def insert_mv(db: Database, conn: Connection, objects: Sequence[Encoded], run_id
 
 
 def update_mv(db: Database, conn: Connection, objects: Sequence[Encoded]) -> None:
+    seal = vault.current().seal_text
     rows = [
         (
             e.mv.state.value,
             e.mv.state_since,
-            e.attrs,
+            seal(e.attrs),
             e.lineage,
             e.sources,
             e.hash,

@@ -53,7 +53,11 @@ def test_approval_lets_exactly_that_change_set_through(workspace: Workspace) -> 
     info = workspace.run_info(blocked.run_id)
     assert info["change_sets"][0]["status"] == "done"
     assert info["change_sets"][0]["decided_by"] == "rektor@fylke.no"
-    assert [(a["actor"], a["action"]) for a in info["audit"]] == [("rektor@fylke.no", "approve")]
+    # The approval, then the export it let through: which target got how many changes of which kind.
+    assert [(a["actor"], a["action"]) for a in info["audit"]] == [("rektor@fylke.no", "approve"), ("edusync", "export")]
+    export = info["audit"][1]["detail"]
+    assert export["target"] == "lms" and export["status"] == "done"
+    assert export["changes"]["delete"]["done"] == sum(c.get("delete", 0) for c in planned.values())
     assert workspace.run(day=2).status == "done"
     assert len(workspace.out_lines()) == sent + len(new), "the next night has nothing left to send"
 

@@ -13,6 +13,7 @@ import orjson
 
 from edusync.connectors.inputcheck import check_text
 from edusync.errors import SourceError
+from edusync.model import fnr
 from edusync.model.hashing import ROW_DIGEST
 from edusync.model.records import SourceRecord
 
@@ -64,7 +65,9 @@ def read_csv(path: Path, anchor: str, encoding: str, delimiter: str) -> Iterator
                     )
                 if key in seen:
                     raise SourceError(
-                        f"{path}:{reader.line_num}: duplicate anchor {key!r}", file=str(path), line=reader.line_num
+                        f"{path}:{reader.line_num}: duplicate anchor {fnr.quoted(key)}",
+                        file=str(path),
+                        line=reader.line_num,
                     )
                 seen.add(key)
                 digest = blake("\x1f".join(row).encode(), digest_size=ROW_DIGEST, person=person).hexdigest()
@@ -110,6 +113,6 @@ def read_json(path: Path, anchor: str) -> Iterator[SourceRecord]:
         if not key:
             raise SourceError(f"{path}: record {n} has no anchor {anchor!r}", file=str(path))
         if key in seen:
-            raise SourceError(f"{path}: record {n} repeats anchor {key!r}", file=str(path))
+            raise SourceError(f"{path}: record {n} repeats anchor {fnr.quoted(key)}", file=str(path))
         seen.add(key)
         yield SourceRecord(key, _clean(item))

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 
 import orjson
 
+from edusync import vault
 from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
 from edusync.connectors.pifu import reader
 from edusync.connectors.pifu.delivery import prune, publish, upload
@@ -59,6 +60,7 @@ class PifuConnector(Connector):
         super().__init__(name, settings, base_dir)
         self._state: State | None = None
         self._token = ""
+        self._vault = vault.current()
 
     def object_types(self) -> list[ObjectTypeSpec]:
         return [
@@ -135,6 +137,7 @@ class PifuConnector(Connector):
             raise SkippableError(f"a value is not valid Unicode text ({exc})") from None
         if bad := unwritable(text, "" if section == MEMBERSHIP else c.key):
             raise SkippableError(f"a value holds U+{ord(bad):04X}, a character XML cannot carry")
+        text = self._vault.seal_text(text)  # a person's national id is sealed in the state file too
         grp = record["group"] if section == MEMBERSHIP else record.get("parent", "")
         label = record["short"] if section in (ORG, GROUP) else None
         return (c.id, family, c.key, section, grp, label, 1, 1, text)
@@ -225,20 +228,21 @@ def _emit(
 
 def _write_full(doc: Document, state: State, labels: dict[str, str]) -> None:
     """Every object, in the state's (and the file's) order; memberships, nine in ten rows, without a dispatch."""
-    member, loads = doc.member, orjson.loads
+    member, loads, opened = doc.member, orjson.loads, vault.current().unseal_text
     for key, section, active, text in state.objects():
-        if section == MEMBERSHIP:
-            member(loads(text), None, bool(active))
+        if section == MEMBERSHIP:  # a member's person may be keyed on a national id, so it is opened too
+            member(loads(opened(text)), None, bool(active))
         else:
-            _emit(doc, labels, section, key, loads(text), None, bool(active))
+            _emit(doc, labels, section, key, loads(opened(text)), None, bool(active))
 
 
 def _write_delta(doc: Document, state: State, labels: dict[str, str]) -> None:
     """Each touched object once, as its net change: 1 new, 2 changed, 3 gone."""
+    opened = vault.current().unseal_text
     for row in state.net():
         _fam, key, present, active, text, section, _grp, existed, old_active, old_text, old_section, _old = row
-        after = orjson.loads(text) if present else None
-        before = orjson.loads(old_text) if existed else None
+        after = orjson.loads(opened(text)) if present else None
+        before = orjson.loads(opened(old_text)) if existed else None
         if after is None:
             if before is not None and active != FORGOTTEN:
                 _emit(doc, labels, old_section, key, before, 3, bool(old_active))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -218,6 +218,22 @@ class State:
         self.db.execute("DELETE FROM pending")
         self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
         self.db.execute("COMMIT")
+
+    def reseal(self, reseal: Callable[[str], str | None]) -> int:
+        """Seal every stored record anew (``reseal`` gives the new text, or None: as it is); how many changed."""
+        changed = 0
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for table in ("objects", "pending"):
+                rows = self.db.execute(f"SELECT family, key, canon FROM {table} WHERE canon IS NOT NULL")  # noqa: S608
+                updates = [(new, f, k) for f, k, text in rows if (new := reseal(text)) is not None]
+                self.db.executemany(f"UPDATE {table} SET canon = ? WHERE family = ? AND key = ?", updates)  # noqa: S608
+                changed += len(updates)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return changed
 
     def rollback(self) -> None:
         if self.db.in_transaction:

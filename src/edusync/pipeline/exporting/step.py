@@ -23,6 +23,7 @@ from edusync.model.records import Change, ChangeResult, Op
 from edusync.pipeline.connectors import open_connector
 from edusync.pipeline.context import RunContext
 from edusync.pipeline.exporting.store import ExportStore
+from edusync.storage.audit import audit
 
 MAX_ERRORS = 50
 
@@ -62,6 +63,17 @@ class Exporter:
         status = "partial" if self.failed else "done"
         with db.begin() as conn:
             self.store.close(conn, status)
+            # In the same transaction: an export is in the audit log exactly when its change set is closed.
+            audit(
+                conn,
+                self.ctx.actor,
+                "export",
+                self.ctx.run_id,
+                self.cs_id,
+                target=self.target,
+                status=status,
+                changes=self.store.outcome(conn),
+            )
         faults.reach("export.closed")
         return {"status": status, "failed": self.failed}
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from edusync import vault
 from edusync.model.records import Change, Op
 from edusync.storage import Database, tables
 
@@ -22,6 +23,7 @@ SENT = "UPDATE change_sets SET sent_upto = ?, inflight_from = NULL, inflight_to 
 FAIL = "UPDATE changes SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?"
 DONE = "UPDATE changes SET status = 'done', attempts = attempts + 1 WHERE change_set_id = ? AND status = 'pending'"
 DONE_ONE = "UPDATE changes SET status = 'done', attempts = attempts + 1 WHERE id = ?"
+OUTCOME = "SELECT op, status, count(*) FROM changes WHERE change_set_id = ? GROUP BY op, status"
 FINISH = "UPDATE change_sets SET status = ? WHERE id = ?"
 TARGET_KEYS = ("target", "object_type", "key")
 TARGET_COLUMNS = ("target", "object_type", "key", "mv_id", "hash", "attrs", "state", "run_id")
@@ -39,8 +41,9 @@ class ExportStore:
     def pending(self, conn: Connection, after_id: int, upto: int = LAST, limit: int = LAST) -> list[Change]:
         """Pending changes with ids in (``after_id``, ``upto``], in id order."""
         rows = self.db.fetch(conn, SELECT, (self.cs_id, after_id, upto, limit))
+        opened = vault.current().unseal_text
         return [
-            Change(id=i, object_type=ot, key=k, op=OPS[op], hash=h, mv_id=m, soft=bool(s), attrs_json=a)
+            Change(id=i, object_type=ot, key=k, op=OPS[op], hash=h, mv_id=m, soft=bool(s), attrs_json=opened(a))
             for i, ot, k, op, a, h, m, s in rows
         ]
 
@@ -67,8 +70,17 @@ class ExportStore:
         self.db.many(conn, DONE, [(self.cs_id,)])
         self.db.many(conn, FINISH, [(status, self.cs_id)])
 
+    def outcome(self, conn: Connection) -> dict[str, dict[str, int]]:
+        """How many changes of each kind (op) the change set holds, by status (done, failed)."""
+        out: dict[str, dict[str, int]] = {}
+        for op, state, n in self.db.fetch(conn, OUTCOME, (self.cs_id,)):
+            out.setdefault(str(op), {})[str(state)] = int(n)
+        return out
+
     def held(self, conn: Connection, keep: Sequence[tuple[Any, ...]], drop: Sequence[tuple[str, str, str]]) -> None:
         """What the target holds now: ``keep`` rows in :data:`TARGET_COLUMNS` order, ``drop`` keys gone."""
+        seal = vault.current().seal_text
+        keep = [(*r[:5], seal(r[5]), *r[6:]) for r in keep]
         self.db.upsert_rows(conn, tables.target_objects, TARGET_KEYS, TARGET_COLUMNS, keep)
         self.db.many(conn, DROP, drop)
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from edusync.errors import ApprovalRefused
+from edusync.model.fnr import mask_ids
 from edusync.pipeline.gate import store
 from edusync.storage import Database
 from edusync.storage.audit import audit
@@ -51,7 +52,7 @@ def blocked(db: Database, run_id: int) -> dict[str, Any]:
 
 def approve(db: Database, run_id: int, actor: str, expect: str | None, reason: str = "") -> dict[str, Any]:
     """Record the approval bound to ``expect`` (the reviewed hash); the caller then resumes the run."""
-    actor = check_actor(actor)
+    actor, reason = check_actor(actor), mask_ids(reason)  # a reason is stored and shown: no national id in it
     with db.begin() as conn:
         block = store.blocked_run(conn, run_id)
         if block.get("approved"):
@@ -81,7 +82,7 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None, reason: s
 
 
 def reject(db: Database, run_id: int, actor: str, reason: str = "") -> dict[str, Any]:
-    actor = check_actor(actor)
+    actor, reason = check_actor(actor), mask_ids(reason)  # a reason is stored and shown: no national id in it
     with db.begin() as conn:
         block = store.blocked_run(conn, run_id)
         store.mark_rejected(conn, run_id)

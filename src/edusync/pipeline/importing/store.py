@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from edusync import vault
 from edusync.storage import Database, tables
 
 COLUMNS = ("connector", "object_type", "anchor", "hash", "attrs", "state", "dirty", "seen_run", "changed_run")
@@ -39,6 +40,7 @@ class StagingStore:
 
     def __init__(self, db: Database, conn: Connection, connector: str, object_type: str) -> None:
         self.db, self.conn, self.connector, self.object_type = db, conn, connector, object_type
+        self.vault = vault.current()  # sensitive values are sealed as they are queued
         self.inserts: list[tuple[Any, ...]] = []
         self.updates: list[tuple[Any, ...]] = []
 
@@ -53,7 +55,8 @@ class StagingStore:
 
     def staged_attrs(self, anchors: Sequence[str]) -> dict[str, str]:
         """Anchor → attributes (JSON) as staged, for the few changed objects among ``anchors``."""
-        return dict(self.db.fetch_in(self.conn, ATTRS, (self.connector, self.object_type), anchors))
+        rows = self.db.fetch_in(self.conn, ATTRS, (self.connector, self.object_type), anchors)
+        return {anchor: self.vault.unseal_text(text) for anchor, text in rows}
 
     def baseline(self, since: str) -> int | None:
         """The largest count a full import gave since ``since``, and since the last approval (None: no history)."""
@@ -82,9 +85,11 @@ class StagingStore:
         return (rows[0][0], rows[0][1]) if rows else (None, None)
 
     def add(self, anchor: str, digest: str, text: str, run_id: int) -> None:
+        text = self.vault.seal_text(text)
         self.inserts.append((self.connector, self.object_type, anchor, digest, text, "present", True, run_id, run_id))
 
     def change(self, anchor: str, digest: str, text: str, run_id: int) -> None:
+        text = self.vault.seal_text(text)
         self.updates.append((digest, text, True, run_id, run_id, self.connector, self.object_type, anchor))
 
     @property

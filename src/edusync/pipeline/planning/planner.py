@@ -134,6 +134,7 @@ class RulePlanner(ChangeWriter):
         node_type = tcfg.rollover.node_type if tcfg.rollover else None
         self.nodes = YearNodes(ctx, conn, target, node_type, shared) if isinstance(self.keys, YearHierarchy) else None
         self.national_ids = set(ctx.config.safety.national_id_attributes)
+        self.send_national_ids = tcfg.national_ids
 
     def plan(self, since: int, *, full: bool) -> None:
         """Changed objects, and those whose last change failed, streamed in index order.
@@ -210,7 +211,14 @@ class RulePlanner(ChangeWriter):
         self._store(out)
 
     def _no_invalid_national_ids(self, mv_id: str, desired: Attrs) -> None:
-        """A value under a national-id attribute that is not a valid fødselsnummer is never sent: left out, named."""
+        """A value under a national-id attribute that is not a valid fødselsnummer is never sent: left out, named.
+
+        A target with ``national_ids: false`` gets none at all, under whichever name.
+        """
+        if not self.send_national_ids:
+            for name in [n for n, v in desired.items() if n in self.national_ids or fnr.is_valid_value(v)]:
+                del desired[name]
+            return
         for name in self.national_ids.intersection(desired):
             value = desired[name]
             if value in (None, "") or fnr.is_valid(str(value)):

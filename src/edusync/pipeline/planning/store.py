@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, text, update
 
+from edusync import vault
 from edusync.engine.diff import Sent
 from edusync.model.hashing import dumps
 from edusync.storage import Database, tables
@@ -51,11 +52,14 @@ MvRow = tuple[str, str, str]
 
 def changed_since(db: Database, conn: Connection, metaverse_type: str, run: int, page: int) -> Iterator[list[Any]]:
     """Pages of the objects of a type changed after ``run`` (0: every object)."""
-    return db.stream(conn, CHANGED, (metaverse_type, run), page)
+    opened = vault.current().unseal_text
+    for rows in db.stream(conn, CHANGED, (metaverse_type, run), page):
+        yield [(i, opened(a), s) for i, a, s in rows]
 
 
 def by_ids(db: Database, conn: Connection, ids: Sequence[str]) -> list[Any]:
-    return db.fetch_in(conn, BY_ID, (), ids)
+    opened = vault.current().unseal_text
+    return [(i, opened(a), s) for i, a, s in db.fetch_in(conn, BY_ID, (), ids)]
 
 
 def of_type(db: Database, conn: Connection, metaverse_type: str, ids: Sequence[str]) -> set[str]:
@@ -77,17 +81,21 @@ def holds_any(db: Database, conn: Connection, target: str, object_type: str) -> 
 def sent(db: Database, conn: Connection, target: str, object_type: str, keys: Sequence[str]) -> dict[str, Sent]:
     """What the target was last sent for these keys."""
     rows = db.fetch_in(conn, SENT, (target, object_type), keys)
-    return {k: Sent(h, s, a) for k, h, s, a in rows}
+    opened = vault.current().unseal_text
+    return {k: Sent(h, s, opened(a)) for k, h, s, a in rows}
 
 
 def sent_rows(db: Database, conn: Connection, target: str, object_type: str, keys: Sequence[str]) -> dict[str, Any]:
     """Key → (key, hash, state, attrs, mv_id) as last sent."""
-    return {str(r[0]): r for r in db.fetch_in(conn, SENT_WITH_ID, (target, object_type), keys)}
+    opened = vault.current().unseal_text
+    rows = db.fetch_in(conn, SENT_WITH_ID, (target, object_type), keys)
+    return {str(k): (k, h, s, opened(a), m) for k, h, s, a, m in rows}
 
 
 def held_page(db: Database, conn: Connection, target: str, object_type: str, after: str, size: int) -> list[Any]:
     """The next page, in key order, of what the target holds (not deleted): key, hash, state, attrs."""
-    return db.fetch(conn, HELD_PAGE, (target, object_type, after, size))
+    opened = vault.current().unseal_text
+    return [(k, h, s, opened(a)) for k, h, s, a in db.fetch(conn, HELD_PAGE, (target, object_type, after, size))]
 
 
 def archived(db: Database, conn: Connection, target: str, object_type: str, keys: Sequence[str]) -> set[str]:
@@ -121,7 +129,8 @@ def orphans(conn: Connection, target: str, object_type: str, metaverse_type: str
             q = q.where(to.c.key.not_in(select(mv.c.id.concat(suffix)).where(mv.c.object_type == metaverse_type)))
     else:
         q = q.where(to.c.key.not_in(select(mv.c.id).where(mv.c.object_type == metaverse_type)))
-    return list(conn.execute(q).all())
+    opened = vault.current().unseal_text
+    return [(k, h, s, opened(a), m) for k, h, s, a, m in conn.execute(q)]
 
 
 def strategy_nodes(conn: Connection, target: str, node_type: str) -> list[Any]:
@@ -129,7 +138,8 @@ def strategy_nodes(conn: Connection, target: str, node_type: str) -> list[Any]:
     q = select(to.c.key, to.c.hash, to.c.attrs).where(
         to.c.target == target, to.c.object_type == node_type, to.c.state != "deleted", to.c.mv_id.is_(None)
     )
-    return list(conn.execute(q).all())
+    opened = vault.current().unseal_text
+    return [(k, h, opened(a)) for k, h, a in conn.execute(q)]
 
 
 def last_plan(conn: Connection, target: str) -> tuple[int, str] | None:
@@ -170,7 +180,8 @@ def supersede(conn: Connection, target: str, cs_id: int) -> None:
 
 
 def add_changes(db: Database, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    db.insert(conn, ch, CHANGE_COLUMNS, rows)
+    seal = vault.current().seal_text
+    db.insert(conn, ch, CHANGE_COLUMNS, [(*r[:4], seal(r[4]), *r[5:]) for r in rows])
 
 
 def planned_keys(db: Database, conn: Connection, cs_id: int, object_type: str, keys: Sequence[str]) -> set[str]:

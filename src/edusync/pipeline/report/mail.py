@@ -20,6 +20,7 @@ from email.utils import formatdate, make_msgid
 
 from edusync.config.models import MailServer
 from edusync.errors import RetriableError
+from edusync.model.fnr import mask_text
 from edusync.pipeline.report.keys import KeyList
 
 COLUMNS = (("add", "insert"), ("update", "update"), ("delete", "delete"), ("archive", "archive"),
@@ -114,7 +115,8 @@ def compose(report: StatusReport, sender: str, to: list[str]) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message["X-Edusync-Target"] = report.target
     message["X-Edusync-Run"] = str(report.run_id)
-    message.set_content(body(report))
+    # A sync key may be a national id (itslearning sites that key persons on it): none leaves unmasked.
+    message.set_content(mask_text(body(report)))
     return message
 
 

@@ -1,6 +1,8 @@
-"""Join keys: hashed metaverse attribute values that staged objects are matched on.
+"""Join keys: keyed hashes of the metaverse attribute values that staged objects are matched on.
 
-Values are hashed before they are stored, so no fødselsnummer sits in an index.
+Values are hashed with HMAC and the installation's join secret (:meth:`edusync.vault.Vault.join_hash`)
+before they are stored: an unkeyed hash of a fødselsnummer is undone by hashing every valid number
+(some 40 million) in seconds, a keyed one cannot be checked without the secret.
 """
 
 from __future__ import annotations
@@ -10,19 +12,24 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from edusync import vault
 from edusync.config.models import SyncRule
-from edusync.model.hashing import loads, text_hash
+from edusync.model.hashing import loads
 from edusync.model.records import Attrs, MvObject, State
 from edusync.pipeline.context import RunContext
 from edusync.pipeline.syncing import store
 
 
 def join_key(pairs: Sequence[tuple[str, str]], attrs: Attrs, *, source_side: bool) -> tuple[str, str] | None:
-    """(name, hashed value) for one join rule, or None when a value is missing."""
+    """(name, keyed hash of the values) for one join rule, or None when a value is missing.
+
+    The name joins the metaverse attributes with ``+``, so the key can be made again from a stored
+    object alone (the migration to keyed hashes does that).
+    """
     values = [attrs.get(src if source_side else dst) for src, dst in pairs]
     if any(v in (None, "") for v in values):
         return None
-    return "+".join(dst for _, dst in pairs), text_hash(*(str(v) for v in values))
+    return "+".join(dst for _, dst in pairs), vault.current().join_hash(*(str(v) for v in values))
 
 
 class JoinIndex:

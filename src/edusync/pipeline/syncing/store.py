@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete
 
+from edusync import vault
 from edusync.storage import Database, tables
 
 DIRTY = (
@@ -34,7 +35,8 @@ Row = tuple[int, str, str, str, str | None]
 
 
 def dirty_page(db: Database, conn: Connection, connector: str, object_type: str, after: int, size: int) -> list[Any]:
-    return db.fetch(conn, DIRTY, (connector, object_type, after, size))
+    opened = vault.current().unseal_text
+    return [(i, a, opened(t), s, m) for i, a, t, s, m in db.fetch(conn, DIRTY, (connector, object_type, after, size))]
 
 
 def links(db: Database, conn: Connection, connector: str, object_type: str) -> dict[str, str]:
@@ -45,7 +47,7 @@ def links(db: Database, conn: Connection, connector: str, object_type: str) -> d
 def staged(db: Database, conn: Connection, connector: str, object_type: str, anchor: str) -> tuple[str, str] | None:
     """The attributes (JSON) and state of one staged object."""
     rows = db.fetch(conn, STAGED, (connector, object_type, anchor))
-    return (rows[0][0], rows[0][1]) if rows else None
+    return (vault.current().unseal_text(rows[0][0]), rows[0][1]) if rows else None
 
 
 def write_links(db: Database, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:

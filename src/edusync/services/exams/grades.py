@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
+from edusync import vault
 from edusync.config.loader import LoadedConfig
 from edusync.connectors.fs import ExamKey, FsConnector
 from edusync.connectors.fs.scales import GradeInvalid, check
@@ -33,6 +35,7 @@ from edusync.connectors.wiseflow import Mark
 from edusync.model.hashing import dumps, loads
 from edusync.services.exams.sync import connector_of_type, open_wiseflow
 from edusync.storage import Database, tables
+from edusync.storage.audit import audit
 
 Json = dict[str, Any]
 GRADE = "grade"
@@ -81,7 +84,10 @@ def _digest(row: Json) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def export_grades(loaded: LoadedConfig, db: Database, exam: str, *, retry_failed: bool = False) -> GradeExport:
+def export_grades(
+    loaded: LoadedConfig, db: Database, exam: str, *, retry_failed: bool = False, actor: str = "edusync"
+) -> GradeExport:
+    """Send the exam's marked grades to FS; what was sent, and what FS said, goes in the audit log."""
     key = ExamKey.parse(exam)
     fs_name = connector_of_type(loaded, "fs")
     fs = connector_class("fs")(fs_name, loaded.settings[fs_name], loaded.base_dir)
@@ -121,7 +127,16 @@ def export_grades(loaded: LoadedConfig, db: Database, exam: str, *, retry_failed
         fs.close()
         wiseflow.close()
     report.rows.sort(key=lambda r: r.kandidatnr)
+    _audit(db, actor, fs_name, report, sent=len(to_send))
     return report
+
+
+def _audit(db: Database, actor: str, target: str, report: GradeExport, sent: int) -> None:
+    counts = Counter(r.status for r in report.rows)
+    with db.begin() as conn:
+        audit(
+            conn, actor, "grade-export", None, None, target=target, exam=report.exam_id, sent=sent, results=dict(counts)
+        )
 
 
 def _prepare(
@@ -188,7 +203,8 @@ def _earlier(db: Database, target: str, exam_id: str) -> dict[str, Json]:
     )
     with db.begin() as conn:
         rows = conn.execute(query).all()
-    return {k.rsplit("|", 1)[1]: {"hash": h, "state": s, "attrs": loads(a)} for k, h, s, a in rows}
+    opened = vault.current().unseal_text
+    return {k.rsplit("|", 1)[1]: {"hash": h, "state": s, "attrs": loads(opened(a))} for k, h, s, a in rows}
 
 
 def _store(
@@ -201,7 +217,7 @@ def _store(
         "key": f"{exam_id}|{row['kandidatnr']}",
         "mv_id": None,
         "hash": _digest(row),
-        "attrs": dumps(attrs),
+        "attrs": vault.current().seal_text(dumps(attrs)),
         "state": state,
         "run_id": 0,
     }

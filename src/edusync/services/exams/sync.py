@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
+from edusync import vault
 from edusync.config.loader import LoadedConfig
 from edusync.connectors.registry import connector_class
 from edusync.connectors.wiseflow import AllocationOutcome, WiseflowConnector
@@ -67,7 +68,7 @@ def desired_allocations(db: Database, target: str) -> dict[str, dict[str, str | 
     out: dict[str, dict[str, str | None]] = defaultdict(dict)
     with db.begin() as conn:
         for (text,) in conn.execute(query):
-            attrs = loads(text)
+            attrs = loads(vault.current().unseal_text(text))
             unique = attrs.get("uniqueExamId")
             kandidatnr = unique.get("value") if isinstance(unique, dict) else unique or attrs.get("kandidatnr")
             groups = attrs.get("assessmentGroupIds") or []

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -32,6 +32,11 @@ Reader = Annotated[Principal, needs("read")]
 Operator = Annotated[Principal, needs("operate")]
 Approver = Annotated[Principal, needs("approve")]
 ObjectType = Literal["person", "group", "organisation", "membership"]
+MAX_ID = 2**31 - 1  # the database's integer
+RunId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CsId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Key = Annotated[str, Path(max_length=255)]
+Name = Annotated[str, Path(max_length=64)]
 
 
 class PageOut(BaseModel):
@@ -106,33 +111,33 @@ def routes() -> APIRouter:
         return _page(page)
 
     @r.get("/runs/{run_id}", summary="One run's report, change sets and audit trail")
-    def get_run(request: Request, who: Reader, run_id: int) -> Json:
+    def get_run(request: Request, who: Reader, run_id: RunId) -> Json:
         return browse.get_run(_db(request), run_id)
 
     @r.get("/runs/{run_id}/steps", summary="The run's steps and how long each took")
-    def run_steps(request: Request, who: Reader, run_id: int) -> list[Json]:
+    def run_steps(request: Request, who: Reader, run_id: RunId) -> list[Json]:
         return browse.steps(_db(request), run_id)
 
     @r.get("/runs/{run_id}/messages", summary="The run's warnings and errors")
-    def run_messages(request: Request, who: Reader, run_id: int) -> Json:
+    def run_messages(request: Request, who: Reader, run_id: RunId) -> Json:
         run = browse.get_run(_db(request), run_id)
         return {"errors": run["errors"], "warnings": run["warnings"], "recovered": run["recovered"]}
 
     @r.get("/runs/{run_id}/audit", summary="Who decided what about the run")
-    def run_audit(request: Request, who: Reader, run_id: int, limit: Limit = 50, cursor: Cursor = None) -> PageOut:
+    def run_audit(request: Request, who: Reader, run_id: RunId, limit: Limit = 50, cursor: Cursor = None) -> PageOut:
         browse.get_run(_db(request), run_id)
         return PageOut(**_page(browse.list_audit(_db(request), run_id=run_id, limit=limit, cursor=cursor)))
 
     @r.get("/runs/{run_id}/review", summary="A blocked run: why, its changes by school and type, samples")
-    def run_review(request: Request, who: Reader, run_id: int) -> Json:
+    def run_review(request: Request, who: Reader, run_id: RunId) -> Json:
         return review.review(_db(request), run_id)
 
     @r.get("/runs/{run_id}/change-sets/{cs_id}/changes", summary="A change set's changes, in order")
     def changes(
         request: Request,
         who: Reader,
-        run_id: int,
-        cs_id: int,
+        run_id: RunId,
+        cs_id: CsId,
         limit: Limit = 50,
         cursor: Cursor = None,
         object_type: Annotated[str | None, Query(max_length=64)] = None,
@@ -150,7 +155,7 @@ def routes() -> APIRouter:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/csv": {}}}},
     )
-    def changes_csv(request: Request, who: Reader, run_id: int, cs_id: int) -> StreamingResponse:
+    def changes_csv(request: Request, who: Reader, run_id: RunId, cs_id: CsId) -> StreamingResponse:
         db = _db(request)
         browse.list_changes(db, run_id, cs_id, limit=1)  # 404 before the stream starts
         name = f"run-{run_id}-change-set-{cs_id}.csv"
@@ -161,7 +166,7 @@ def routes() -> APIRouter:
         )
 
     @r.post("/runs/{run_id}/approve", summary="Approve a blocked change set (bound to its hash)", status_code=202)
-    def approve(request: Request, who: Approver, run_id: int, body: Approval) -> Decision:
+    def approve(request: Request, who: Approver, run_id: RunId, body: Approval) -> Decision:
         config: ConsoleConfig = request.app.state.console
         review.approve(_db(request), run_id, who.name, body.hash, body.reason, four_eyes=config.four_eyes)
         worker: RunWorker = request.app.state.worker
@@ -171,7 +176,7 @@ def routes() -> APIRouter:
         return Decision(run_id=run_id, decision="approved", by=who.name, resuming=resuming)
 
     @r.post("/runs/{run_id}/reject", summary="Reject a blocked change set: nothing of it is sent")
-    def reject(request: Request, who: Approver, run_id: int, body: Rejection) -> Decision:
+    def reject(request: Request, who: Approver, run_id: RunId, body: Rejection) -> Decision:
         review.reject(_db(request), run_id, who.name, body.reason)
         return Decision(run_id=run_id, decision="rejected", by=who.name, resuming=False)
 
@@ -188,11 +193,11 @@ def routes() -> APIRouter:
         return _page(people.search(_db(request), q, object_type=type, school=school, limit=limit, cursor=cursor))
 
     @r.get("/objects/{object_type}/{key}", summary="One object: attributes, lineage, state, targets, history")
-    def get_object(request: Request, who: Reader, object_type: ObjectType, key: str) -> Json:
+    def get_object(request: Request, who: Reader, object_type: ObjectType, key: Key) -> Json:
         return people.person_page(_db(request), _loaded(request).config, object_type, key)
 
     @r.get("/objects/{object_type}/{key}/history", summary="Every run that changed the object, and how")
-    def object_history(request: Request, who: Reader, object_type: ObjectType, key: str) -> list[Json]:
+    def object_history(request: Request, who: Reader, object_type: ObjectType, key: Key) -> list[Json]:
         obj = people.person_page(_db(request), _loaded(request).config, object_type, key)
         history: list[Json] = obj["history"]
         return history
@@ -223,12 +228,18 @@ def routes() -> APIRouter:
         return targets.overview(_db(request), _loaded(request).config)
 
     @r.get("/targets/{name}/failures", summary="The target's changes that failed, with the reason")
-    def failures(request: Request, who: Reader, name: str, limit: Limit = 50, cursor: Cursor = None) -> PageOut:
+    def failures(
+        request: Request,
+        who: Reader,
+        name: Name,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> PageOut:
         page = targets.failures(_db(request), _loaded(request).config, name, limit=limit, cursor=cursor)
         return PageOut(items=page.items, next_cursor=page.next_cursor)
 
     @r.post("/targets/{name}/retry", summary="Send the target's failed changes again (a run)", status_code=202)
-    def retry(request: Request, who: Operator, name: str) -> RetryOut:
+    def retry(request: Request, who: Operator, name: Name) -> RetryOut:
         worker: RunWorker = request.app.state.worker
         profile = targets.record_retry(_db(request), _loaded(request).config, name, who.name)
         if worker.can_run:
@@ -241,7 +252,7 @@ def routes() -> APIRouter:
         who: Reader,
         actor: Annotated[str | None, Query(max_length=128)] = None,
         action: Annotated[str | None, Query(max_length=32)] = None,
-        run_id: int | None = None,
+        run_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         since: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")] = None,
         limit: Limit = 50,
         cursor: Cursor = None,

@@ -19,12 +19,14 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 
 from edusync import __version__
 from edusync.config.loader import LoadedConfig
 from edusync.console.api import create_api
+from edusync.console.problems import problem
 from edusync.console.runner import RunWorker
 from edusync.storage import Database
 
@@ -63,6 +65,11 @@ def create_app(
         except Exception:  # any failure to read the database is "unhealthy", with no detail to a stranger
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "version": __version__})
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # No route (or a method it lacks) outside the API's own: the same problem+json the API answers with.
+        return problem(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
     if config.api:
         app.mount("/api/v1", create_api(loaded, db, worker))

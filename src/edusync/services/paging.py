@@ -39,7 +39,7 @@ def decode_int(cursor: str | None) -> int | None:
     if raw is None:
         return None
     kind, _, value = raw.partition(":")
-    if kind != "i" or not value.lstrip("-").isdigit():
+    if kind != "i" or not value.isdigit() or len(value) > 12:
         raise BadQuery(f"cursor {cursor!r} is not one this list gave")
     return int(value)
 

@@ -190,11 +190,17 @@ def authenticate(db: Database, username: str, password: str, *, via: str = "pass
         if problem is None and row is not None and row.disabled_at is not None:
             problem = "account disabled"
         if problem is not None or row is None:
+            # Recorded, then refused after the commit: an exception inside would roll the entry back.
             audit(conn, name[:128] or "?", "login-failed", None, None, via=via, why=problem)
-            raise SignInRefused("wrong user name or password")
-        conn.execute(update(t).where(t.c.id == row.id).values(last_login_at=_stamp()))
-        audit(conn, name, "login", None, None, via=via)
-        return _row(conn.execute(select(t).where(t.c.id == row.id)).one())
+            refused = True
+        else:
+            refused = False
+            conn.execute(update(t).where(t.c.id == row.id).values(last_login_at=_stamp()))
+            audit(conn, name, "login", None, None, via=via)
+            user = _row(conn.execute(select(t).where(t.c.id == row.id)).one())
+    if refused:
+        raise SignInRefused("wrong user name or password")
+    return user
 
 
 def sign_in_external(
@@ -203,13 +209,13 @@ def sign_in_external(
     """A user an identity provider vouched for: made on first sign-in, roles from the claim or the account."""
     t = tables.console_users
     name = username.strip().lower()
+    refusal = ""
     with db.begin() as conn:
         row = conn.execute(select(t).where(t.c.username == name)).first()
         if row is None:
             roles = sorted(set(claimed_roles or default_roles), key=ROLES.index)
             if not roles:
-                audit(conn, name[:128] or "?", "login-failed", None, None, via=via, why="no role")
-                raise SignInRefused(f"{name} has no role in edusync yet; ask an admin to give you one")
+                refusal = f"{name} has no role in edusync yet; ask an admin to give you one"
             values = {
                 "username": name,
                 "display_name": display_name or name,
@@ -218,15 +224,22 @@ def sign_in_external(
                 "created_at": _stamp(),
                 "created_by": via,
             }
-            conn.execute(t.insert().values(**values))
+            if not refusal:
+                conn.execute(t.insert().values(**values))
         elif row.disabled_at is not None:
-            audit(conn, name[:128], "login-failed", None, None, via=via, why="account disabled")
-            raise SignInRefused(f"{name}'s account is disabled")
+            refusal = f"{name}'s account is disabled"
         elif claimed_roles:
             conn.execute(update(t).where(t.c.id == row.id).values(roles=dumps(sorted(set(claimed_roles)))))
-        conn.execute(update(t).where(t.c.username == name).values(last_login_at=_stamp()))
-        audit(conn, name, "login", None, None, via=via)
-        return _row(conn.execute(select(t).where(t.c.username == name)).one())
+        if refusal:
+            audit(conn, name[:128] or "?", "login-failed", None, None, via=via, why=refusal)
+            user = None
+        else:
+            conn.execute(update(t).where(t.c.username == name).values(last_login_at=_stamp()))
+            audit(conn, name, "login", None, None, via=via)
+            user = _row(conn.execute(select(t).where(t.c.username == name)).one())
+    if user is None:  # refused after the commit, so the audit entry stays
+        raise SignInRefused(refusal)
+    return user
 
 
 def audit_failure(db: Database, who: str, via: str, why: str) -> None:

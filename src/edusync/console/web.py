@@ -94,6 +94,11 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
         who = auth.from_session(request)
         return pages.render(request, "error.html", who, code=status_of(exc), message=str(exc))
 
+    if loaded.config.console.oidc is not None:
+        from edusync.console import oidc
+
+        oidc.install(app, loaded.config.console.oidc, db, pages)
+
     @app.get("/login")
     def login_page(request: Request, next: str = "/") -> Any:
         import secrets

@@ -66,8 +66,6 @@ class ConsoleConfig(Frozen):
     """An approver may not approve a change set their own action caused (a run, retry or restore they started)."""
     language: Language = "nb"
     """The language of a user who has not chosen one: ``nb`` (bokmål) or ``en``."""
-    fnr_search_roles: list[Role] = Field(default_factory=lambda: list[Role](["admin"]))
-    """Roles allowed to search by fødselsnummer (matched through the keyed hash; the number is never shown)."""
     page_size: Annotated[int, Field(ge=1, le=1000)] = 50
     """Rows per page in lists; an API call may ask for up to 500."""
     oidc: OidcConfig | None = None

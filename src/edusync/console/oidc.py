@@ -21,7 +21,7 @@ from edusync.services import users
 from edusync.storage import Database
 
 
-def install(app: FastAPI, config: OidcConfig, db: Database, pages: Any) -> None:
+def install(app: FastAPI, config: OidcConfig, db: Database, pages: Any, public_url: str | None = None) -> None:
     oauth = OAuth()
     oauth.register(
         "provider",
@@ -36,7 +36,9 @@ def install(app: FastAPI, config: OidcConfig, db: Database, pages: Any) -> None:
     @app.get("/login/oidc")
     async def start(request: Request, next: str = "/") -> Any:
         request.session["oidc_next"] = next if next.startswith("/") and not next.startswith("//") else "/"
-        return await client.authorize_redirect(request, str(request.url_for("oidc_callback")))
+        # Behind a proxy the address people use is the configured one, not the one the request came to.
+        callback = public_url.rstrip("/") + "/auth/callback" if public_url else str(request.url_for("oidc_callback"))
+        return await client.authorize_redirect(request, callback)
 
     @app.get("/auth/callback", name="oidc_callback")
     async def callback(request: Request) -> Any:

@@ -97,7 +97,7 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
     if loaded.config.console.oidc is not None:
         from edusync.console import oidc
 
-        oidc.install(app, loaded.config.console.oidc, db, pages)
+        oidc.install(app, loaded.config.console.oidc, db, pages, loaded.config.console.public_url)
 
     @app.get("/login")
     def login_page(request: Request, next: str = "/") -> Any:

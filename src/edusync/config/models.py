@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from edusync.config.console import ConsoleConfig
 from edusync.config.groupsapi import GroupsApiConfig
 from edusync.config.rules import (
     ArchiveRelease,
@@ -191,6 +192,8 @@ class Config(Frozen):
     """The profile ``edusync run`` runs when none is named; unset: the first under ``profiles``."""
     groups_api: GroupsApiConfig = GroupsApiConfig()
     """The Feide-compatible groups API of ``edusync serve``."""
+    console: ConsoleConfig = ConsoleConfig()
+    """The operations console and REST API of ``edusync serve`` (docs/console.md)."""
     timezone: str = "Europe/Oslo"
     """The time zone whose local date decides pause windows and the school year, and in which mails give times."""
     mail: MailServer | None = None

@@ -149,21 +149,37 @@ def groups_api_demo(folder: Path, console: Console, *, serve: bool, seed: int = 
         lines[label] = line
         console.print(f"  # the {label}'s {what}:", highlight=False)
         console.print(f"  {line}", soft_wrap=True, highlight=False, markup=False)
-    summary = {"pupil": pupil, "student": student, "curl": lines, "port": port}
+    _demo_user(db)
+    summary = {"pupil": pupil, "student": student, "curl": lines, "port": port, "login": DEMO_LOGIN}
+    login = f"sign in as {DEMO_LOGIN[0]}, password {DEMO_LOGIN[1]}"
     if not serve:
         console.print(f"Serve it with:  cd {folder} && edusync serve --port {port}", soft_wrap=True, highlight=False)
+        console.print(f"The console is then at http://127.0.0.1:{port}/ ({login})", highlight=False)
         db.dispose()
         return summary
     import uvicorn
 
-    from edusync.groupsapi.app import create_app
+    from edusync.console.app import create_app
 
-    console.print(f"Serving the groups API on {base} (OpenAPI: http://127.0.0.1:{port}/docs); Ctrl-C stops it")
+    api = f"http://127.0.0.1:{port}/api/v1/docs"
+    console.print(f"Serving the groups API on {base} (the console's REST API: {api}); Ctrl-C stops it")
+    console.print(f"The console: http://127.0.0.1:{port}/ ({login}); the blocked night waits for you", highlight=False)
     try:
-        uvicorn.run(create_app(db, loaded.config.groups_api), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.run(create_app(loaded, db, can_run=False), host="127.0.0.1", port=port, log_level="warning")
     finally:
         db.dispose()
     return summary
+
+
+#: The demo's console login: on loopback, in a throwaway folder, so a fixed password is no secret.
+DEMO_LOGIN = ("demo@edusync.example", "edusync-demo")
+
+
+def _demo_user(db: Any) -> None:
+    from edusync.services import users
+
+    if not any(u.username == DEMO_LOGIN[0] for u in users.list_users(db)):
+        users.create(db, DEMO_LOGIN[0], ["admin"], actor="edusync demo", password=DEMO_LOGIN[1], display_name="Demo")
 
 
 def _free(port: int) -> bool:

@@ -27,6 +27,9 @@ PREFIX = "edusync_"
 SCOPES = {
     "groups-edu": "read groups and memberships through the groups API",
     "groups-memberids": "see members' Feide names (userid_sec) in member lists",
+    "console:read": "read the console's REST API: runs, objects, the trash, targets, the audit log",
+    "console:operate": "also restore from the trash and retry a target",
+    "console:approve": "also approve and reject blocked change sets",
 }
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -211,3 +211,20 @@ api_tokens = Table(
     Column("revoked_at", String(32)),
     UniqueConstraint("token_hash", name="uq_api_token_hash"),
 )
+
+#: People who sign in to the console: local accounts (an argon2 hash) and OpenID Connect users (no password).
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(255), nullable=False),  # stored lower case
+    Column("display_name", String(255), nullable=False),
+    Column("password_hash", String(255)),  # argon2id; None for a user who signs in only with OpenID Connect
+    Column("roles", Text, nullable=False),
+    Column("language", String(8)),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("disabled_at", String(32)),
+    Column("last_login_at", String(32)),
+    UniqueConstraint("username", name="uq_console_username"),
+)

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import orjson
 
-from edusync.connectors.fint.pages import Decode, json_body, whole
+from edusync.connectors.fint.pages import Decode, Page, json_body, whole
 from edusync.connectors.fint.settings import FintSettings
-from edusync.errors import FatalError, NotFound, RetriableError, SourceError
+from edusync.errors import CollectionUnavailable, FatalError, NotFound, RetriableError, SourceError
 
 Entry = dict[str, Any]
 _TRANSIENT = (httpx.TimeoutException, httpx.TransportError)
@@ -115,9 +115,12 @@ class FintClient:
         resp = self._send("GET", url, params=params)
         if resp.status_code == 404:
             raise NotFound(f"FINT has no {_path(url)} (404)")
-        if resp.status_code in (401, 403):
-            word = "refused the token" if resp.status_code == 401 else "does not allow this client to read"
-            raise FatalError(f"FINT {word} {_path(url)} ({resp.status_code})")
+        if resp.status_code == 403:
+            raise CollectionUnavailable(
+                f"FINT does not allow this client to read {_path(url)} (403)", collection=_path(url), status=403
+            )
+        if resp.status_code == 401:
+            raise FatalError(f"FINT refused the token for {_path(url)} (401)")
         if resp.status_code != 200:
             raise SourceError(f"FINT answered {resp.status_code} for {_path(url)}")
         return resp.content, _path(url)
@@ -126,34 +129,59 @@ class FintClient:
         return json_body(*self.get_bytes(path_or_url, params))
 
     def last_updated(self, path: str) -> int:
-        return int(self.get(f"{path}/last-updated")["lastUpdated"])
+        """The collection's ``lastUpdated`` (FINT has sent it as a number and as a string of digits)."""
+        try:
+            body = self.get(f"{path}/last-updated")
+        except NotFound as exc:
+            raise CollectionUnavailable(f"FINT serves no {path} (404)", collection=path, status=404) from exc
+        try:
+            return int(body["lastUpdated"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SourceError(f"FINT's last-updated for {path} is not a timestamp") from exc
 
     def collection(self, path: str, *, since: int | None = None, decode: Decode = whole) -> Iterator[list[Any]]:
-        """Pages of a collection's entries (all of it, or what changed after ``since``)."""
+        """Pages of a collection's entries (all of it, or what changed from ``since`` on).
+
+        A 403 or a 404 on the collection is :class:`CollectionUnavailable`, naming it.
+        """
         params: dict[str, Any] = {} if since is None else {"sinceTimeStamp": since}
         size = self.s.page_size
 
-        def page(extra: dict[str, Any]) -> tuple[list[Any], int]:
-            return decode(*self.get_bytes(path, {**params, **extra}))
+        def page(extra: dict[str, Any]) -> Page:
+            try:
+                return decode(*self.get_bytes(path, {**params, **extra}))
+            except NotFound as exc:
+                raise CollectionUnavailable(
+                    f"FINT serves no {path} (404: no adapter for it)", collection=path, status=404
+                ) from exc
 
         if not size:
-            yield page({})[0]
+            yield page({}).entries
             return
-        entries, total = page({"size": size, "offset": 0})
-        yield entries
-        offsets = range(size, total, size)
+        first = page({"size": size, "offset": 0})
+        yield first.entries
+        if since is not None:
+            # A delta's total_items is the whole cache (FINT's consumer), not the delta: page on
+            # while pages come back full and link a next one, or a day's delta costs every page.
+            got, offset = first, 0
+            while got.more and len(got.entries) >= size:
+                offset += size
+                got = page({"size": size, "offset": offset})
+                yield got.entries
+            return
+        offsets = range(size, first.total, size)
         if not offsets:
             return
         with ThreadPoolExecutor(self.s.parallel) as pool:
             # Pages are fetched ahead in parallel but handed over in order, at most ``parallel`` ahead,
             # so a collection of a million rows is never all in memory at once.
-            ahead: deque[Future[tuple[list[Any], int]]] = deque()
+            ahead: deque[Future[Page]] = deque()
             for offset in offsets:
                 ahead.append(pool.submit(page, {"size": size, "offset": offset}))
                 if len(ahead) > self.s.parallel:
-                    yield ahead.popleft().result()[0]
+                    yield ahead.popleft().result().entries
             while ahead:
-                yield ahead.popleft().result()[0]
+                yield ahead.popleft().result().entries
 
     def fetch_many(self, urls: list[str]) -> Iterator[tuple[str, Entry | None]]:
         """Single objects by link, in parallel; a 404 gives ``None`` (the caller says what it means)."""
@@ -170,7 +198,13 @@ class FintClient:
     # -- writes -------------------------------------------------------------------------------
 
     def put_and_wait(self, url: str, body: Entry) -> tuple[str, str]:
-        """PUT a whole resource and poll its status: ("done"|"rejected"|"gone"|"failed", detail)."""
+        """PUT a whole resource and poll its status until FINT says how it ended.
+
+        Returns ``(outcome, detail)``: ``done`` (201, or 303 as FINT's older docs say), ``rejected``
+        (400: the source system refused it), ``conflict`` (409: it clashes with the resource in the
+        detail), ``failed`` (500 or still pending: try again) or ``lost`` (410: FINT no longer knows the
+        status, which says nothing of the resource; the caller reads the resource to find out).
+        """
         resp = self._send(
             "PUT", self.url(url), content=orjson.dumps(body), headers={"Content-Type": "application/json"}
         )
@@ -181,16 +215,19 @@ class FintClient:
         status_url = self.url(resp.headers["location"])
         for _ in range(self.s.write_max_polls):
             poll = self._send("GET", status_url)
-            if poll.status_code == 202:
+            code = poll.status_code
+            if code == 202:
                 self._sleep(self.s.write_poll_s)
                 continue
-            if poll.status_code in (200, 201, 303):
+            if code in (200, 201, 303):
                 return "done", ""
-            if poll.status_code == 400:
+            if code == 400:
                 return "rejected", _reason(poll)
-            if poll.status_code == 410:
-                return "gone", "FINT says the resource is gone (410)"
-            return "failed", f"status {poll.status_code}"
+            if code == 409:
+                return "conflict", _conflict(poll)
+            if code == 410:
+                return "lost", "FINT no longer knows the write's status (410)"
+            return "failed", f"status {code}: {_reason(poll)}"
         return "failed", f"still pending after {self.s.write_max_polls} polls"
 
 
@@ -199,6 +236,15 @@ def _path(url: str) -> str:
     path = httpx.URL(url).path
     head, _, tail = path.rpartition("/")
     return f"{head}/…" if tail.isdigit() and len(tail) == 11 else path
+
+
+def _conflict(resp: httpx.Response) -> str:
+    """What a 409 conflicts with: the self link of the resource FINT sends back, else its message."""
+    try:
+        body = resp.json()
+        return f"it conflicts with {_path(body['_links']['self'][0]['href'])}"
+    except (ValueError, KeyError, IndexError, TypeError):
+        return _reason(resp)
 
 
 def _reason(resp: httpx.Response) -> str:

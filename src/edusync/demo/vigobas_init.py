@@ -24,9 +24,7 @@ class Variable:
 
 #: Every environment variable a VIGO-BAS installation reads: the config's ``${…}`` and edusync's own.
 VARIABLES = (
-    Variable(
-        "FINT_BASE_URL", "the county's FINT API: https://api.felleskomponent.no (beta.… to test)"
-    ),
+    Variable("FINT_BASE_URL", "the county's FINT API: https://api.felleskomponent.no (beta.… to test)"),
     Variable("FINT_TOKEN_URL", "FINT's OAuth token endpoint: https://idp.felleskomponent.no/nidp/oauth/nam/token"),
     Variable("FINT_CLIENT_ID", "the OAuth client id of the county's FINT client (FINT's customer portal)"),
     Variable("FINT_CLIENT_SECRET", "that client's secret (customer portal)", secret=True),

@@ -56,7 +56,7 @@ def _complex(name: str, value: Any, where: str) -> list[str]:
     """Problems of a complex datatype (Periode, Adresse …): only its fields, strings where the model has text."""
     spec = model()["complex_types"][name]
     if not isinstance(value, dict):
-        return [f"{where} is a {name}, an object"]
+        return [f"{where} is not an object, as a FINT {name} is"]
     found = [f"{where} has {key!r}, which {name} does not" for key in value if key not in (*spec["fields"], "_links")]
     if name == "Periode":
         if "start" not in value:

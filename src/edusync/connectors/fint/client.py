@@ -1,9 +1,11 @@
 """HTTP to FINT: password-grant tokens, paged collections in parallel, retries, asynchronous writes.
 
-FINT answers slowly and sometimes not at all; a 5xx or a timeout is tried again
-with backoff (``RetriableError`` once the retries are spent). 401 gets one fresh
-token; a second 401, a 403 or a 404 on a collection is fatal and names the path.
-Responses are parsed with orjson; a page that is not JSON names its path.
+Requests go through the shared helper (:mod:`edusync.connectors.http`): FINT answers
+slowly and sometimes not at all, so a 5xx or a timeout is tried again with backoff
+(``ServerTrouble``, a ``RetriableError``, once the retries are spent). 401 gets one
+fresh token; a second 401 is fatal; a 403 or a 404 on a collection is
+``CollectionUnavailable`` naming it. Responses are parsed with orjson; a page that is
+not JSON names its path.
 """
 
 from __future__ import annotations
@@ -18,12 +20,27 @@ from typing import Any
 import httpx
 import orjson
 
+from edusync.connectors import http
 from edusync.connectors.fint.pages import Decode, Page, json_body, whole
 from edusync.connectors.fint.settings import FintSettings
 from edusync.errors import CollectionUnavailable, FatalError, NotFound, RetriableError, SourceError
 
 Entry = dict[str, Any]
-_TRANSIENT = (httpx.TimeoutException, httpx.TransportError)
+#: Statuses FINT answers with meaning, handed to the caller rather than raised by the helper.
+_ANSWERS = (400, 401, 403, 404, 405, 409, 410)
+
+
+class _WholeBodies(httpx.Client):
+    """Reads each body whole into a response that holds no reference cycle.
+
+    httpx's own response sits in a cycle with its stream, so a 20 MB page would stay in
+    memory until the cycle collector runs, and imports pause the collector.
+    """
+
+    def request(self, method: str, url: httpx.URL | str, **kw: Any) -> httpx.Response:
+        with self.stream(method, url, **kw) as streamed:
+            body = b"".join(streamed.iter_bytes())
+        return httpx.Response(streamed.status_code, headers=streamed.headers, content=body)
 
 
 class FintClient:
@@ -31,7 +48,7 @@ class FintClient:
         self.s = settings
         self.base = settings.base_url.rstrip("/")
         limits = httpx.Limits(max_connections=settings.parallel * 2, max_keepalive_connections=settings.parallel * 2)
-        self.http = httpx.Client(timeout=settings.timeout_s, limits=limits, follow_redirects=False)
+        self.http = _WholeBodies(timeout=settings.timeout_s, limits=limits, follow_redirects=False)
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -76,38 +93,26 @@ class FintClient:
     def _send(
         self, method: str, url: str, *, authorised: bool = True, headers: dict[str, str] | None = None, **kw: Any
     ) -> httpx.Response:
-        """One request with retries on 5xx and timeouts; returns any other response."""
-        last = ""
-        for attempt in range(self.s.retries + 1):
-            if attempt:
-                self._sleep(self.s.backoff_s * 2 ** (attempt - 1))
+        """One request through the shared helper (retries on 5xx and timeouts, with backoff).
+
+        Every FINT call is safe to repeat (reads, whole-resource PUTs, the token grant), so each
+        is retried; the statuses FINT answers with meaning (:data:`_ANSWERS`) come back to the
+        caller, and a 401 on a resource gets one fresh token and one more try.
+        """
+        resp: httpx.Response | None = None
+        for attempt in (0, 1):
             sent = dict(headers or {})
             if authorised:
-                sent["Authorization"] = f"Bearer {self.token()}"
-            try:
-                self.requests += 1
-                resp = self._request(method, url, sent, kw)
-            except _TRANSIENT as exc:
-                last = type(exc).__name__
-                continue
-            if resp.status_code == 401 and authorised and attempt == 0:
-                self.token(renew=True)  # the token died (expired or revoked): one fresh one
-                continue
-            if resp.status_code >= 500:
-                last = f"HTTP {resp.status_code}"
-                continue
-            return resp
-        raise RetriableError(f"FINT {method} {_path(url)} failed {self.s.retries + 1} times (last: {last})")
-
-    def _request(self, method: str, url: str, headers: dict[str, str], kw: dict[str, Any]) -> httpx.Response:
-        """Send and read the whole body into a response that holds no reference cycle.
-
-        httpx's own response sits in a cycle with its stream, so a 20 MB page would stay in
-        memory until the cycle collector runs, and imports pause the collector.
-        """
-        with self.http.stream(method, url, headers=headers, **kw) as streamed:
-            body = b"".join(streamed.iter_bytes())
-        return httpx.Response(streamed.status_code, headers=streamed.headers, content=body)
+                sent["Authorization"] = f"Bearer {self.token(renew=attempt == 1)}"
+            self.requests += 1
+            resp = http.request(
+                self.http, method, url, what=f"{method} {_path(url)}", system="FINT", retries=self.s.retries,
+                backoff=self.s.backoff_s, ok_statuses=_ANSWERS, idempotent=True, headers=sent, **kw,
+            )  # fmt: skip
+            if not (resp.status_code == 401 and authorised):
+                return resp  # else the token died (expired or revoked): one fresh one
+        assert resp is not None
+        return resp
 
     def get_bytes(self, path_or_url: str, params: dict[str, Any] | None = None) -> tuple[bytes, str]:
         """The body of a 200 answer and the path it names in errors; 401, 403 and 404 are fatal."""

@@ -40,6 +40,8 @@ from tests.workspace import Workspace
 NTH = {"export.before_batch": 2, "export.after_batch": 2, "export.recorded": 2, "sync.committed": 1}
 #: A target's own points (the stages before the export are the same for every target: tested with files).
 TARGET_POINTS = [p for p in faults.POINTS if p.startswith(("plan.", "gate.", "export.", "run."))]
+#: Points every run passes, whatever its target (a connector's own points, such as ``scim.*``, only its own).
+SHARED_POINTS = [p for p in faults.POINTS if p.startswith(("import.", "sync.", "lifecycle.")) or p in TARGET_POINTS]
 
 
 @dataclass
@@ -96,7 +98,7 @@ def files_site(folder: Path) -> Scenario:
     return Scenario(ws.config_path, {}, content, lambda: Counter(x["op"] for x in lines()))
 
 
-@pytest.mark.parametrize("point", list(faults.POINTS))
+@pytest.mark.parametrize("point", SHARED_POINTS)
 def test_files_target(tmp_path: Path, database_url: str, point: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EDUSYNC_DATABASE_URL", raising=False)
     if database_url.startswith("postgresql"):
@@ -145,6 +147,67 @@ def pifu_site(folder: Path) -> Scenario:
 def test_pifu_xml_target(tmp_path: Path, point: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EDUSYNC_DATABASE_URL", raising=False)
     kill_and_recover(pifu_site, tmp_path, point)
+
+
+# -- oneroster-csv and sds-csv (zipped CSV packages) ---------------------------------------------
+
+
+def _flows(*pairs: str) -> list[dict[str, str]]:
+    return [{"to": p.split("<")[0], "from": p.split("<")[1]} for p in pairs]
+
+
+def package_site(kind: str, mode: str) -> Callable[[Path], Scenario]:
+    """The demo's files source and a package target: each package read back, its dateLastModified left out."""
+
+    def make(folder: Path) -> Scenario:
+        ws = Workspace(folder)
+        settings = {"output": "out/pkg", **({"mode": mode} if kind == "oneroster-csv" else {})}
+        ws.settings["connectors"]["lms"] = {"type": kind, "settings": settings}
+        ws.settings["targets"]["lms"] = {
+            "batch_size": 500,
+            "objects": [
+                {"metaverse_type": "organisation", "object_type": "organisation",
+                 "flows": _flows("name<name", "type<type")},
+                {"metaverse_type": "person", "object_type": "person", "flows": _flows(
+                    "username<eduPersonPrincipalName", "givenName<firstName", "familyName<lastName", "email<mail",
+                    "role<affiliation", "school<school")},
+                {"metaverse_type": "group", "object_type": "group",
+                 "flows": _flows("name<name", "groupType<groupType", "school<school")},
+                {"metaverse_type": "membership", "object_type": "membership",
+                 "flows": _flows("person<person", "group<group", "role<role")},
+            ],
+        }  # fmt: skip
+        ws.write()
+        out = folder / "out" / "pkg"
+
+        def content() -> list[dict[str, list[tuple[str, ...]]]]:
+            import csv
+            import io
+            import zipfile
+
+            packages = []
+            for path in sorted(out.glob("*.zip")):
+                with zipfile.ZipFile(path) as zf:
+                    files = {}
+                    for name in zf.namelist():
+                        table = list(csv.reader(io.StringIO(zf.read(name).decode(), newline="")))
+                        drop = table[0].index("dateLastModified") if "dateLastModified" in table[0] else None
+                        files[name] = sorted(tuple(c for i, c in enumerate(r) if i != drop) for r in table)
+                packages.append(files)
+            return packages
+
+        return Scenario(
+            ws.config_path, {}, content, lambda: Counter(p.name.rsplit("-", 1)[-1] for p in out.glob("*.zip"))
+        )
+
+    return make
+
+
+@pytest.mark.parametrize("point", TARGET_POINTS)
+@pytest.mark.parametrize(("kind", "mode"), [("oneroster-csv", "auto"), ("sds-csv", "")])
+def test_package_targets(tmp_path: Path, point: str, kind: str, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EDUSYNC_DATABASE_URL", raising=False)
+    kill_and_recover(package_site(kind, mode), tmp_path, point)
 
 
 # -- IMS ES (itslearning's SOAP services) -------------------------------------------------------

@@ -48,6 +48,9 @@ def demo(
     serve: bool = typer.Option(
         None, "--serve/--no-serve", help="End by serving the groups API (default: in an interactive terminal)."
     ),
+    packages: bool = typer.Option(
+        False, "--packages", help="files scenario: each night also writes a OneRoster 1.2 and an SDS v2.1 package."
+    ),
 ) -> None:
     """Three nights of a county on SQLite: a first sync, an ordinary night, a broken night the gate blocks.
 
@@ -67,8 +70,10 @@ def demo(
     from edusync.demo.fint_demo import run_fint_demo
 
     with handled():
-        run = run_fint_demo if scenario == "fint" else run_demo
-        code = run(folder.resolve(), console, render.run_report, seed)
+        if scenario == "fint":
+            code = run_fint_demo(folder.resolve(), console, render.run_report, seed)
+        else:
+            code = run_demo(folder.resolve(), console, render.run_report, seed, packages=packages)
     if code != 3:
         err_console.print("[red]the broken night was expected to be blocked[/]")
         raise typer.Exit(1)

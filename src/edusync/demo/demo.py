@@ -9,6 +9,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from rich.rule import Rule
 
@@ -37,11 +38,45 @@ def init_folder(folder: Path, *, sample: bool = True, seed: int = 1, force: bool
     return config
 
 
-def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> int:
-    """Three nights; returns the exit code of the last run (3: blocked, as intended)."""
+def _flows(*pairs: str) -> list[dict[str, str]]:
+    return [{"to": p.split("<")[0], "from": p.split("<")[1]} for p in pairs]
+
+
+#: The target rules of the OneRoster and SDS packages: the same four object types as the learning platform's.
+PACKAGE_OBJECTS = [
+    {"metaverse_type": "organisation", "object_type": "organisation", "flows": _flows("name<name", "type<type")},
+    {"metaverse_type": "person", "object_type": "person", "deprovision": "soft_delete",
+     "flows": _flows("username<eduPersonPrincipalName", "givenName<firstName", "familyName<lastName", "email<mail",
+                     "role<affiliation", "school<school")},
+    {"metaverse_type": "group", "object_type": "group",
+     "flows": _flows("name<name", "groupType<groupType", "school<school")},
+    {"metaverse_type": "membership", "object_type": "membership", "flows": _flows("person<person", "group<group",
+                                                                                    "role<role")},
+]  # fmt: skip
+
+
+def add_packages(config: Path) -> None:
+    """Also write a OneRoster 1.2 package (``out/oneroster``) and an SDS v2.1 package (``out/sds``) each night."""
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings["connectors"]["roster"] = {"type": "oneroster-csv", "settings": {"output": "out/oneroster"}}
+    settings["connectors"]["teams"] = {"type": "sds-csv", "settings": {"output": "out/sds"}}
+    thresholds = settings["targets"]["lms"].get("thresholds", {})
+    for name in ("roster", "teams"):
+        settings["targets"][name] = {"objects": PACKAGE_OBJECTS, "thresholds": thresholds}
+    settings["profiles"]["nightly"] += ["roster:export", "teams:export"]
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def run_demo(folder: Path, console: Console, render: Render, seed: int = 1, *, packages: bool = False) -> int:
+    """Three nights; returns the exit code of the last run (3: blocked, as intended).
+
+    With ``packages``, each night also writes a OneRoster and an SDS package (``out/oneroster``, ``out/sds``).
+    """
     if folder.exists():
         shutil.rmtree(folder)
     config = init_folder(folder, seed=seed)
+    if packages:
+        add_packages(config)
     loaded = load_config(config)
     db = open_database(loaded.config.storage.url, loaded.base_dir)
     rng = random.Random(seed)
@@ -70,5 +105,9 @@ def run_demo(folder: Path, console: Console, render: Render, seed: int = 1) -> i
     console.print(f"  edusync reject {third.run_id}                  # discard it (or approve it, if the loss is real)")
     console.print("  edusync trash                     # who is in grace or the trash")
     console.print(f"  ls {folder / 'out'}               # the change files the learning platform got")
+    if packages:
+        console.print(
+            f"  ls {folder / 'out' / 'oneroster'} {folder / 'out' / 'sds'}   # the OneRoster and SDS packages"
+        )
     db.dispose()
     return third.exit_code

@@ -12,14 +12,39 @@ import contextlib
 import os
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncssh
+from pydantic import SecretStr
 
-from edusync.connectors.pifu.settings import PifuSettings
 from edusync.errors import FatalError, RetriableError
 
 T = TypeVar("T")
+
+
+class SftpSettings(Protocol):
+    """The ``sftp_*`` settings a file target delivers with (pifu-xml's, oneroster-csv's, sds-csv's)."""
+
+    @property
+    def sftp_host(self) -> str | None: ...
+    @property
+    def sftp_port(self) -> int: ...
+    @property
+    def sftp_username(self) -> str | None: ...
+    @property
+    def sftp_password(self) -> SecretStr | None: ...
+    @property
+    def sftp_private_key(self) -> SecretStr | None: ...
+    @property
+    def sftp_passphrase(self) -> SecretStr | None: ...
+    @property
+    def sftp_host_key(self) -> str | None: ...
+    @property
+    def sftp_known_hosts(self) -> Path | None: ...
+    @property
+    def sftp_dir(self) -> str: ...
+    @property
+    def sftp_timeout(self) -> float: ...
 
 
 def publish(tmp: Path, final: Path) -> None:
@@ -35,9 +60,9 @@ def publish(tmp: Path, final: Path) -> None:
             os.close(fd)
 
 
-def prune(folder: Path, prefix: str, keep: int) -> list[Path]:
+def prune(folder: Path, prefix: str, keep: int, suffix: str = ".xml") -> list[Path]:
     """Delete all but the newest ``keep`` published files (names sort by run)."""
-    files = sorted(folder.glob(f"{prefix}-run*.xml"))
+    files = sorted(folder.glob(f"{prefix}-run*{suffix}"))
     gone = files[:-keep] if keep else files
     for old in gone:
         with contextlib.suppress(OSError):
@@ -55,7 +80,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def _known_hosts(s: PifuSettings, base: Path) -> Any:
+def _known_hosts(s: SftpSettings, base: Path) -> Any:
     if s.sftp_host_key:
         try:
             return ([asyncssh.import_public_key(s.sftp_host_key)], [], [])
@@ -67,7 +92,7 @@ def _known_hosts(s: PifuSettings, base: Path) -> Any:
     return ()  # asyncssh's default: ~/.ssh/known_hosts
 
 
-def _client_keys(s: PifuSettings) -> list[Any] | None:
+def _client_keys(s: SftpSettings) -> list[Any] | None:
     if s.sftp_private_key is None:
         return None
     phrase = s.sftp_passphrase.get_secret_value() if s.sftp_passphrase else None
@@ -77,7 +102,7 @@ def _client_keys(s: PifuSettings) -> list[Any] | None:
         raise FatalError(f"sftp_private_key cannot be read: {exc}") from exc
 
 
-async def _upload(s: PifuSettings, base: Path, local: Path, name: str) -> None:
+async def _upload(s: SftpSettings, base: Path, local: Path, name: str) -> None:
     password = s.sftp_password.get_secret_value() if s.sftp_password else None
     async with (
         asyncssh.connect(
@@ -99,7 +124,7 @@ async def _upload(s: PifuSettings, base: Path, local: Path, name: str) -> None:
         await sftp.rename(part, remote)
 
 
-def upload(s: PifuSettings, base: Path, local: Path, name: str) -> None:
+def upload(s: SftpSettings, base: Path, local: Path, name: str) -> None:
     """Copy ``local`` into ``sftp_dir`` on ``sftp_host`` as ``name``, atomically.
 
     A refused login or an unknown host key is fatal (the config must change); a

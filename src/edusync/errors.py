@@ -105,6 +105,19 @@ class SourceError(FatalError):
     """A source delivered data edusync will not act on; nothing of that import is staged."""
 
 
+class CollectionUnavailable(SourceError):
+    """A source collection the client may not read (403) or nobody serves (404).
+
+    ``collection`` names it (``/utdanning/timeplan/fag``) and ``status`` is the answer; whether the
+    run goes on without it is the profile's call (optional: a warning; required: this error).
+    """
+
+    def __init__(self, message: str, *, collection: str, status: int) -> None:
+        super().__init__(message)
+        self.collection = collection
+        self.status = status
+
+
 class StorageError(FatalError):
     """The database could not be used."""
 

@@ -21,10 +21,12 @@ from edusync.sandbox.fint import SIZES, County, create_app, generate
 from edusync.sandbox.fint import cli as fint_cli
 from edusync.sandbox.fint.catalog import BY_PATH, VIEWS
 from edusync.sandbox.fint.hal import Hrefs
+from edusync.sandbox.fint.spec import FintChecker
 from edusync.sandbox.serving import serve_in_thread
+from edusync.testing import exchanges
 
 TODAY = dt.date(2026, 11, 23)
-TODAY_ISO = "2026-11-23T00:00:00Z"
+TODAY_ISO = "2026-11-22T23:00:00Z"  # midnight in Oslo, in UTC
 CREDS = {"client_id": "test-client", "client_secret": "test-secret", "username": "tester", "password": "pw-æøå"}
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 ELEV, PERSON, ELEVFORHOLD = "/utdanning/elev/elev", "/utdanning/elev/person", "/utdanning/elev/elevforhold"
@@ -110,8 +112,51 @@ def fresh() -> Iterator[Fint]:
         yield Fint(base)
 
 
+class Kept(exchanges.Ledger):
+    def __init__(self) -> None:
+        self.kept: list[exchanges.Exchange] = []
+
+    def add(self, exchange: exchanges.Exchange, kind: str, problems: list[str]) -> None:
+        self.kept.append(exchange)
+
+
+class Drifting(Fint):
+    """A sandbox for tests that send wrong requests on purpose, its exchanges kept out of the suite's ledger.
+
+    Each test asks the checker about them: it must name what is wrong in each bad request and
+    find every answer right, so the checker is tested along with the sandbox.
+    """
+
+    def __init__(self, base: str, kept: list[exchanges.Exchange]) -> None:
+        super().__init__(base)
+        self.kept = kept
+
+    def problems(self) -> tuple[list[str], list[str]]:
+        fint = [e for e in self.kept if not e.path.startswith("/_sandbox")]
+        return [p for e in fint for p in CHECKER.request_problems(e)], [
+            p for e in fint for p in CHECKER.answer_problems(e)
+        ]
+
+
+CHECKER = FintChecker()
+
+
+@pytest.fixture
+def drifting(county: County, monkeypatch: pytest.MonkeyPatch) -> Iterator[Drifting]:
+    monkeypatch.delenv(exchanges.ENV)
+    ledger = Kept()
+    app = exchanges.Recording(make_app(generate(seed=8, size="small", today=TODAY), pending_polls=1), CHECKER, ledger)
+    with serve_in_thread(app) as base:
+        yield Drifting(base, ledger.kept)
+
+
+ANCHORS = ("/systemid/", "/organisasjonsid/", "/fodselsnummer/")
+
+
 def self_href(entry: Json) -> str:
-    return str(entry["_links"]["self"][0]["href"])
+    """The self link by the object's stable identifier (FINT lists it among the others, not always first)."""
+    selves = [str(link["href"]) for link in entry["_links"]["self"]]
+    return next((h for a in ANCHORS for h in selves if a in h), selves[0])
 
 
 def last_segment(href: str) -> str:
@@ -176,6 +221,7 @@ def test_every_collection_is_a_hal_envelope_with_link_arrays(api: Fint) -> None:
         entries = body["_embedded"]["_entries"]
         assert body["total_items"] == len(entries) == api.get(f"{view.path}/cache/size").json()["size"] > 0
         assert body["_links"]["self"][0]["href"] == api.base + view.path
+        assert (body["offset"], body["size"]) == (0, len(entries))
         for entry in entries:
             for rel, links in entry["_links"].items():
                 assert isinstance(links, list), (view.path, rel)
@@ -184,6 +230,8 @@ def test_every_collection_is_a_hal_envelope_with_link_arrays(api: Fint) -> None:
                     field = link["href"][len(api.base) :].split("/")[4]
                     assert field == field.lower()
             assert self_href(entry).startswith(f"{api.base}{view.path}/{view.primary}/")
+            fields = [link["href"][len(api.base + view.path) :].split("/")[1] for link in entry["_links"]["self"]]
+            assert fields == sorted(fields), "one self link per identifier, in FINT's order"
 
 
 def test_every_link_points_at_a_served_object(api: Fint) -> None:
@@ -255,12 +303,14 @@ def test_identifier_routes(api: Fint) -> None:
     assert api.one(ORG, ident(org, "organisasjonsKode"), "organisasjonskode") == org
 
 
-def test_unknown_ids_and_classes_answer_404_with_json(api: Fint) -> None:
+def test_unknown_ids_and_classes_answer_404_with_json(drifting: Drifting) -> None:
     for path in (f"{ELEV}/systemid/nope", f"{PERSON}/fodselsnummer/01010112345", "/utdanning/elev/nope"):
-        response = api.get(path)
+        response = drifting.get(path)
         assert response.status_code == 404
         assert "message" in response.json()
         assert "01010112345" not in response.text  # a person id is never echoed
+    sent, answered = drifting.problems()
+    assert sent == ["/utdanning/elev/nope is no operation of FINT's consumer API"] and answered == []
 
 
 def test_last_updated_and_cache_size(api: Fint) -> None:
@@ -281,7 +331,26 @@ def test_paging_in_parallel_gives_the_whole_collection(api: Fint) -> None:
     assert all(p["total_items"] == len(full) for p in pages)
     assert [e for p in pages for e in p["_embedded"]["_entries"]] == full
     assert api.get(UGM, size=10, offset=len(full) + 5).json()["_embedded"]["_entries"] == []
-    assert api.get(UGM, size="ten").status_code == 400
+
+
+def test_pages_carry_fint_s_paging_fields_and_links(api: Fint) -> None:
+    """As fint-core-consumer: total_items is the cache, size the entries here, prev/next by offset and size."""
+    total = len(api.entries(UGM))
+    first = api.get(UGM, size=10).json()
+    assert (first["total_items"], first["offset"], first["size"]) == (total, 0, 10)
+    assert "prev" not in first["_links"]
+    assert first["_links"]["next"][0]["href"].endswith(f"{UGM}?offset=10&size=10")
+    last = api.get(UGM, size=10, offset=total - 3).json()
+    assert (last["size"], "next" in last["_links"]) == (3, False)
+    assert last["_links"]["prev"][0]["href"].endswith(f"offset={total - 13}&size=10")
+    whole = api.get(UGM).json()
+    assert (whole["offset"], whole["size"], whole["_links"]["self"][0]["href"]) == (0, total, api.base + UGM)
+
+
+def test_a_bad_page_size_is_a_400(drifting: Drifting) -> None:
+    assert drifting.get(UGM, size="ten").status_code == 400
+    sent, answered = drifting.problems()
+    assert sent == ["size is a non-negative integer, not 'ten'"] and answered == []
 
 
 # --- simulated day and deltas --------------------------------------------------------------
@@ -300,19 +369,22 @@ def test_delta_after_a_day_is_exactly_what_changed(fresh: Fint) -> None:
     changed_classes = set()
     for view in VIEWS:
         expected = {k for k, e in after[view.path].items() if before[view.path].get(k) != e}
-        delta = fresh.get(view.path, sinceTimeStamp=marks[view.path]).json()
+        # FINT's consumer returns what changed at or after the stamp: from the mark on, the mark's own row too.
+        delta = fresh.get(view.path, sinceTimeStamp=int(marks[view.path]) + 1).json()
         assert {self_href(e) for e in delta["_embedded"]["_entries"]} == expected, view.path
-        assert delta["total_items"] == len(expected)
+        assert delta["total_items"] == len(after[view.path]), "total_items is the cache size, even for a delta"
+        at_mark = fresh.get(view.path, sinceTimeStamp=marks[view.path]).json()["_embedded"]["_entries"]
+        assert {self_href(e) for e in at_mark} >= expected and len(at_mark) <= len(expected) + 1
         assert set(before[view.path]) <= set(after[view.path])  # FINT does not delete
         now = fresh.get(f"{view.path}/last-updated").json()["lastUpdated"]
-        assert fresh.get(view.path, sinceTimeStamp=now).json()["total_items"] == 0
+        assert fresh.get(view.path, sinceTimeStamp=int(now) + 1).json()["size"] == 0
         assert (now != marks[view.path]) == bool(expected)
         if expected:
             changed_classes.add(view.name)
     assert {"elev", "person", "elevforhold", "undervisningsgruppemedlemskap", "basisgruppe", "arbeidsforhold",
             "undervisningsforhold", "skoleressurs"} <= changed_classes  # fmt: skip
-    ended = [e for e in after[ELEVFORHOLD].values() if e["gyldighetsperiode"].get("slutt") == "2026-11-24T00:00:00Z"]
-    started = [e for e in after[ELEVFORHOLD].values() if e["gyldighetsperiode"]["start"] == "2026-11-24T00:00:00Z"]
+    ended = [e for e in after[ELEVFORHOLD].values() if e["gyldighetsperiode"].get("slutt") == "2026-11-23T23:00:00Z"]
+    started = [e for e in after[ELEVFORHOLD].values() if e["gyldighetsperiode"]["start"] == "2026-11-23T23:00:00Z"]
     assert ended and started
 
 
@@ -329,7 +401,8 @@ def test_same_days_change_the_same_way() -> None:
 # --- tokens and access -------------------------------------------------------------------
 
 
-def test_token_endpoint_and_bearer_checks(api: Fint) -> None:
+def test_token_endpoint_and_bearer_checks(drifting: Drifting) -> None:
+    api = drifting
     token_url = "/nidp/oauth/nam/token"
     form = {"grant_type": "password", "username": CREDS["username"], "password": CREDS["password"]}
     token = api.http.post(token_url, auth=(CREDS["client_id"], CREDS["client_secret"]), data=form).json()
@@ -339,6 +412,8 @@ def test_token_endpoint_and_bearer_checks(api: Fint) -> None:
     assert api.http.post(token_url, auth=(CREDS["client_id"], CREDS["client_secret"]), data=wrong).status_code == 400
     assert api.http.get(ELEV).status_code == 401
     assert api.http.get(ELEV, headers={"Authorization": "Bearer forged"}).status_code == 401
+    sent, answered = drifting.problems()
+    assert sent == ["a FINT request carries an OAuth bearer token"] and answered == []
 
 
 def test_tokens_expire_and_can_be_revoked() -> None:
@@ -412,6 +487,9 @@ def test_rector_employed_outside_the_school_unit(api: Fint) -> None:
     assert last_segment(unit["_links"]["overordnet"][0]["href"]) == case["arbeidssted"]
     ressurs = api.one(SKOLERESSURS, case["skoleressurs"])
     assert [link["href"] for link in ressurs["_links"]["skole"]] == [self_href(school)]
+    # The leader link names the employee by systemid, the employee's first self link is the employee number.
+    assert "/systemid/" in unit["_links"]["leder"][0]["href"]
+    assert "/ansattnummer/" in leader["_links"]["self"][0]["href"]
 
 
 def test_pupil_who_is_also_employee_has_one_fodselsnummer(api: Fint) -> None:
@@ -455,15 +533,17 @@ def test_feidenavn_write_back_is_asynchronous(fresh: Fint) -> None:
     elev = fresh.one(ELEV, sid)
     mark = fresh.get(f"{ELEV}/last-updated").json()["lastUpdated"]
     response = fresh.put(f"{ELEV}/systemid/{sid}", {**elev, "feidenavn": {"identifikatorverdi": "ny.elev@test.no"}})
-    assert response.status_code == 202
+    assert response.status_code == 202 and not response.content
     location = response.headers["location"]
-    assert "/status/" in location
+    assert location.startswith(f"{fresh.base}{ELEV}/status/")
     assert fresh.get(location).status_code == 202  # pending for one poll
     done = fresh.get(location)
-    assert done.status_code == 303 and done.headers["location"].endswith(f"{ELEV}/systemid/{sid}")
-    assert fresh.get(done.headers["location"]).json()["feidenavn"] == {"identifikatorverdi": "ny.elev@test.no"}
+    # 201 with the resource, its Location the resource's first self link (fint-core-consumer)
+    assert done.status_code == 201 and done.json()["feidenavn"] == {"identifikatorverdi": "ny.elev@test.no"}
+    assert done.headers["location"] == done.json()["_links"]["self"][0]["href"]
+    assert fresh.get(done.headers["location"]).json() == done.json()
     assert ident(fresh.one(ELEV, "ny.elev@test.no", "feidenavn")) == sid
-    delta = fresh.entries(ELEV, sinceTimeStamp=mark)
+    delta = fresh.entries(ELEV, sinceTimeStamp=int(mark) + 1)
     assert [ident(e) for e in delta] == [sid]
 
 
@@ -472,33 +552,46 @@ def test_feidenavn_writes_are_rejected_like_the_source_would(fresh: Fint) -> Non
     taken = next(e for e in fresh.entries(ELEV) if "feidenavn" in e)
     sid = case["elev_without_feidenavn"]
     elev = fresh.one(ELEV, sid)
-    for bad in ("no-at-sign", ident(taken, "feidenavn")):
-        response = fresh.put(f"{ELEV}/systemid/{sid}", {**elev, "feidenavn": {"identifikatorverdi": bad}})
-        rejected = poll(fresh, response.headers["location"])
-        assert rejected.status_code == 400 and rejected.json()["message"]
+    response = fresh.put(f"{ELEV}/systemid/{sid}", {**elev, "feidenavn": {"identifikatorverdi": "no-at-sign"}})
+    rejected = poll(fresh, response.headers["location"])
+    assert rejected.status_code == 400 and rejected.json()["message"]
+    name = ident(taken, "feidenavn")
+    response = fresh.put(f"{ELEV}/systemid/{sid}", {**elev, "feidenavn": {"identifikatorverdi": name}})
+    conflict = poll(fresh, response.headers["location"])
+    assert conflict.status_code == 409 and conflict.json()["systemId"] == taken["systemId"], "with the holder"
     assert "feidenavn" not in fresh.one(ELEV, sid)
     # One person, one Feide name: the employed pupil's skoleressurs may take the pupil's name.
     pupil = fresh.one(ELEV, case["pupil_and_employee"]["elev"])
     ressurs_id = case["pupil_and_employee"]["skoleressurs"]
     ressurs = fresh.one(SKOLERESSURS, ressurs_id)
     response = fresh.put(f"{SKOLERESSURS}/systemid/{ressurs_id}", {**ressurs, "feidenavn": pupil["feidenavn"]})
-    assert poll(fresh, response.headers["location"]).status_code == 303
+    assert poll(fresh, response.headers["location"]).status_code == 201
 
 
-def test_forced_write_outcomes_and_bad_requests(fresh: Fint) -> None:
+def test_forced_write_outcomes_and_a_lost_status(fresh: Fint) -> None:
     fresh.admin("/writes/pending", polls=0)
     elev = fresh.entries(ELEV)[0]
-    path = f"{ELEV}/systemid/{ident(elev)}"
-    for result, status in (("error", 500), ("gone", 410), ("reject", 400)):
+    path = f"{ELEV}/brukernavn/{ident(elev, 'brukernavn')}"  # any identifier addresses a write
+    for result, status in (("error", 500), ("gone", 410), ("reject", 400), ("conflict", 409)):
         fresh.admin("/writes/outcome", result=result)
         response = fresh.put(path, {**elev, "feidenavn": {"identifikatorverdi": "x@test.no"}})
-        assert poll(fresh, response.headers["location"]).status_code == status
-    assert fresh.get("/status/not-a-job").status_code == 404
-    assert fresh.put(f"{ELEV}/systemid/unknown", elev).status_code == 404
-    assert fresh.put(f"{ELEVFORHOLD}/systemid/74000001", {}).status_code == 405
-    bad = fresh.http.put(path, content=b"{not json", headers={"Authorization": f"Bearer {fresh.token}"})
+        assert poll(fresh, response.headers["location"]).status_code == status, result
+    assert fresh.get(f"{ELEV}/status/not-a-job").status_code == 410, "an unknown status is gone, not the resource"
+    assert "x@test.no" not in json.dumps(fresh.one(ELEV, ident(elev)))
+
+
+def test_bad_write_requests(drifting: Drifting) -> None:
+    elev = drifting.entries(ELEV)[0]
+    path = f"{ELEV}/systemid/{ident(elev)}"
+    assert drifting.put(f"{ELEVFORHOLD}/systemid/74000001", {}).status_code == 405
+    bad = drifting.http.put(path, content=b"{not json", headers={"Authorization": f"Bearer {drifting.token}"})
     assert bad.status_code == 400
-    assert fresh.http.put(path, content=orjson.dumps(elev)).status_code == 401
+    assert drifting.http.put(path, content=orjson.dumps(elev)).status_code == 401
+    sent, answered = drifting.problems()
+    assert answered == []
+    # The 405 and the 401 are answered before the body is read: only the 400's body and the 401's
+    # missing token are the request's to answer for.
+    assert sent == ["the written resource is not JSON", "a FINT request carries an OAuth bearer token"]
 
 
 # --- faults --------------------------------------------------------------------------------

@@ -17,11 +17,22 @@ def init(
     folder: Path = typer.Argument(..., help="Folder for edusync.yaml and sample data."),
     sample: bool = typer.Option(True, help="Also write sample CSV files into FOLDER/data."),
     force: bool = typer.Option(False, help="Overwrite an existing edusync.yaml."),
+    profile: str = typer.Option(
+        "files", help="files (CSV files to itslearning, with sample data) or vigobas (a county's FINT, as VIGO-BAS)."
+    ),
 ) -> None:
     """Make a starting configuration (and sample data) to edit; a comment above each key explains it."""
     from edusync.demo.demo import init_folder
+    from edusync.demo.vigobas_init import init_vigobas
 
+    if profile not in ("files", "vigobas"):
+        err_console.print(f"[bold red]error:[/] unknown profile {profile!r} (files or vigobas)")
+        raise typer.Exit(2)
     try:
+        if profile == "vigobas":
+            config = init_vigobas(folder, force=force)
+            console.print(f"wrote {config}; set the variables its header lists, then: edusync run --dry-run")
+            return
         config = init_folder(folder, sample=sample, force=force)
     except FileExistsError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")

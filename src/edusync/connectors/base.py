@@ -129,6 +129,8 @@ class Connector(ABC):
         self.base_dir = base_dir
         #: The run's date: sources whose records depend on validity periods judge them on this day.
         self.today: dt.date | None = None
+        #: The run's clock, for a source whose days are not UTC's (FINT decides them in Oslo).
+        self.now: dt.datetime | None = None
         #: Contract rule 10; the engine replaces it with the run report's list.
         self.warnings: list[str] = []
 

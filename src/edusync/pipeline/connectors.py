@@ -12,6 +12,7 @@ def open_connector(ctx: RunContext, name: str) -> Connector:
     cls = connector_class(cfg.type)
     connector = cls(name, ctx.settings[name], ctx.base_dir)
     connector.today = ctx.now.date()
+    connector.now = ctx.now  # a source that judges days in its own time zone reads the run's clock (FINT: Oslo)
     connector.warnings = ctx.report.warnings  # contract rule 10: the connector's warnings are the run's
     return connector
 

@@ -164,8 +164,9 @@ watermarks = Table(
     metadata,
     Column("connector", NAME, primary_key=True),
     Column("object_type", NAME, primary_key=True),
-    Column("value", String(255)),  # where the next delta import starts (None: no delta)
-    Column("snapshot", String(64)),  # fingerprint of the last full import of the whole type
+    # Text: a source's watermark and snapshot may be long (FINT's hold every class's stamp).
+    Column("value", Text),  # where the next delta import starts (None: no delta)
+    Column("snapshot", Text),  # fingerprint of the last full import of the whole type
     Column("run_id", Integer, nullable=False),
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -44,7 +45,9 @@ def test_delta_reads_what_a_day_changed(fresh: Fint) -> None:
     pupils_in_delta = [r for r in delta["eduPerson"].values() if r.attrs.get("PersonKilde") == "elev"]
     assert len(pupils_in_delta) < len(full["eduPerson"]) / 4, "a delta reads the changed pupils, not all"
     again = records(fresh.connector(today=tomorrow), "eduPerson", since=delta_con.import_objects("eduOrg").watermark)
-    assert not [r for r in again.values() if r.attrs.get("PersonKilde") == "elev"], "nothing changed since"
+    # Nothing changed since: the overlap reads the last changes again, and they are what a full import gives.
+    assert {a for a, r in again.items() if r.attrs.get("PersonKilde") == "elev"} <= set(delta["eduPerson"])
+    assert all(r.attrs == full["eduPerson"][a].attrs for a, r in again.items())
 
 
 def _change(cid: int, name: str, elev: str | None = None, sr: str | None = None) -> Change:
@@ -70,7 +73,38 @@ def test_write_back_polls_until_done_and_reports_each_outcome(fresh: Fint) -> No
     assert retried.ok and con.client.get(sr)["feidenavn"]["identifikatorverdi"] == "ny.laerer@fjordheim.no"
 
     fresh.admin("writes/outcome", result="gone", count=1)
-    [gone] = con.export([_change(4, "ny.elev2@fjordheim.no", elev=elev)])
-    assert not gone.ok and "gone" in (gone.error or "")
+    [lost] = con.export([_change(4, "ny.elev2@fjordheim.no", elev=elev)])
+    assert not lost.ok and lost.retriable and "lost (410)" in (lost.error or ""), "410: the status is lost"
+    [again] = con.export([_change(4, "ny.elev2@fjordheim.no", elev=elev)])
+    assert again.ok, again.error
+
+    fresh.admin("writes/outcome", result="conflict", count=1)
+    [clash] = con.export([_change(6, "ny.elev3@fjordheim.no", elev=elev)])
+    assert not clash.ok and not clash.retriable and "conflict" in (clash.error or "")
+    assert "it conflicts with /utdanning/elev/elev/" in (clash.error or "")
     [missing] = con.export([_change(5, "x@fjordheim.no", elev="/utdanning/elev/elev/systemid/nobody")])
     assert not missing.ok and "404" in (missing.error or "")
+
+
+def test_a_delta_pages_by_size_and_next_links_never_by_total_items(fresh: Fint) -> None:
+    """A delta's total_items is the whole cache (FINT's consumer): paging by it would fetch every page."""
+    con = fresh.connector(page_size=20)
+    marks = con.import_objects("eduOrg").watermark
+    fresh.admin("advance", days=1)
+    delta = fresh.connector(today=TODAY + dt.timedelta(days=2), page_size=20)
+    pages: list[tuple[str, int]] = []
+    read = delta.client.get_bytes
+
+    def spy(path: str, params: dict[str, Any] | None = None) -> tuple[bytes, str]:
+        if params and "sinceTimeStamp" in params:
+            pages.append((path, int(params["offset"])))
+        return read(path, params)
+
+    delta.client.get_bytes = spy  # type: ignore[method-assign]
+    records(delta, "eduPerson", since=marks)
+    ugm = "/utdanning/timeplan/undervisningsgruppemedlemskap"
+    cache = int(delta.client.get(f"{ugm}/cache/size")["size"])
+    assert cache > 20 * 20, "the class is many pages long"
+    read_pages = [offset for path, offset in pages if path == ugm]
+    assert read_pages == list(range(0, 20 * len(read_pages), 20)), "pages in order, by size"
+    assert len(read_pages) < cache // 20 / 4, "a day's delta reads a few pages, not the cache's"

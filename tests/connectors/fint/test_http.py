@@ -6,7 +6,7 @@ import pytest
 
 from edusync.connectors.base import Connector
 from edusync.connectors.fint.client import FintClient
-from edusync.errors import FatalError, RetriableError, SourceError
+from edusync.errors import CollectionUnavailable, FatalError, RetriableError, SourceError
 from edusync.testing.connector_contract import ConnectorContract
 from tests.connectors.fint.conftest import Fint, people, records
 
@@ -61,10 +61,27 @@ def test_a_truncated_page_of_a_slim_decoded_class_names_its_path(clean: Fint, pa
         records(clean.connector(page_size=0), "eduMembership")
 
 
-def test_a_forbidden_class_stops_the_import(clean: Fint) -> None:
+def test_a_forbidden_required_class_stops_the_import_naming_it(clean: Fint) -> None:
     clean.admin("faults/forbid", path="/utdanning/elev/person")
-    with pytest.raises(FatalError, match="does not allow this client to read /utdanning/elev/person"):
+    with pytest.raises(CollectionUnavailable, match="/utdanning/elev/person is required by this profile") as caught:
         people(clean.connector())
+    assert (caught.value.collection, caught.value.status) == ("/utdanning/elev/person", 403)
+
+
+def test_a_forbidden_optional_class_is_a_warning_and_the_import_goes_on(clean: Fint) -> None:
+    whole = people(clean.connector())
+    clean.admin("faults/forbid", path="/utdanning/timeplan/fag")
+    con = clean.connector()
+    assert people(con).keys() == whole.keys()
+    assert [w for w in con.warnings if "/utdanning/timeplan/fag is not available" in w and "403" in w]
+
+
+def test_a_class_the_profile_needs_made_optional_is_a_setting(clean: Fint) -> None:
+    clean.admin("faults/forbid", path="/utdanning/timeplan/fag")
+    with pytest.raises(CollectionUnavailable, match="fag is required"):
+        records(clean.connector(optional=[]), "eduGroup")
+    with pytest.raises(ValueError, match="unknown FINT classes"):
+        clean.settings(optional=["nosuch"])
 
 
 def test_wrong_credentials_are_fatal_and_say_so(fint: Fint) -> None:

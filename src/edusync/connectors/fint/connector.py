@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
 from edusync.connectors.fint import assemble
 from edusync.connectors.fint.client import FintClient
+from edusync.connectors.fint.clock import today_in_oslo
 from edusync.connectors.fint.loading import Loaded, load, stamps_now
 from edusync.connectors.fint.settings import FintSettings
 from edusync.connectors.fint.writeback import write_back
@@ -62,15 +63,21 @@ class FintConnector(Connector):
 
     def _load(self, since: str | None) -> Loaded:
         if self._loaded is None or self._loaded_since != since:
-            self._loaded = load(self.client, self.s, self.today or dt.date.today(), since)
+            self._loaded = load(self.client, self.s, self._today(), since, self.warn)
             self._loaded_since = since
         return self._loaded
+
+    def _today(self) -> dt.date:
+        """The day relations are judged on: the run's clock in Oslo (FINT's periods are UTC instants)."""
+        if self.now is not None:
+            return today_in_oslo(self.now)
+        return self.today or today_in_oslo()
 
     def snapshot(self, object_type: str) -> str | None:
         """Every class's last-updated stamp and today's date: equal means an identical full import."""
         if self._stamps is None:  # asked once per type: one round of last-updated calls serves them all
-            self._stamps = stamps_now(self.client, self.s)
-        return orjson.dumps({"today": (self.today or dt.date.today()).isoformat(), "stamps": self._stamps}).decode()
+            self._stamps = stamps_now(self.client, self.s, self.warn)
+        return orjson.dumps({"today": self._today().isoformat(), "stamps": self._stamps}).decode()
 
     def import_objects(self, object_type: str, *, since: str | None = None) -> ImportStream:
         if object_type == "feidenavn":

@@ -2,6 +2,11 @@
 
 FINT links objects by URL (``…/systemid/74000004``); edusync keys them by the URL's
 path without the API's host, so the same county reads the same through any base URL.
+An object has one self link per identifier and others link to it by any of them
+(a group names its school by ``skolenummer``, an elevforhold by ``systemid``), so
+every self path leads to the object, and each object is anchored on one of them
+(:func:`canonical`: systemId where it has one, whatever order FINT lists them in);
+:meth:`Graph.settle` rewrites every link to that anchor once everything is read.
 Only the fields and relations the agent uses are kept, which is what lets a county of
 1.5 million memberships fit in memory: a membership is a tuple, not a dict.
 """
@@ -13,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from edusync.connectors.fint.clock import oslo_day
 
 Obj = dict[str, Any]
 
@@ -85,6 +92,17 @@ Membership = tuple[str, str | None, str | None, str, str]
 
 
 _ROOTS = ("/utdanning/", "/administrasjon/", "/felles/")
+#: The identifier an object is anchored on, best first: stable ids before names and numbers people change.
+ANCHOR_IDS = ("systemid", "organisasjonsid", "fodselsnummer")
+
+
+def canonical(selfs: tuple[str, ...]) -> str:
+    """The self path an object is known by: the first identifier of :data:`ANCHOR_IDS` it has, else its first."""
+    for wanted in ANCHOR_IDS:
+        for path in selfs:
+            if path.rsplit("/", 2)[-2] == wanted:
+                return path
+    return selfs[0]
 
 
 def link_path(href: str, *, keep: bool = True) -> str:
@@ -137,10 +155,11 @@ def _links(entry: Obj, rel: str) -> tuple[str, ...]:
 
 
 def _period(value: Any) -> tuple[str | None, str | None]:
+    """A ``Periode`` as its first and last day in Oslo (FINT's timestamps are UTC)."""
     if not isinstance(value, dict):
         return None, None
     start, end = value.get("start"), value.get("slutt")
-    return (sys.intern(start[:10]) if start else None), (sys.intern(end[:10]) if end else None)
+    return (sys.intern(oslo_day(start)) if start else None), (sys.intern(oslo_day(end)) if end else None)
 
 
 @dataclass
@@ -159,17 +178,19 @@ class Graph:
             return
         ordered = self.order.setdefault(res.name, [])
         kept = [rel for rel in res.rels if (res.name, rel) not in self.skip]
+        objects = self.objects
         for e in entries:
             selfs = _links(e, "self")
             if not selfs:
                 continue
             obj = {k: v for k, v in e.items() if k != "_links"}
             obj["_kind"] = res.name
-            obj["_path"] = selfs[0]
+            obj["_path"] = anchor = canonical(selfs)
             obj["_l"] = {rel: links for rel in kept if (links := _links(e, rel))}
+            if anchor not in objects:  # read again (a delta's overlap, a page that shifted): the newer copy wins
+                ordered.append(anchor)
             for p in selfs:
-                self.objects[p] = obj
-            ordered.append(selfs[0])
+                objects[p] = obj
 
     def _add_memberships(self, res: Resource, entries: Iterable[Any]) -> None:
         """The hot path of a full read (1.5 million rows in a county): one tuple per row.
@@ -188,9 +209,35 @@ class Graph:
             period = e.gyldighetsperiode
             start = end = None
             if period is not None:
-                start = intern(period.start[:10]) if period.start else None
-                end = intern(period.slutt[:10]) if period.slutt else None
+                start = intern(oslo_day(period.start)) if period.start else None
+                end = intern(oslo_day(period.slutt)) if period.slutt else None
             rows.append((link_path(own, keep=False), start, end, link_path(ef), link_path(grp)))
+
+    def settle(self) -> None:
+        """Point every link at its target's anchor, and keep one row per membership.
+
+        Run once everything is read: a link may name an object by any of its identifiers,
+        and an object read twice (a delta read with an overlap) must count once.
+        """
+        objects = self.objects
+        alias = {p: o["_path"] for p, o in objects.items() if p != o["_path"]}
+        if alias:
+            done: set[int] = set()
+            for obj in objects.values():
+                if id(obj) in done:
+                    continue
+                done.add(id(obj))
+                for rel, links in obj["_l"].items():
+                    if any(p in alias for p in links):
+                        obj["_l"][rel] = tuple(dict.fromkeys(alias.get(p, p) for p in links))
+        for name, rows in self.memberships.items():
+            unique = {m[0]: m for m in rows}  # the last read of a membership is the newest
+            if alias:
+                unique = {
+                    k: (m[0], m[1], m[2], alias.get(m[3], m[3]), alias.get(m[4], m[4])) for k, m in unique.items()
+                }
+            if len(unique) != len(rows) or alias:
+                self.memberships[name] = list(unique.values())
 
     def get(self, path: str | None) -> Obj | None:
         return None if path is None else self.objects.get(path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import orjson
@@ -21,22 +21,33 @@ import orjson
 from edusync.errors import SourceError
 
 Entry = dict[str, Any]
-#: bytes of one page and its path → (entries, total_items)
-Decode = Callable[[bytes, str], tuple[list[Any], int]]
 
 
-def whole(body: bytes, path: str) -> tuple[list[Entry], int]:
+class Page(NamedTuple):
+    """One answer of a collection: its entries, ``total_items`` (the whole cache) and whether it links a next page."""
+
+    entries: list[Any]
+    total: int
+    more: bool
+
+
+#: bytes of one page and its path → the page
+Decode = Callable[[bytes, str], Page]
+
+
+def whole(body: bytes, path: str) -> Page:
     page = json_body(body, path)
     total = int(page.get("total_items") or 0) if isinstance(page, dict) else 0
     try:
         entries = page["_embedded"]["_entries"]
     except (KeyError, TypeError):
         if isinstance(page, dict) and page.get("total_items") == 0:
-            return [], 0
+            return Page([], 0, False)
         raise SourceError(f"FINT page for {path} has no _embedded._entries") from None
     if not isinstance(entries, list):
         raise SourceError(f"FINT page for {path}: _entries is not a list")
-    return entries, total
+    links = page.get("_links") if isinstance(page.get("_links"), dict) else {}
+    return Page(entries, total, bool(links.get("next")))
 
 
 def json_body(body: bytes, path: str) -> Any:
@@ -61,21 +72,30 @@ def _page_decoder(name: str, entry: Any) -> msgspec.json.Decoder[Any]:
     embedded = msgspec.defstruct(f"Embedded_{name}", [("entries", rows, msgspec.field(name="_entries"))])
     page = msgspec.defstruct(
         f"Page_{name}",
-        [("embedded", embedded | None, msgspec.field(default=None, name="_embedded")), ("total_items", int, 0)],
+        [
+            ("embedded", embedded | None, msgspec.field(default=None, name="_embedded")),
+            ("total_items", int, 0),
+            ("links", _PageLinks | None, msgspec.field(default=None, name="_links")),
+        ],
     )
     return msgspec.json.Decoder(page)
 
 
-def _entries(decoder: msgspec.json.Decoder[Any], body: bytes, path: str) -> tuple[list[Any], int]:
+class _PageLinks(msgspec.Struct):
+    next: list[Href] = msgspec.field(default_factory=list)
+
+
+def _entries(decoder: msgspec.json.Decoder[Any], body: bytes, path: str) -> Page:
     try:
         got = decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise SourceError(f"FINT sent a malformed page for {path} ({exc})") from exc
+    more = got.links is not None and bool(got.links.next)
     if got.embedded is None:
         if got.total_items == 0:
-            return [], 0
+            return Page([], 0, more)
         raise SourceError(f"FINT page for {path} has no _embedded._entries")
-    return list(got.embedded.entries), int(got.total_items)
+    return Page(list(got.embedded.entries), int(got.total_items), more)
 
 
 @functools.cache
@@ -137,14 +157,14 @@ def groups(rels: tuple[str, ...]) -> Decode:
     decoder = _group_decoder(rels)
     names = ("self", *rels)
 
-    def decode(body: bytes, path: str) -> tuple[list[Any], int]:
-        found, total = _entries(decoder, body, path)
+    def decode(body: bytes, path: str) -> Page:
+        found, total, more = _entries(decoder, body, path)
         out: list[Entry] = []
         for e in found:
             entry: Entry = {name: value for name in GROUP_FIELDS if (value := getattr(e, name)) is not None}
             if e.links is not None:
                 entry["_links"] = {rel: [{"href": h.href} for h in getattr(e.links, f"r_{rel}")] for rel in names}
             out.append(entry)
-        return out, total
+        return Page(out, total, more)
 
     return decode

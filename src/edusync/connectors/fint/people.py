@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edusync.connectors.fint import criteria as c
+from edusync.connectors.fint.clock import oslo_day
 from edusync.connectors.fint.graph import Graph, Membership, Obj, ident, period
 from edusync.connectors.fint.settings import Filters
 
@@ -186,7 +187,8 @@ def address(obj: Obj | None, field_name: str, prefix: str, out: dict[str, Any]) 
 
 
 def date_only(value: Any) -> str | None:
-    return str(value)[:10] if value else None
+    """A FINT date-time (UTC) as the day it is in Norway."""
+    return oslo_day(str(value)) if value else None
 
 
 def group_period(g: Graph, path: str) -> tuple[str | None, str | None]:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 Codes = list[str]
+#: The classes the connector reads, by the names ``optional`` uses (see graph.resources).
+CLASSES = (
+    "skole", "organisasjonselement", "arstrinn", "skolear", "elevkategori", "fag", "stillingskode",
+    "arbeidsforholdstype", "personalressurskategori", "basisgruppe", "kontaktlarergruppe", "undervisningsgruppe",
+    "skoleressurs", "undervisningsforhold", "personalressurs", "arbeidsforhold", "ansattperson", "elev",
+    "elevperson", "elevforhold", "basisgruppemedlemskap", "kontaktlarergruppemedlemskap",
+    "undervisningsgruppemedlemskap",
+)  # fmt: skip
+#: VIGO-BAS reads on without these: code lists only filters use, and descriptions of groups.
+OPTIONAL = ("arstrinn", "skolear", "elevkategori", "fag", "stillingskode", "arbeidsforholdstype",
+            "personalressurskategori")  # fmt: skip
 
 
 class Filters(BaseModel):
@@ -77,3 +88,19 @@ class FintSettings(BaseModel):
     """Seconds between polls of a write's status: FINT accepts a write (202) and says later whether it went through."""
     write_max_polls: Annotated[int, Field(ge=1)] = 50
     """Polls before a write that is still pending counts as failed."""
+    delta_overlap_ms: Annotated[int, Field(ge=0)] = 1_000
+    """Milliseconds a delta reads back before the last watermark. FINT's docs say a delta holds what changed
+    *later than* ``sinceTimeStamp`` and its consumer returns what changed *at or after* it; reading with an
+    overlap (and counting an object read twice once) loses a change under either."""
+    optional: list[str] = Field(default_factory=lambda: list(OPTIONAL))
+    """Collections the profile can do without, by class name (``fag``, ``elevkategori``): one the client may not
+    read (403) or no adapter serves (404) is a warning in the run report. Every other collection the connector reads
+    is required, and its absence stops the import with an error naming it (docs/vigobas.md lists them)."""
+
+    @field_validator("optional")
+    @classmethod
+    def _known(cls, names: list[str]) -> list[str]:
+        unknown = sorted(set(names) - set(CLASSES))
+        if unknown:
+            raise ValueError(f"unknown FINT classes {unknown}; known: {', '.join(CLASSES)}")
+        return names

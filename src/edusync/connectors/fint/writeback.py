@@ -1,8 +1,11 @@
 """Write the Feide name back to FINT (``elev.feidenavn`` and ``skoleressurs.feidenavn``).
 
 FINT writes replace the whole resource and are asynchronous: the object is read,
-its ``feidenavn`` set, PUT back, and the status polled until FINT says done (303),
-rejected (400), gone (410) or failed (500: tried again next run).
+its ``feidenavn`` set, PUT back to the URL of its ``systemId`` (FINT's updating.md
+addresses a resource by an identifier; systemId is the one that does not change), and
+the status polled until FINT says done (201), rejected (400), conflict (409: another
+resource has that name) or failed (500: tried again next run). A 410 means FINT lost
+the status, not the resource: the resource is read again to learn whether it took.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ def _write_one(client: FintClient, change: Change) -> ChangeResult:
             outcome, detail = client.put_and_wait(path, body)
         except EdusyncError as exc:
             outcome, detail = "failed", str(exc)
+        if outcome == "lost":
+            outcome, detail = _check_lost(client, path, name)
         if outcome == "done":
             continue
         problems.append(f"{path.split('/')[3]}: {outcome}: {detail}")
@@ -51,6 +56,17 @@ def _write_one(client: FintClient, change: Change) -> ChangeResult:
     if problems:
         return ChangeResult(change.id, False, "; ".join(problems), retriable)
     return ChangeResult(change.id, True)
+
+
+def _check_lost(client: FintClient, path: str, name: str) -> tuple[str, str]:
+    """After a 410 from the status: read the resource; it holds the name (done) or not (failed, try again)."""
+    try:
+        body = client.get(path)
+    except EdusyncError as exc:
+        return "failed", f"the write's status was lost (410) and the resource could not be read: {exc}"
+    if (body.get("feidenavn") or {}).get("identifikatorverdi") == name:
+        return "done", ""
+    return "failed", "the write's status was lost (410) and the resource does not have the name yet"
 
 
 def write_back(client: FintClient, changes: Sequence[Change]) -> list[ChangeResult]:

@@ -117,7 +117,7 @@ VIEWS: tuple[View, ...] = (
         lambda c: c.org,
         ra.organisasjonselement,
         primary="organisasjonsid",
-        keys={"organisasjonskode": lambda r: r.kode},
+        keys={"organisasjonskode": lambda r: r.kode, "organisasjonsnummer": lambda r: r.orgnr},
     ),
     _code(hal.STILLINGSKODE, "stillingskode", "stillingskode"),
     _code(hal.ARBEIDSFORHOLDSTYPE, "arbeidsforholdstype", "arbeidsforholdstype"),

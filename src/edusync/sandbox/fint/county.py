@@ -13,6 +13,7 @@ import datetime as dt
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 from edusync.sandbox.fint.curriculum import SchoolYear
 from edusync.sandbox.fint.records import (
@@ -50,9 +51,16 @@ CODE_TABLES = (
 )
 
 
+_OSLO = ZoneInfo("Europe/Oslo")
+
+
 def iso(day: dt.date) -> str:
-    """A date as FINT prints it: midnight UTC."""
-    return f"{day.isoformat()}T00:00:00Z"
+    """A day as FINT prints it: the instant the day begins in Norway, in UTC (18 August → ``…-08-17T22:00:00Z``).
+
+    FINT's timestamps are UTC (its API overview); a source system's date is local midnight.
+    """
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=_OSLO).astimezone(dt.UTC)
+    return start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now_ms() -> int:

@@ -54,7 +54,7 @@ def advance_day(county: County, rng: random.Random | None = None) -> DayReport:
         _extra_school(county, rng, events)
         _surname(county, rng, events)
         _mobiles(county, rng, max(1, scale // 2), events)
-        changed = {t.name: n for t in county.all_tables() if (n := len(t.since(before)))}
+        changed = {t.name: n for t in county.all_tables() if (n := len(t.since(before + 1)))}
         return DayReport(county.today_iso, stamp, changed, events)
 
 

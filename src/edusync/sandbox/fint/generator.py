@@ -40,6 +40,7 @@ class Size:
 
 
 SIZES = {
+    "tiny": Size(2, 120),  # for property tests that build a county per example
     "small": Size(3, 300),
     "county": Size(30, 10_000),
     "county-l": Size(250, 100_000),

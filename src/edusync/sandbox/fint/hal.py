@@ -3,6 +3,11 @@
 Paths follow FINT's rule ``/domain/package/class``, lower-cased, æøå folded.
 Links are absolute, always arrays of ``{"href": ...}``, and address the target by
 one identifier in lower case (``systemid``, ``fodselsnummer``, ``organisasjonsid``).
+A resource lists one self link per identifier it has, in the order FINT's consumers
+build them (the model's identifier fields by name: ``brukernavn``, ``elevnummer``,
+``feidenavn``, ``systemid`` for an elev); links between resources use whichever
+identifier the source system filled in, so a client must resolve an object through
+every one of its self links (see :func:`selves`).
 """
 
 from __future__ import annotations
@@ -66,9 +71,22 @@ class Hrefs:
         self.org = by(ORGANISASJONSELEMENT, "organisasjonsid")
         self.stillingskode, self.arbeidsforholdstype = by(STILLINGSKODE), by(ARBEIDSFORHOLDSTYPE)
         self.personalressurskategori = by(PERSONALRESSURSKATEGORI)
+        # The other identifiers links use: a school by its number, staff by their employee number.
+        self.skole_nr = by(SKOLE, "skolenummer")
+        self.ansattnummer = by(PERSONALRESSURS, "ansattnummer")
+        self.elevnummer = by(ELEV, "elevnummer")
 
     def path(self, path: str, field: str, value: str) -> Link:
         return {"href": f"{self.base}{path}/{field}/{value}"}
+
+
+def selves(h: Hrefs, path: str, ids: dict[str, str | None]) -> list[Link]:
+    """Self links for every identifier with a value, ordered by the identifier's field name as FINT orders them.
+
+    ``ids`` maps the model's field names (``systemId``, ``skolenummer``) to values; a link's
+    identifier segment is the field name in lower case.
+    """
+    return [h.path(path, field.lower(), value) for field, value in sorted(ids.items()) if value]
 
 
 def href(url: str) -> Link:

@@ -22,6 +22,7 @@ from edusync.sandbox.fint.hal import (
     ident,
     name,
     periode,
+    selves,
 )
 
 #: Yearly salary in kroner for a full position; scaled by the position's percentage.
@@ -32,11 +33,9 @@ def personalressurs(c: County, pos: int, h: Hrefs) -> Json:
     row = c.personalressurs.rows[pos]
     sid = c.personalressurs.sid(pos)
     links: Json = {
-        "self": [
-            href(h.personalressurs + sid),
-            h.path(PERSONALRESSURS, "ansattnummer", row.ansattnummer),
-            h.path(PERSONALRESSURS, "brukernavn", row.brukernavn),
-        ],
+        "self": selves(
+            h, PERSONALRESSURS, {"systemId": sid, "ansattnummer": row.ansattnummer, "brukernavn": row.brukernavn}
+        ),
         "person": [href(h.hrm_person + c.hrm_person.sid(row.person))],
         "arbeidsforhold": [href(h.arbeidsforhold + c.arbeidsforhold.sid(af)) for af in row.arbeidsforhold],
         "personalressurskategori": [
@@ -79,7 +78,8 @@ def arbeidsforhold(c: County, pos: int, h: Hrefs) -> Json:
     sid = c.arbeidsforhold.sid(pos)
     links: Json = {
         "self": [href(h.arbeidsforhold + sid)],
-        "personalressurs": [href(h.personalressurs + c.personalressurs.sid(row.pr))],
+        # HRM links an employment to its employee by employee number.
+        "personalressurs": [href(h.ansattnummer + c.personalressurs.rows[row.pr].ansattnummer)],
         "arbeidssted": [href(h.org + c.org.sid(row.org))],
         "stillingskode": [href(h.stillingskode + c.codes["stillingskode"].sid(row.kode))],
         "arbeidsforholdstype": [href(h.arbeidsforholdstype + c.codes["arbeidsforholdstype"].sid(row.type))],
@@ -106,12 +106,10 @@ def skoleressurs(c: County, pos: int, h: Hrefs) -> Json:
     row = c.skoleressurs.rows[pos]
     sid = c.skoleressurs.sid(pos)
     out: Json = {"systemId": ident(sid)}
-    selves = [href(h.skoleressurs + sid)]
     if row.feidenavn:
         out["feidenavn"] = ident(row.feidenavn)
-        selves.append(h.path(SKOLERESSURS, "feidenavn", row.feidenavn))
     out["_links"] = {
-        "self": selves,
+        "self": selves(h, SKOLERESSURS, {"systemId": sid, "feidenavn": row.feidenavn}),
         "personalressurs": [href(h.personalressurs + c.personalressurs.sid(row.pr))],
         "person": [href(h.hrm_person + c.hrm_person.sid(row.person))],
         "skole": [href(h.skole + c.skole.sid(s)) for s in row.schools],
@@ -132,7 +130,7 @@ def undervisningsforhold(c: County, pos: int, h: Hrefs) -> Json:
             "self": [href(h.uf + sid)],
             "skoleressurs": [href(h.skoleressurs + c.skoleressurs.sid(row.sr))],
             "arbeidsforhold": [href(h.arbeidsforhold + c.arbeidsforhold.sid(row.af))],
-            "skole": [href(h.skole + c.skole.sid(row.school))],
+            "skole": [href(h.skole_nr + c.skole.rows[row.school].skolenummer)],
             "basisgruppe": [href(h.basisgruppe + g) for g in basis],
             "klasse": [href(h.klasse + g) for g in basis],
             "undervisningsgruppe": [href(h.ug + c.ug.sid(g)) for g in row.ug],
@@ -155,7 +153,11 @@ def organisasjonselement(c: County, pos: int, h: Hrefs) -> Json:
     if row.orgnr:
         out["organisasjonsnummer"] = ident(row.orgnr)
     links: Json = {
-        "self": [href(h.org + sid), h.path(ORGANISASJONSELEMENT, "organisasjonskode", row.kode)],
+        "self": selves(
+            h,
+            ORGANISASJONSELEMENT,
+            {"organisasjonsId": sid, "organisasjonsKode": row.kode, "organisasjonsnummer": row.orgnr},
+        ),
         "overordnet": [href(h.org + c.org.sid(row.parent))],
         "underordnet": [href(h.org + c.org.sid(child)) for child in row.children],
         "arbeidsforhold": [href(h.arbeidsforhold + c.arbeidsforhold.sid(af)) for af in row.arbeidsforhold],
@@ -163,6 +165,6 @@ def organisasjonselement(c: County, pos: int, h: Hrefs) -> Json:
     if row.leader is not None:
         links["leder"] = [href(h.personalressurs + c.personalressurs.sid(row.leader))]
     if row.school is not None:
-        links["skole"] = [href(h.skole + c.skole.sid(row.school))]
+        links["skole"] = [href(h.skole_nr + c.skole.rows[row.school].skolenummer)]
     out["_links"] = links
     return out

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 import orjson
 
 from edusync.sandbox.fint.county import County, GroupKind
-from edusync.sandbox.fint.hal import ELEV, Hrefs, Json, address, contact, href, ident, name, periode
+from edusync.sandbox.fint.hal import ELEV, Hrefs, Json, address, contact, href, ident, name, periode, selves
 
 Renderer = Callable[[County, int, Hrefs], Json]
 #: Renders many rows straight to comma-joined JSON bytes (no surrounding brackets).
@@ -27,14 +27,13 @@ def elev(c: County, pos: int, h: Hrefs) -> Json:
         "brukernavn": ident(row.brukernavn),
         "elevnummer": ident(row.elevnummer),
     }
-    selves = [href(h.elev + sid), h.path(ELEV, "elevnummer", row.elevnummer)]
     if row.feidenavn:
         out["feidenavn"] = ident(row.feidenavn)
-        selves.append(h.path(ELEV, "feidenavn", row.feidenavn))
     out["gjest"] = False
     out["kontaktinformasjon"] = contact(epost=row.epost, mobil=row.mobil)
+    ids = {"systemId": sid, "brukernavn": row.brukernavn, "elevnummer": row.elevnummer, "feidenavn": row.feidenavn}
     out["_links"] = {
-        "self": selves,
+        "self": selves(h, ELEV, ids),
         "person": [href(h.person + c.person.sid(row.person))],
         "elevforhold": [href(h.elevforhold + c.elevforhold.sid(ef)) for ef in row.forhold],
     }
@@ -52,7 +51,7 @@ def person(c: County, pos: int, h: Hrefs) -> Json:
         "kontaktinformasjon": contact(epost=row.epost, mobil=row.mobil),
         "postadresse": address(row.address),
         "bostedsadresse": address(row.address),
-        "_links": {"self": [href(h.person + fnr)], "elev": [href(h.elev + c.elev.sid(row.owner))]},
+        "_links": {"self": [href(h.person + fnr)], "elev": [href(h.elevnummer + c.elev.rows[row.owner].elevnummer)]},
     }
 
 
@@ -64,12 +63,11 @@ def elevforhold(c: County, pos: int, h: Hrefs) -> Json:
     links: Json = {
         "self": [href(h.elevforhold + sid)],
         "elev": [href(h.elev + c.elev.sid(row.elev))],
-        "skole": [href(h.skole + c.skole.sid(row.school))],
+        "skole": [_school(c, h, row.school, pos)],
         "skolear": [href(h.skolear + c.codes["skolear"].sid(row.skolear))],
         "kategori": [href(h.elevkategori + c.codes["elevkategori"].sid(row.kategori))],
-        # v3 direct group links, then the membership links of v3 and v4.
+        # v3 direct group links (v4 has none), then the membership links of v3 and v4.
         "basisgruppe": [href(h.basisgruppe + g) for g in basis],
-        "klasse": [href(h.klasse + g) for g in basis],
         "undervisningsgruppe": [href(h.ug + c.ug.sid(ugm[m].group)) for m in row.ug],
         "kontaktlarergruppe": [href(h.klg + c.klg.sid(kgm[m].group)) for m in row.klg],
         "basisgruppemedlemskap": [href(h.bgm + c.bgm.sid(m)) for m in row.basis],
@@ -84,6 +82,13 @@ def elevforhold(c: County, pos: int, h: Hrefs) -> Json:
         "hovedskole": row.hovedskole,
         "_links": links,
     }
+
+
+def _school(c: County, h: Hrefs, school: int, pos: int) -> dict[str, str]:
+    """A link to a school, by systemId or by skolenummer (alternating, as two source systems would)."""
+    if pos % 2:
+        return href(h.skole_nr + c.skole.rows[school].skolenummer)
+    return href(h.skole + c.skole.sid(school))
 
 
 def membership(kind: GroupKind, self_attr: str, group_rel: str, group_attr: str) -> Renderer:

@@ -8,22 +8,23 @@ FINT group object large; the v3 basisgruppe also lists its elevforhold directly.
 from __future__ import annotations
 
 from edusync.sandbox.fint.county import County
-from edusync.sandbox.fint.hal import SKOLE, Hrefs, Json, address, contact, href, ident, periode
+from edusync.sandbox.fint.hal import SKOLE, Hrefs, Json, address, contact, href, ident, periode, selves
 from edusync.sandbox.fint.records import Group
 from edusync.sandbox.fint.render_elev import Renderer
 
 
-def _group_base(c: County, row: Group, sid: str, h: Hrefs, self_prefix: str) -> tuple[Json, Json]:
-    out: Json = {
-        "navn": row.navn,
-        "beskrivelse": row.beskrivelse,
-        "systemId": ident(sid),
-        "periode": [periode(row.start, row.slutt)],
-    }
+def _group_base(
+    c: County, row: Group, sid: str, h: Hrefs, self_prefix: str, *, dated: bool = True
+) -> tuple[Json, Json]:
+    """The fields and links every group has; ``dated`` False for a v4 klasse, whose model has no ``periode``."""
+    out: Json = {"navn": row.navn, "beskrivelse": row.beskrivelse, "systemId": ident(sid)}
+    if dated:
+        out["periode"] = [periode(row.start, row.slutt)]
     termin = c.codes["termin"]
     links: Json = {
         "self": [href(self_prefix + sid)],
-        "skole": [href(h.skole + c.skole.sid(row.school))],
+        # Groups name their school by its number (as VIS does), staff and pupils by systemId.
+        "skole": [href(h.skole_nr + c.skole.rows[row.school].skolenummer)],
         "skolear": [href(h.skolear + c.codes["skolear"].sid(row.skolear))],
         "termin": [href(h.termin + termin.sid(t)) for t in range(len(termin))],
         "undervisningsforhold": [href(h.uf + c.uf.sid(uf)) for uf in row.teachers],
@@ -35,7 +36,7 @@ def _basis(v4: bool) -> Renderer:
     def render(c: County, pos: int, h: Hrefs) -> Json:
         row = c.basis.rows[pos]
         sid = c.basis.sid(pos)
-        out, links = _group_base(c, row, sid, h, h.klasse if v4 else h.basisgruppe)
+        out, links = _group_base(c, row, sid, h, h.klasse if v4 else h.basisgruppe, dated=not v4)
         if row.trinn is not None:
             links["trinn"] = [href(h.arstrinn + c.trinn.sid(row.trinn))]
         links["kontaktlarergruppe"] = [href(h.klg + c.klg.sid(g)) for g in row.related]
@@ -125,7 +126,9 @@ def skole(c: County, pos: int, h: Hrefs) -> Json:
         "forretningsadresse": address(row.address),
         "postadresse": address(row.address),
         "_links": {
-            "self": [href(h.skole + sid), h.path(SKOLE, "skolenummer", row.skolenummer)],
+            "self": selves(
+                h, SKOLE, {"systemId": sid, "skolenummer": row.skolenummer, "organisasjonsnummer": row.orgnr}
+            ),
             "organisasjon": [href(h.org + c.org.sid(row.org))],
             "elevforhold": [href(h.elevforhold + c.elevforhold.sid(ef)) for ef in row.elevforhold],
             "basisgruppe": [href(h.basisgruppe + g) for g in basis],

@@ -108,19 +108,26 @@ class Pages:
         self,
         view: View,
         base: str,
-        self_url: str,
         *,
+        since: int | None = None,
         positions: list[int] | None = None,
         offset: int = 0,
-        size: int | None = None,
+        size: int = 0,
     ) -> Iterator[bytes]:
-        """The HAL collection: all rows, or the delta ``positions``, optionally one page of them."""
+        """The HAL collection as FINT's consumer builds it: all rows or the delta ``positions``, one page when ``size``.
+
+        ``total_items`` is the size of the whole cache even for a delta, ``size`` the entries in
+        this answer and ``offset`` the one asked for; with ``size`` the self link carries the page
+        and ``prev``/``next`` links are added, ``next`` while ``offset + size`` is short of the cache
+        size (so a short delta page still has one: a client pages a delta by ``size``).
+        """
         table = view.table(self.county)
         with self.county.lock:
-            if positions is not None and len(positions) == len(table):
+            cached = len(table)
+            if positions is not None and len(positions) == cached:
                 positions = None  # a delta from before the county existed is everything: use the cache
-            total = len(table) if positions is None else len(positions)
-        stop = total if size is None else min(total, offset + size)
+            count = cached if positions is None else len(positions)
+        stop = count if size <= 0 else min(count, offset + size)
         start = min(offset, stop)
         yield b'{"_embedded":{"_entries":['
         if positions is None:
@@ -134,8 +141,22 @@ class Pages:
                 yield b","
             first = False
             yield piece
-        tail: dict[str, object] = {"_links": {"self": [{"href": self_url}]}, "total_items": total}
-        if size is not None or offset:
-            tail["offset"] = start
-            tail["size"] = stop - start
+        url = base + view.path
+        query = f"?sinceTimeStamp={since}" if since else ""
+        links: dict[str, list[dict[str, str]]] = {}
+        if size > 0:
+            glue = "&" if query else "?"
+
+            def page(at: int) -> list[dict[str, str]]:
+                return [{"href": f"{url}{query}{glue}offset={at}&size={size}"}]
+
+            links["self"] = page(offset)
+            if offset > 0:
+                links["prev"] = page(max(0, offset - size))
+            if offset + size < cached:
+                links["next"] = page(offset + size)
+        else:
+            links["self"] = [{"href": url + query}]
+        total = max(cached, stop - start)
+        tail = {"_links": links, "total_items": total, "offset": offset, "size": stop - start}
         yield b"]}," + orjson.dumps(tail)[1:]

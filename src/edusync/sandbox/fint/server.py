@@ -3,11 +3,11 @@
 ``create_app(county, client_id=…, client_secret=…, username=…, password=…)`` serves:
 
 * ``GET /{domain}/{package}/{class}`` — the collection; ``?sinceTimeStamp=<millis>``
-  gives the delta, ``?size=&offset=`` one page (``total_items`` stays the full count);
+  gives the delta, ``?size=&offset=`` one page (``total_items`` stays the cache size);
 * ``GET …/{class}/{identifier}/{value}`` — one object (``systemid``, ``feidenavn`` …);
 * ``GET …/{class}/last-updated`` and ``…/{class}/cache/size``;
 * ``PUT …/elev/systemid/{id}`` and ``…/skoleressurs/systemid/{id}`` — async
-  feidenavn write-back, polled at ``GET /status/{id}``;
+  feidenavn write-back, polled at ``GET …/{class}/status/{id}``;
 * ``POST /nidp/oauth/nam/token`` — the password-grant token endpoint;
 * ``/_sandbox/…`` — the admin API (see :mod:`.admin`).
 
@@ -37,6 +37,8 @@ from edusync.sandbox.fint.writes import Writes
 
 JSON = "application/json;charset=UTF-8"
 WRITABLE = frozenset({ELEV, SKOLERESSURS})
+#: Marks an answer the sandbox breaks on purpose (a fault the tests asked for): no FINT would send it.
+FAULT_HEADER = "x-sandbox-fault"
 #: Collections with more entries than this are streamed rather than built in one piece.
 STREAM_OVER = 4096
 
@@ -77,7 +79,8 @@ class _FaultGate:
                     await asyncio.sleep(delay)
                 status = self.faults.take_failure(path)
                 if status:
-                    await _json({"message": "injected failure"}, status)(scope, receive, send)
+                    answer = _json({"message": "injected failure"}, status, {FAULT_HEADER: "fail"})
+                    await answer(scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
@@ -101,6 +104,7 @@ def create_app(
     writes = Writes(county, pending_polls=pending_polls)
     app = FastAPI(title="edusync FINT sandbox", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.county, app.state.faults, app.state.tokens, app.state.writes = county, faults, tokens, writes
+    app.state.system = "fint"  # the conformance ledger holds every exchange to FINT's consumer API
     app.add_middleware(_FaultGate, faults=faults)
 
     def base(request: Request) -> str:
@@ -136,19 +140,25 @@ def _resources(
             return _json({"message": f"the client has no access to {view.path}"}, 403)
         return None
 
-    @router.get("/status/{job_id}")
-    def status(job_id: str, request: Request) -> Response:
-        if (denied := unauthorised(request)) is not None:
-            return denied
+    @router.get("/{domain}/{package}/{cls}/status/{job_id}")
+    def status(domain: str, package: str, cls: str, job_id: str, request: Request) -> Response:
+        """A write's status, as FINT's consumer answers it (fint-core-consumer ``ResourceController``)."""
+        view = BY_PATH.get(f"/{domain}/{package}/{cls}")
+        if (denied := gate(request, view)) is not None or view is None:
+            return denied or _json({}, 404)
         job = writes.poll(job_id)
-        if job is None:
-            return _json({"message": "no such status (they live 30 minutes)"}, 404)
+        if job is None or job.view.path != view.path:
+            return Response(status_code=410)  # unknown or expired: the status is gone, not the resource
         if job.status is None:
-            return _json({"status": "pending"}, 202, {"Location": f"{base(request)}/status/{job_id}"})
-        if job.status == 303:
-            sid = job.view.table(county).sid(job.pos)
-            return Response(status_code=303, headers={"Location": f"{base(request)}{job.view.path}/systemid/{sid}"})
-        return _json({"message": job.message}, job.status)
+            return Response(status_code=202)
+        if job.status == 201:
+            body = orjson.loads(pages.one(job.view, base(request), job.pos))
+            location = body["_links"]["self"][0]["href"]
+            return _json(body, 201, {"Location": location})
+        if job.status == 409 and job.conflict is not None:
+            other_view, other_pos = job.conflict
+            return Response(pages.one(other_view, base(request), other_pos), 409, media_type=JSON)
+        return _json({"corrId": job_id, "message": job.message}, job.status)
 
     @router.get("/{domain}/{package}/admin/health")
     def health(domain: str, package: str, request: Request) -> Response:
@@ -163,24 +173,24 @@ def _resources(
             return denied or _json({}, 404)
         try:
             query = request.query_params
-            since = int(query["sinceTimeStamp"]) if "sinceTimeStamp" in query else None
-            size = int(query["size"]) if "size" in query else None
-            offset = int(query.get("offset", 0))
-            if (size is not None and size < 0) or offset < 0:
+            # As FINT's consumer: each defaults to 0, which means no filter and no paging.
+            since = int(query.get("sinceTimeStamp", 0))
+            size = int(query.get("size", 0))
+            offset = int(query.get("offset", 0)) if size > 0 else 0
+            if size < 0 or offset < 0:
                 raise ValueError
         except ValueError:
             return _json({"message": "sinceTimeStamp, size and offset must be non-negative integers"}, 400)
         with county.lock:
-            positions = view.table(county).since(since) if since is not None else None
+            positions = view.table(county).since(since) if since > 0 else None
         if view.path in faults.emptied:
             positions = []
-        self_url = base(request) + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        pieces = pages.envelope(view, base(request), self_url, positions=positions, offset=offset, size=size)
+        pieces = pages.envelope(view, base(request), since=since, positions=positions, offset=offset, size=size)
         if faults.take_truncate(view.path):
             body = b"".join(pieces)
-            return Response(body[: len(body) // 2], media_type=JSON)
+            return Response(body[: len(body) // 2], media_type=JSON, headers={FAULT_HEADER: "truncated"})
         count = len(view.table(county)) if positions is None else len(positions)
-        if min(count - offset, size if size is not None else count) > STREAM_OVER:
+        if min(count - offset, size if size > 0 else count) > STREAM_OVER:
             return StreamingResponse(pieces, media_type=JSON)
         return Response(b"".join(pieces), media_type=JSON)
 
@@ -210,17 +220,17 @@ def _resources(
         view = BY_PATH.get(f"/{domain}/{package}/{cls}")
         if (denied := gate(request, view)) is not None or view is None:
             return denied or _json({}, 404)
-        if view.path not in WRITABLE or field.lower() != "systemid":
-            return _json({"message": "the sandbox accepts writes of elev and skoleressurs by systemid only"}, 405)
-        with county.lock:
+        if view.path not in WRITABLE:
+            return _json({"message": "the sandbox accepts writes of elev and skoleressurs only"}, 405)
+        with county.lock:  # any identifier addresses the resource (FINT's updating.md)
             pos = view.find(county, field, value)
         if pos is None:
-            return _json({"message": f"no {view.name} with that systemid"}, 404)
+            return _json({"message": f"no {view.name} with that {field.lower()}"}, 404)
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             return _json({"message": "the body is not JSON"}, 400)
         job_id = writes.submit(view, pos, body)
-        return _json({"status": "accepted"}, 202, {"Location": f"{base(request)}/status/{job_id}"})
+        return Response(status_code=202, headers={"Location": f"{base(request)}{view.path}/status/{job_id}"})
 
     return router

@@ -10,8 +10,10 @@ point at each other by list position, and nothing that can be derived is stored:
   scan, because a day's changes are a few hundred rows out of millions;
 * a version per chunk of rows tells the serialiser which cached pages are stale.
 
-FINT's delta rule is strict: an object is in a delta when its stamp is *greater
-than* ``sinceTimeStamp`` (the FINT consumer cache filters ``lastUpdated > since``).
+FINT's delta rule, as its consumer implements it: an object is in a delta when its
+stamp is at or after ``sinceTimeStamp`` (fint-core-consumer's ``FintCache`` takes the
+tail of its entries from the timestamp on; FINT's API overview says "later than", so
+a client reads with an overlap either way).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ R = TypeVar("R")
 
 #: Rows per serialised chunk; a page cache entry covers one chunk of one view.
 CHUNK = 2048
+#: How long the sandbox's first full sync took to reach the cache (see :meth:`Table.seal`).
+_FIRST_SYNC_MS = 600_000
 
 
 class Table(Generic[R]):
@@ -109,7 +113,17 @@ class Table(Generic[R]):
     # --- change tracking ----------------------------------------------------
 
     def seal(self, stamp: int) -> None:
-        """From now on every add and touch is logged for deltas."""
+        """From now on every add and touch is logged for deltas.
+
+        The rows read so far are spread over the ten minutes up to ``stamp``, in position order,
+        as an adapter's first full sync reaches FINT's cache over some minutes: a delta read with
+        an overlap before the newest stamp then finds the few rows of that overlap, not all of them.
+        """
+        count = len(self.stamps)
+        step = max(1, _FIRST_SYNC_MS // max(1, count))
+        for pos in range(count):
+            if self.stamps[pos] == stamp:
+                self.stamps[pos] = stamp - (count - 1 - pos) * step
         self._sealed_at = stamp
 
     def touch(self, pos: int, stamp: int) -> None:
@@ -127,11 +141,11 @@ class Table(Generic[R]):
             self._log_pos.append(pos)
 
     def since(self, stamp: int) -> list[int]:
-        """Positions modified strictly after ``stamp``, in position order."""
-        if self._sealed_at is None or stamp < self._sealed_at:
+        """Positions modified at or after ``stamp``, in position order."""
+        if self._sealed_at is None or stamp <= self._sealed_at:
             stamps = self.stamps
-            return [pos for pos in range(len(stamps)) if stamps[pos] > stamp]
-        start = bisect.bisect_right(self._log_stamps, stamp)
+            return [pos for pos in range(len(stamps)) if stamps[pos] >= stamp]
+        start = bisect.bisect_left(self._log_stamps, stamp)
         return sorted(set(self._log_pos[start:]))
 
     def last_updated(self) -> int:

@@ -173,3 +173,11 @@ def test_what_edusync_writes_reads_back(tmp_path: Path) -> None:
                              "role": "student", "primary": False, "begin": "2026-08-17"}  # fmt: skip
     assert set(read(conn, "course")) == {"g-1a", "g-matte"}
     assert conn.warnings == [], "a package edusync wrote has nothing to warn about"
+
+
+def test_many_warnings_of_one_column_are_summed_up(tmp_path: Path) -> None:
+    lines = "".join(f"o{n},active,2026-01-02,Skole {n},school,,nowhere\n" for n in range(40))
+    conn = source(_package(tmp_path / "p", {"orgs": ORGS.splitlines()[0] + "\n" + lines}), tmp_path)
+    assert len(read(conn, "organisation")) == 40
+    parents = [w for w in conn.warnings if "column parentSourcedId" in w]
+    assert len(parents) == 6 and parents[-1].endswith("column parentSourcedId: 35 more rows like the 5 above")

@@ -27,8 +27,8 @@ from edusync.model.records import SourceRecord
 #: Object type -> (file, builder of its attributes from a row).
 Row = dict[str, str]
 Attrs = dict[str, Any]
-#: Warnings shown per file before the rest are counted only (a broken export can dangle every row).
-WARN_LIMIT = 20
+#: Warnings shown per file and column before the rest are counted only (a broken export can dangle every row).
+WARN_LIMIT = 5
 
 
 def _put(out: Attrs, name: str, value: Any) -> None:
@@ -161,7 +161,7 @@ class Reading:
     #: sourcedIds of the files references point into, for warnings about rows that are not there.
     known: dict[str, set[str]]
     watermark: str | None = None
-    _warned: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _warned: dict[tuple[str, str | None], int] = field(default_factory=lambda: defaultdict(int))
 
     def version_and_modes(self) -> tuple[str, dict[str, str]]:
         manifest = self.pkg.manifest()
@@ -174,12 +174,15 @@ class Reading:
         return version, {k[5:]: v for k, (_, v) in manifest.items() if k.startswith("file.")}
 
     def _note(self, problem: Problem) -> None:
-        self._warned[problem.file] += 1
-        n = self._warned[problem.file]
-        if n <= WARN_LIMIT:
+        self._warned[problem.file, problem.column] += 1
+        if self._warned[problem.file, problem.column] <= WARN_LIMIT:
             self.warn(str(problem))
-        elif n == WARN_LIMIT + 1:
-            self.warn(f"{problem.file}: more warnings like these (only the first {WARN_LIMIT} are shown)")
+
+    def _summarise(self, file: str) -> None:
+        """One line for the warnings of a column past the first :data:`WARN_LIMIT`."""
+        for (where, column), n in self._warned.items():
+            if where == file and n > WARN_LIMIT:
+                self.warn(f"{file}: column {column}: {n - WARN_LIMIT} more rows like the {WARN_LIMIT} above")
 
     def _raise(self, problem: Problem) -> None:
         raise SourceError(str(problem), file=problem.file, line=problem.line, column=problem.column)
@@ -230,6 +233,7 @@ class Reading:
                 continue  # gone: a full import finds it missing
             fingerprint = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=ROW_DIGEST, person=person)
             yield row, fingerprint.hexdigest()
+        self._summarise(label)
         self.watermark = newest
 
     def records(self, object_type: str, since: str | None) -> Iterator[SourceRecord]:

@@ -142,7 +142,12 @@ class PackageTarget(Connector):
         return True
 
     def skip_empty(self) -> bool:
+        """Whether a delta that folded into nothing writes no package."""
         return False
+
+    def skip_unchanged(self, full: bool) -> bool:
+        """Whether a change set with no change at all writes no package."""
+        return not full and self.skip_empty()
 
     def _finish(self) -> None:
         state = self.state()
@@ -150,7 +155,7 @@ class PackageTarget(Connector):
         if not pending and state.get("published") == self._token:
             return  # this change set is already out (a resumed run)
         full = self.full(state)
-        if not full and not pending and self.skip_empty():
+        if not pending and self.skip_unchanged(full):
             return
         kind = "bulk" if full else "delta"
         folder = self.folder()

@@ -10,6 +10,7 @@ A password column is never read: edusync does not carry passwords.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -29,6 +30,13 @@ Row = dict[str, str]
 Attrs = dict[str, Any]
 #: Warnings shown per file and column before the rest are counted only (a broken export can dangle every row).
 WARN_LIMIT = 5
+
+
+@functools.lru_cache(maxsize=1024)
+def _stamp(value: str) -> str:
+    """A ``dateLastModified`` as a UTC ISO string that sorts as time does ('' if it is none)."""
+    at = parse_datetime(value)
+    return "" if at is None else at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _put(out: Attrs, name: str, value: Any) -> None:
@@ -216,16 +224,15 @@ class Reading:
             row = check.row(line, cells)
             key = row.get("sourcedId") or row.get("userSourcedId", "")
             if key in seen and "sourcedId" in check.index:
-                check._add(line, "sourcedId", f"{key!r} appears twice")
+                check.add(line, "sourcedId", f"{key!r} appears twice")
             seen.add(key)
             for column, target, ref in references(check, row):
                 if mode == "bulk" and target in self.known and ref not in self.known[target]:
-                    check._add(line, column, f"{ref!r} is not in {target}.csv", error=False)
+                    check.add(line, column, f"{ref!r} is not in {target}.csv", error=False)
             for p in check.problems[before:]:
                 self._raise(p) if p.error else self._note(p)
             changed = row.get("dateLastModified", "")
-            if changed and (at := parse_datetime(changed)) is not None:
-                stamp = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+            if changed and (stamp := _stamp(changed)):
                 newest = max(newest, stamp) if newest else stamp
                 if since is not None and stamp <= since:
                     continue

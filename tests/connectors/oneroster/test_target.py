@@ -102,6 +102,8 @@ def test_a_change_the_package_cannot_carry_fails_alone(tmp_path: Path) -> None:
     results = {r.change_id: r for r in conn.export([*bad, *school(ids)])}
     assert "familyName" in (results[1].error or "") and "school" in (results[2].error or "")
     assert "'vaktmester' has no mapping" in (results[3].error or "")
+    dated = conn.export([ids("membership", "mx", person="p-elev1", group="g-1a", role="student", begin=FNR)])
+    assert FNR not in (dated[0].error or "x") and fnr.mask(FNR) in (dated[0].error or ""), "masked in the error"
     assert all(r.ok for i, r in results.items() if i > 3)
     conn.finish_export()
 

@@ -28,6 +28,7 @@ from edusync.connectors.oneroster.binding import (
     Column,
 )
 from edusync.connectors.oneroster.package import Package
+from edusync.model.fnr import mask_text
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})")
@@ -45,8 +46,10 @@ class Problem:
     error: bool = True
 
     def __str__(self) -> str:
+        """``file:line: column C: message``, with anything that may be a fødselsnummer masked (ids, cells)."""
         where = f"{self.file}:{self.line}"
-        return f"{where}: column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        text = f"{where}: column {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        return mask_text(text)
 
 
 def split_list(value: str) -> list[str]:

@@ -29,6 +29,7 @@ from edusync.connectors.pifu.delivery import prune, publish, upload
 from edusync.connectors.pifu.state import FAMILY, PendingRow, State
 from edusync.errors import FatalError, SkippableError
 from edusync.memory import collector_paused
+from edusync.model.fnr import mask_text
 from edusync.model.records import Change, ChangeResult, Op
 
 SECTIONS = {"person": PERSON, "organisation": ORG, "group": GROUP, "membership": MEMBERSHIP}
@@ -119,7 +120,9 @@ class PackageTarget(Connector):
             try:
                 row = self._pending(c)
             except SkippableError as exc:
-                results.append(ChangeResult(c.id, False, f"{c.object_type} {c.key}: {exc}", retriable=False))
+                # The value a message quotes may be a fødselsnummer in the wrong attribute.
+                message = mask_text(f"{c.object_type} {c.key}: {exc}")
+                results.append(ChangeResult(c.id, False, message, retriable=False))
                 continue
             if row is None:
                 results.append(ChangeResult(c.id, True))

@@ -100,7 +100,10 @@ def sqlite_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 # -- every exchange with a sandbox, held to the real system's specification --------------------
 
-_LEDGER = Path(tempfile.mkdtemp(prefix="edusync-conformance-")) / "exchanges.jsonl"
+# One ledger per test process (pytest-xdist runs several) in a folder they share, so that each
+# test reads only its own exchanges and the summary counts all of them.
+_LEDGERS = Path(os.environ.setdefault("EDUSYNC_TEST_LEDGERS", tempfile.mkdtemp(prefix="edusync-conformance-")))
+_LEDGER = _LEDGERS / f"exchanges-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl"
 os.environ[exchanges.ENV] = str(_LEDGER)  # set before any sandbox starts, inherited by subprocesses
 
 
@@ -120,7 +123,7 @@ def conformance() -> Iterator[None]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    lines, _ = exchanges.read(_LEDGER)
+    lines = [line for ledger in sorted(_LEDGERS.glob("exchanges-*.jsonl")) for line in exchanges.read(ledger)[0]]
     if not lines:
         return
     count: Counter[str] = Counter(line["system"] for line in lines)

@@ -28,6 +28,9 @@ POINTS: dict[str, str] = {
     "export.published": "the target's finish step published (a file is in place), before the change set is closed",
     "export.closed": "the change set is closed, before the target's state and the step are recorded",
     "run.step_recorded": "a step's progress is recorded in the run",
+    # A target's own points (passed only by that connector):
+    "scim.wrote": "the SCIM service took a write (one request, or a /Bulk of many), before its answer is read",
+    "scim.resources_written": "a batch's users and groups are written to the SCIM service, before its memberships",
 }
 
 _passed: Counter[str] = Counter()

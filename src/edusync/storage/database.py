@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from edusync.errors import StorageError
@@ -23,6 +23,7 @@ ENV_URL = "EDUSYNC_DATABASE_URL"
 CACHE_KIB = 262_144  # SQLite's page cache per connection: 256 MiB, for the sync's random index writes
 BULK_MIN = 2000  # from this many rows, PostgreSQL writes go through COPY and one statement
 ADVISORY_BASE = 0x6564_7573_0000  # "edus…": edusync's advisory lock keys, apart from other applications
+MIGRATION_LOCK = 0xFFFF  # the advisory key migrations take; run locks use the tenant's number
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -275,21 +276,28 @@ class Database:
             return
         from alembic import command
 
-        with self.engine.begin() as conn:
+        # Two commands opening a new database at once would both create its tables: the second
+        # waits for the first's migration and then finds nothing left to do.
+        with self.serialized(MIGRATION_LOCK) as conn:
+            if _revision(conn) == newest_revision():
+                return
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
-            try:
-                row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-            except (OperationalError, ProgrammingError):  # a new, empty database
-                return None
-        return None if row is None else str(row[0])
+            return _revision(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):  # a new, empty database
+        return None
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
 
 
 def alembic_config() -> Any:

@@ -72,6 +72,8 @@ CHECKERS = {
     "fint": "edusync.sandbox.fint.spec:FintChecker",
     "wiseflow": "edusync.sandbox.wiseflow.spec:WiseflowChecker",
     "imses": "edusync.sandbox.imses.spec:ImsesChecker",
+    # scim2-server is a third-party service, not a project sandbox: edusync.sandbox.scim serves it wrapped.
+    "scim": "edusync.sandbox.scim.spec:ScimChecker",
 }
 
 

@@ -31,8 +31,8 @@ from typing import Any
 import orjson
 
 from edusync.connectors.pifu import PifuConnector, PifuSettings
+from edusync.memory import collector_paused
 from edusync.model.records import Change, Op
-from edusync.services.memory import collector_paused
 
 
 class Ids:

@@ -189,8 +189,13 @@ def package_site(kind: str, mode: str) -> Callable[[Path], Scenario]:
             import io
             import zipfile
 
+            from edusync.connectors.oneroster import check as oneroster_check
+            from edusync.connectors.sds import check as sds_check
+
             packages = []
             for path in sorted(out.glob("*.zip")):
+                problems = (sds_check if kind == "sds-csv" else oneroster_check).check_package(path)
+                assert problems == [], f"{path.name} breaks the binding: {problems[:3]}"
                 with zipfile.ZipFile(path) as zf:
                     files = {}
                     for name in zf.namelist():

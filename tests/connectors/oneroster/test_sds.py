@@ -69,3 +69,4 @@ def test_every_package_is_the_whole_set_and_a_deleted_user_leaves_it(tmp_path: P
         ("g-matte", "p-elev1"),
     }
     assert len(rows(second, "orgs.csv")) == 2, "what did not change is in the package again"
+    assert send(conn, 3, []) is None, "a change set without changes writes no package: the last one still holds"

@@ -173,3 +173,23 @@ def test_what_edusync_writes_reads_back(tmp_path: Path) -> None:
                              "role": "student", "primary": False, "begin": "2026-08-17"}  # fmt: skip
     assert set(read(conn, "course")) == {"g-1a", "g-matte"}
     assert conn.warnings == [], "a package edusync wrote has nothing to warn about"
+
+
+def test_many_warnings_of_one_column_are_summed_up(tmp_path: Path) -> None:
+    lines = "".join(f"o{n},active,2026-01-02,Skole {n},school,,nowhere\n" for n in range(40))
+    conn = source(_package(tmp_path / "p", {"orgs": ORGS.splitlines()[0] + "\n" + lines}), tmp_path)
+    assert len(read(conn, "organisation")) == 40
+    parents = [w for w in conn.warnings if "column parentSourcedId" in w]
+    assert len(parents) == 6 and parents[-1].endswith("column parentSourcedId: 35 more rows like the 5 above")
+
+
+def test_a_fodselsnummer_in_a_bad_cell_is_masked_in_the_error(tmp_path: Path) -> None:
+    from edusync.model import fnr
+    from tests.connectors.oneroster.conftest import FNR
+
+    enrollments = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,"
+                   f"beginDate,endDate\ne1,active,2026-01-02T03:04:05Z,c1,o1,u1,student,false,{FNR},\n")  # fmt: skip
+    conn = source(_package(tmp_path / "p", {"enrollments": enrollments}), tmp_path)
+    with pytest.raises(SourceError) as caught:
+        read(conn, "membership")
+    assert FNR not in str(caught.value) and f"'{fnr.mask(FNR)}' is not a date" in str(caught.value)

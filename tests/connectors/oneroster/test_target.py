@@ -102,6 +102,8 @@ def test_a_change_the_package_cannot_carry_fails_alone(tmp_path: Path) -> None:
     results = {r.change_id: r for r in conn.export([*bad, *school(ids)])}
     assert "familyName" in (results[1].error or "") and "school" in (results[2].error or "")
     assert "'vaktmester' has no mapping" in (results[3].error or "")
+    dated = conn.export([ids("membership", "mx", person="p-elev1", group="g-1a", role="student", begin=FNR)])
+    assert FNR not in (dated[0].error or "x") and fnr.mask(FNR) in (dated[0].error or ""), "masked in the error"
     assert all(r.ok for i, r in results.items() if i > 3)
     conn.finish_export()
 
@@ -129,3 +131,37 @@ def test_a_publish_that_fails_leaves_nothing_and_the_retry_publishes_once(
     conn.begin_export(1, 1)
     conn.finish_export()  # a resumed run: the change set is out already
     assert [p.name for p in (tmp_path / "out").glob("*.zip")] == ["roster-run000001-cs1-bulk.zip"]
+
+
+def test_packages_are_delivered_whole_over_sftp(tmp_path: Path) -> None:
+    from tests.connectors.pifu.sftp_server import PASSWORD, USER, sftp_server
+
+    remote = tmp_path / "remote"
+    (remote / "incoming").mkdir(parents=True)
+    with sftp_server(remote) as server:
+        sftp = {"sftp_host": "127.0.0.1", "sftp_port": server.port, "sftp_username": USER, "sftp_password": PASSWORD,
+                "sftp_host_key": server.host_key, "sftp_dir": "/incoming", "sftp_timeout": 10}  # fmt: skip
+        conn, ids = oneroster(tmp_path, **sftp), Ids()
+        first = send(conn, 1, school(ids))
+        second = send(conn, 2, [ids("person", "p-elev2", Op.DELETE)])
+        conn.close()
+    delivered = sorted((remote / "incoming").iterdir())
+    assert [p.name for p in delivered] == ["roster-run000001-cs1-bulk.zip", "roster-run000002-cs2-delta.zip"]
+    assert first is not None and second is not None
+    assert [p.read_bytes() for p in delivered] == [first.read_bytes(), second.read_bytes()], "no .part file is left"
+
+
+def test_an_unreachable_sftp_server_publishes_nothing_and_keeps_the_changes(tmp_path: Path) -> None:
+    from edusync.sandbox.serving import free_port
+
+    sftp = {"sftp_host": "127.0.0.1", "sftp_port": free_port(), "sftp_username": "u", "sftp_password": "p",
+            "sftp_host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+            "sftp_timeout": 2}  # fmt: skip
+    conn = oneroster(tmp_path, **sftp)
+    conn.begin_export(1, 1)
+    changes = school(Ids())
+    conn.export(changes)
+    with pytest.raises(RetriableError, match=r"sftp 127\.0\.0\.1"):
+        conn.finish_export()
+    assert list((tmp_path / "out").glob("*.zip")) == []
+    assert conn.confirm(changes) == {c.id for c in changes}, "the next attempt sends them with the package"

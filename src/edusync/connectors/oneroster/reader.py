@@ -10,6 +10,7 @@ A password column is never read: edusync does not carry passwords.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -27,8 +28,15 @@ from edusync.model.records import SourceRecord
 #: Object type -> (file, builder of its attributes from a row).
 Row = dict[str, str]
 Attrs = dict[str, Any]
-#: Warnings shown per file before the rest are counted only (a broken export can dangle every row).
-WARN_LIMIT = 20
+#: Warnings shown per file and column before the rest are counted only (a broken export can dangle every row).
+WARN_LIMIT = 5
+
+
+@functools.lru_cache(maxsize=1024)
+def _stamp(value: str) -> str:
+    """A ``dateLastModified`` as a UTC ISO string that sorts as time does ('' if it is none)."""
+    at = parse_datetime(value)
+    return "" if at is None else at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _put(out: Attrs, name: str, value: Any) -> None:
@@ -161,7 +169,7 @@ class Reading:
     #: sourcedIds of the files references point into, for warnings about rows that are not there.
     known: dict[str, set[str]]
     watermark: str | None = None
-    _warned: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _warned: dict[tuple[str, str | None], int] = field(default_factory=lambda: defaultdict(int))
 
     def version_and_modes(self) -> tuple[str, dict[str, str]]:
         manifest = self.pkg.manifest()
@@ -174,12 +182,15 @@ class Reading:
         return version, {k[5:]: v for k, (_, v) in manifest.items() if k.startswith("file.")}
 
     def _note(self, problem: Problem) -> None:
-        self._warned[problem.file] += 1
-        n = self._warned[problem.file]
-        if n <= WARN_LIMIT:
+        self._warned[problem.file, problem.column] += 1
+        if self._warned[problem.file, problem.column] <= WARN_LIMIT:
             self.warn(str(problem))
-        elif n == WARN_LIMIT + 1:
-            self.warn(f"{problem.file}: more warnings like these (only the first {WARN_LIMIT} are shown)")
+
+    def _summarise(self, file: str) -> None:
+        """One line for the warnings of a column past the first :data:`WARN_LIMIT`."""
+        for (where, column), n in self._warned.items():
+            if where == file and n > WARN_LIMIT:
+                self.warn(f"{file}: column {column}: {n - WARN_LIMIT} more rows like the {WARN_LIMIT} above")
 
     def _raise(self, problem: Problem) -> None:
         raise SourceError(str(problem), file=problem.file, line=problem.line, column=problem.column)
@@ -213,16 +224,15 @@ class Reading:
             row = check.row(line, cells)
             key = row.get("sourcedId") or row.get("userSourcedId", "")
             if key in seen and "sourcedId" in check.index:
-                check._add(line, "sourcedId", f"{key!r} appears twice")
+                check.add(line, "sourcedId", f"{key!r} appears twice")
             seen.add(key)
             for column, target, ref in references(check, row):
                 if mode == "bulk" and target in self.known and ref not in self.known[target]:
-                    check._add(line, column, f"{ref!r} is not in {target}.csv", error=False)
+                    check.add(line, column, f"{ref!r} is not in {target}.csv", error=False)
             for p in check.problems[before:]:
                 self._raise(p) if p.error else self._note(p)
             changed = row.get("dateLastModified", "")
-            if changed and (at := parse_datetime(changed)) is not None:
-                stamp = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+            if changed and (stamp := _stamp(changed)):
                 newest = max(newest, stamp) if newest else stamp
                 if since is not None and stamp <= since:
                     continue
@@ -230,6 +240,7 @@ class Reading:
                 continue  # gone: a full import finds it missing
             fingerprint = hashlib.blake2b("\x1f".join(cells).encode(), digest_size=ROW_DIGEST, person=person)
             yield row, fingerprint.hexdigest()
+        self._summarise(label)
         self.watermark = newest
 
     def records(self, object_type: str, since: str | None) -> Iterator[SourceRecord]:

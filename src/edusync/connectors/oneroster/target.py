@@ -29,6 +29,7 @@ from edusync.connectors.pifu.delivery import prune, publish, upload
 from edusync.connectors.pifu.state import FAMILY, PendingRow, State
 from edusync.errors import FatalError, SkippableError
 from edusync.memory import collector_paused
+from edusync.model.fnr import mask_text
 from edusync.model.records import Change, ChangeResult, Op
 
 SECTIONS = {"person": PERSON, "organisation": ORG, "group": GROUP, "membership": MEMBERSHIP}
@@ -119,7 +120,9 @@ class PackageTarget(Connector):
             try:
                 row = self._pending(c)
             except SkippableError as exc:
-                results.append(ChangeResult(c.id, False, f"{c.object_type} {c.key}: {exc}", retriable=False))
+                # The value a message quotes may be a fødselsnummer in the wrong attribute.
+                message = mask_text(f"{c.object_type} {c.key}: {exc}")
+                results.append(ChangeResult(c.id, False, message, retriable=False))
                 continue
             if row is None:
                 results.append(ChangeResult(c.id, True))
@@ -142,7 +145,12 @@ class PackageTarget(Connector):
         return True
 
     def skip_empty(self) -> bool:
+        """Whether a delta that folded into nothing writes no package."""
         return False
+
+    def skip_unchanged(self, full: bool) -> bool:
+        """Whether a change set with no change at all writes no package."""
+        return not full and self.skip_empty()
 
     def _finish(self) -> None:
         state = self.state()
@@ -150,7 +158,7 @@ class PackageTarget(Connector):
         if not pending and state.get("published") == self._token:
             return  # this change set is already out (a resumed run)
         full = self.full(state)
-        if not full and not pending and self.skip_empty():
+        if not pending and self.skip_unchanged(full):
             return
         kind = "bulk" if full else "delta"
         folder = self.folder()

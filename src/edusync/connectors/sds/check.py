@@ -53,7 +53,7 @@ def check_package(path: Path, *, strict: bool = True) -> list[Problem]:
                 row = check.row(line, cells)
                 if "sourcedId" in row:
                     if row["sourcedId"] in ids[name]:
-                        check._add(line, "sourcedId", f"{row['sourcedId']!r} appears twice")
+                        check.add(line, "sourcedId", f"{row['sourcedId']!r} appears twice")
                     ids[name].add(row["sourcedId"])
                 pending += [(check.label, line, col, target, ref) for col, target, ref in references(check, row)]
         problems += check.problems

@@ -39,6 +39,10 @@ class SdsConnector(PackageTarget):
     settings: SdsSettings
     state_name = "sds-state.sqlite"
 
+    def skip_unchanged(self, full: bool) -> bool:
+        """Nothing changed: the package published last is still the whole truth, so none is written."""
+        return True
+
     def render(self, folder: Path, state: State, full: bool) -> int:
         labels = state.labels()
         persons = {k for (k,) in state.db.execute(_USERS)}

@@ -332,6 +332,8 @@ def scim_sites() -> Iterator[Callable[[Path], Scenario]]:
 
             return Scenario(folder / "edusync.yaml", {}, lambda: held(server), writes)
 
+        yield make
+
 
 # -- WISEflow (exam flows, from FS) ---------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from edusync import vault
 from edusync.config.loader import load_config
 from edusync.demo.env import environment
 from edusync.demo.fint_demo import CLIENT, PASSWORD, SECRET, USER, fint_environment, template
@@ -74,7 +75,7 @@ def connector_space(url: str) -> Objects:
     try:
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT object_type, anchor, attrs FROM cs_objects WHERE state = 'present'"))
-            return {(t, a): json.loads(attrs) for t, a, attrs in rows}
+            return {(t, a): vault.current().unseal(json.loads(attrs)) for t, a, attrs in rows}
     finally:
         db.dispose()
 
@@ -84,7 +85,7 @@ def metaverse(url: str) -> Objects:
     try:
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT object_type, id, attrs FROM mv_objects WHERE state = 'active'"))
-            return {(t, i): json.loads(attrs) for t, i, attrs in rows}
+            return {(t, i): vault.current().unseal(json.loads(attrs)) for t, i, attrs in rows}
     finally:
         db.dispose()
 

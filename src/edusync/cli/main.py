@@ -224,4 +224,4 @@ def main() -> None:
     app()
 
 
-from edusync.cli import extra, keys, serve  # noqa: E402,F401  (registers init, demo, bench; keys, audit; serve)
+from edusync.cli import extra, keys, schedule, serve  # noqa: E402,F401  (registers init, demo, bench; keys, audit; schedule; serve)

@@ -26,6 +26,7 @@ from edusync.config.rules import (
     ProvisionRule,
     SyncRule,
 )
+from edusync.config.schedules import Schedule
 from edusync.config.targets import Limit, OpName, PauseWindow, Rollover, TargetConfig, TargetMail, parse_day
 
 __all__ = [
@@ -188,6 +189,9 @@ class Config(Frozen):
     profiles: dict[str, list[str]]
     """Named runs, each a list of steps in order: ``NAME:import``, ``NAME:import-delta``, ``sync``, ``lifecycle``,
     ``NAME:export``, where NAME is a connector."""
+    schedules: dict[str, Schedule] = Field(default_factory=dict)
+    """When profiles start by themselves, by profile name (docs/scheduling.md); a profile left out runs only when
+    started (``edusync run``, the console)."""
     default_profile: str | None = None
     """The profile ``edusync run`` runs when none is named; unset: the first under ``profiles``."""
     groups_api: GroupsApiConfig = GroupsApiConfig()
@@ -213,6 +217,13 @@ class Config(Frozen):
         mailed = [name for name, tc in self.targets.items() if tc.mail is not None]
         if mailed and self.mail is None:
             raise ValueError(f"targets {', '.join(mailed)} send status mail: configure the SMTP server under 'mail'")
+        return self
+
+    @model_validator(mode="after")
+    def _scheduled_profiles(self) -> Config:
+        unknown = sorted(set(self.schedules) - set(self.profiles))
+        if unknown:
+            raise ValueError(f"schedules name profiles that do not exist: {', '.join(unknown)}")
         return self
 
     def lifecycle_for(self, metaverse_type: str) -> LifecyclePolicy:

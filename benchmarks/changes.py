@@ -1,4 +1,4 @@
-"""The changes the file-target benchmarks send: a county, then about 1 % of a day, in the exporter's batches.
+"""The changes the benchmarks send: a county, then about 1 % of a day, in the exporter's batches.
 
 Changes are built as the engine's exporter builds them (attributes as JSON). The targets want a
 few attributes the others do without (a person's school, a new pupil's username), so each

@@ -31,68 +31,28 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
+from changes import Ids, batches, county, one_day
 
 from edusync.connectors.oneroster import OneRosterConnector, OneRosterSettings
 from edusync.connectors.oneroster.target import PackageTarget
 from edusync.connectors.sds import SdsConnector, SdsSettings
 from edusync.memory import collector_paused
-from edusync.model.records import Change, Op
+from edusync.model.records import Change
 
 SIZES = {"persons": 100_000, "groups": 20_000, "memberships": 1_500_000}
 
 
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def change(self, object_type: str, key: str, op: Op = Op.ADD, **attrs: object) -> Change:
-        self.n += 1
-        return Change(self.n, object_type, key, op, hash=key, attrs_json=orjson.dumps(attrs).decode())
-
-
-def county(ids: Ids, persons: int, groups: int, memberships: int) -> Iterator[Change]:
-    schools = max(1, groups // 80)
-    yield ids.change("organisation", "org-owner", name="Fylkeskommunen", type="skoleeier")
-    for s in range(schools):
-        yield ids.change("organisation", f"org-{s:04d}", name=f"Skole {s}", type="skole", parent="org-owner")
-    for p in range(persons):
-        yield ids.change("person", f"per-{p:07d}", givenName="Åse", familyName=f"Ødegård {p}",
-                         feide=f"p{p}@fylke.no", email=f"p{p}@skole.no", school=f"org-{p % schools:04d}",
-                         role="teacher" if p % 12 == 0 else "student")  # fmt: skip
-    for g in range(groups):
-        kind = "basisgruppe" if g % 4 == 0 else "undervisningsgruppe"
-        yield ids.change("group", f"grp-{g:06d}", name=f"Gruppe {g}", groupType=kind, school=f"org-{g % schools:04d}")
-    for m in range(memberships):
-        role = "teacher" if m % 15 == 0 else "student"
-        person, group = f"per-{(m * 7919) % persons:07d}", f"grp-{m % groups:06d}"
-        yield ids.change("membership", f"mem-{m:08d}", person=person, group=group, role=role)
-
-
-def one_day(ids: Ids, persons: int, groups: int, memberships: int) -> Iterator[Change]:
-    for g in range(0, groups, 100):
-        yield ids.change("group", f"grp-{g:06d}", Op.UPDATE, name=f"Gruppe {g} (ny)", groupType="undervisningsgruppe",
-                         school="org-0000")  # fmt: skip
-    for p in range(1, persons, 100):
-        yield ids.change("person", f"per-{p:07d}", Op.DELETE)
-        yield ids.change("person", f"new-{p:07d}", givenName="Ny", familyName=f"Elev {p}", username=f"new{p}",
-                         role="student", school="org-0000")  # fmt: skip
-    for m in range(0, memberships, 100):
-        yield ids.change("membership", f"mem-{m:08d}", Op.UPDATE, person=f"per-{(m * 7919) % persons:07d}",
-                         group=f"grp-{(m + 1) % groups:06d}", role="student")  # fmt: skip
+def _arrival(p: int) -> dict[str, object]:
+    """A new pupil's username (users.csv wants one) and school."""
+    return {"username": f"new{p}", "school": "org-0000"}
 
 
 def send(conn: PackageTarget, n: int, changes: Iterator[Change]) -> None:
     conn.today = dt.date(2026, 10, 5)
     with collector_paused():
         conn.begin_export(n, n)
-        batch: list[Change] = []
-        for c in changes:
-            batch.append(c)
-            if len(batch) == conn.default_batch_size:
-                conn.export(batch)
-                batch = []
-        conn.export(batch)
+        for batch in batches(changes, conn.default_batch_size):
+            conn.export(batch)
         conn.finish_export()
 
 
@@ -101,17 +61,17 @@ def phase(name: str, folder: Path, sizes: list[int]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if name == "oneroster_bulk":
         conn = OneRosterConnector("bench", OneRosterSettings(output=folder / "or"), folder)
-        send(conn, 1, county(Ids(), *sizes))
+        send(conn, 1, county(Ids(), *sizes, persons_at_schools=True))
         conn.close()
     elif name == "oneroster_delta":
         conn = OneRosterConnector("bench", OneRosterSettings(output=folder / "or"), folder)
         ids = Ids()
         ids.n = 10_000_000
-        send(conn, 2, one_day(ids, *sizes))
+        send(conn, 2, one_day(ids, *sizes, first_leaver=1, arrival=_arrival))
         conn.close()
     elif name == "sds_bulk":
         sds = SdsConnector("bench", SdsSettings(output=folder / "sds"), folder)
-        send(sds, 1, county(Ids(), *sizes))
+        send(sds, 1, county(Ids(), *sizes, persons_at_schools=True))
         sds.close()
     elif name == "oneroster_read":
         (bulk,) = (folder / "or").glob("*-bulk.zip")

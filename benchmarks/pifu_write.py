@@ -6,7 +6,7 @@
     python benchmarks/pifu_write.py --out DIR        # keep the files (and the state file) in DIR
 
 Changes are built as the engine's exporter builds them (attributes as JSON, in
-batches of the connector's default size) and go through ``export`` and
+batches of the connector's default size: ``changes.py``) and go through ``export`` and
 ``finish_export``, with the cycle collector paused as the runner pauses it for a
 step. Only the connector's calls are timed (``export_s``: all batches,
 ``finish_s``: publishing the file); ``wall_s`` also counts making the changes.
@@ -28,79 +28,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
+from changes import Ids, batches, county, one_day
 
 from edusync.connectors.pifu import PifuConnector, PifuSettings
 from edusync.memory import collector_paused
-from edusync.model.records import Change, Op
-
-
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def change(self, object_type: str, key: str, op: Op = Op.ADD, **attrs: object) -> Change:
-        self.n += 1
-        return Change(self.n, object_type, key, op, hash=key, attrs_json=orjson.dumps(attrs).decode())
-
-
-def county(ids: Ids, persons: int, groups: int, memberships: int) -> Iterator[Change]:
-    schools = max(1, groups // 80)
-    yield ids.change("organisation", "org-owner", name="Fylkeskommunen", groupType="skoleeier")
-    for s in range(schools):
-        yield ids.change("organisation", f"org-{s:04d}", name=f"Skole {s}", groupType="skole", parent="org-owner")
-    for p in range(persons):
-        yield ids.change(
-            "person",
-            f"per-{p:07d}",
-            givenName="Åse",
-            familyName=f"Ødegård {p}",
-            feide=f"p{p}@fylke.no",
-            email=f"p{p}@skole.no",
-            role="teacher" if p % 12 == 0 else "student",
-        )
-    for g in range(groups):
-        kind = "basisgruppe" if g % 4 == 0 else "undervisningsgruppe"
-        yield ids.change("group", f"grp-{g:06d}", name=f"Gruppe {g}", groupType=kind, school=f"org-{g % schools:04d}")
-    for m in range(memberships):
-        role = "teacher" if m % 15 == 0 else "student"
-        person, group = f"per-{(m * 7919) % persons:07d}", f"grp-{m % groups:06d}"
-        yield ids.change("membership", f"mem-{m:08d}", person=person, group=group, role=role)
-
-
-def one_day(ids: Ids, persons: int, groups: int, memberships: int) -> Iterator[Change]:
-    """About 1 % churn: renamed groups, new and leaving pupils, moved memberships."""
-    for g in range(0, groups, 100):
-        yield ids.change(
-            "group",
-            f"grp-{g:06d}",
-            Op.UPDATE,
-            name=f"Gruppe {g} (ny)",
-            groupType="undervisningsgruppe",
-            school="org-0000",
-        )
-    for p in range(0, persons, 100):
-        yield ids.change("person", f"per-{p:07d}", Op.DELETE)
-        yield ids.change("person", f"new-{p:07d}", givenName="Ny", familyName=f"Elev {p}", role="student")
-    for m in range(0, memberships, 100):
-        yield ids.change(
-            "membership",
-            f"mem-{m:08d}",
-            Op.UPDATE,
-            person=f"per-{(m * 7919) % persons:07d}",
-            group=f"grp-{(m + 1) % groups:06d}",
-            role="student",
-        )
-
-
-def batches(changes: Iterator[Change], size: int) -> Iterator[list[Change]]:
-    batch: list[Change] = []
-    for c in changes:
-        batch.append(c)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    yield batch
+from edusync.model.records import Change
 
 
 def run(conn: PifuConnector, n: int, changes: Iterator[Change]) -> dict[str, float]:
@@ -135,8 +67,8 @@ def once(sizes: list[int], out: Path | None) -> dict[str, Any]:
         conn = PifuConnector("bench", PifuSettings(output=folder, datasource="bench@fylke.no"), folder)
         ids = Ids()
         report: dict[str, Any] = {"persons": sizes[0], "groups": sizes[1], "memberships": sizes[2]}
-        report["full"] = run(conn, 1, county(ids, *sizes))
-        report["delta"] = run(conn, 2, one_day(ids, *sizes))
+        report["full"] = run(conn, 1, county(ids, *sizes, persons_at_schools=False))
+        report["delta"] = run(conn, 2, one_day(ids, *sizes, first_leaver=0, arrival=lambda p: {}))
         conn.close()
         report["files_bytes"] = {p.name: p.stat().st_size for p in sorted(folder.glob("bench-*.xml"))}
         report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -26,20 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
+from changes import Ids
 
 from edusync.connectors.scim import ScimConnector, ScimSettings
 from edusync.model.records import Change, Op
 from edusync.sandbox.serving import free_port
-
-
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def change(self, object_type: str, key: str, op: Op = Op.ADD, **attrs: object) -> Change:
-        self.n += 1
-        return Change(self.n, object_type, key, op, hash=key, attrs_json=orjson.dumps(attrs).decode())
 
 
 def person(i: int, mail: str = "skole.no") -> dict[str, object]:

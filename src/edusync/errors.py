@@ -10,6 +10,9 @@
     │   ├── NotFound          nothing matches what was asked for (a run, an object, a remote resource)
     │   ├── RunInProgress     another run is going (or cannot be proven dead); this one does not start
     │   ├── ApprovalRefused   the approval does not match what is stored; nothing was let through
+    │   │   ├── RunNotBlocked, AlreadyApproved, HashMismatch, ChangeSetReplaced, ChangeSetAltered
+    │   │   ├── FourEyesRefused   the approver caused the change set: another must decide
+    │   │   └── DecisionIncomplete  ActorUnknown, ReasonMissing, HashTooShort: ask again with it
     │   ├── KeyUnavailable    a key to seal or open a sensitive value is not there; nothing was stored
     │   └── SafetyFilterStopped  a target's safety filter failed the run (on_breach: fail); nothing was sent
     ├── RetriableError        a passing failure: the same call may succeed later (timeouts, 5xx, locks)
@@ -28,15 +31,25 @@ from typing import Any
 from edusync.model.fnr import mask_text
 
 __all__ = [
+    "ActorUnknown",
+    "AlreadyApproved",
     "ApprovalRefused",
+    "ChangeSetAltered",
+    "ChangeSetReplaced",
     "ConfigError",
+    "DecisionIncomplete",
     "EdusyncError",
     "FatalError",
+    "FourEyesRefused",
     "GateBlocked",
+    "HashMismatch",
+    "HashTooShort",
     "KeyUnavailable",
     "NotFound",
+    "ReasonMissing",
     "RetriableError",
     "RunInProgress",
+    "RunNotBlocked",
     "SafetyFilterStopped",
     "SkippableError",
     "SourceError",
@@ -135,7 +148,106 @@ class RunInProgress(FatalError):
 
 
 class ApprovalRefused(FatalError):
-    """The approval does not match what is stored, so nothing was let through."""
+    """The approval does not match what is stored, so nothing was let through.
+
+    Raised only as one of its subclasses, each named for what the person does next; the console
+    answers each by its type: :class:`DecisionIncomplete` 422, :class:`FourEyesRefused` 403, the
+    rest 409 (the run is not, or no longer, what the decision was about).
+    """
+
+
+class RunNotBlocked(ApprovalRefused):
+    """There is nothing to decide: the run does not exist (``status`` None) or is not blocked."""
+
+    def __init__(self, run_id: int, status: str | None) -> None:
+        message = f"there is no run {run_id}" if status is None else f"run {run_id} is {status}, not blocked"
+        super().__init__(message, run_id=run_id)
+        self.status = status
+
+
+class AlreadyApproved(ApprovalRefused):
+    """The run is approved already (by ``approved_by``): resume it rather than approve it again."""
+
+    def __init__(self, run_id: int, approved_by: str | None) -> None:
+        super().__init__(
+            f"run {run_id} is already approved by {approved_by}; finish it with `edusync resume {run_id}`",
+            run_id=run_id,
+        )
+        self.approved_by = approved_by
+
+
+class HashMismatch(ApprovalRefused):
+    """The approval names another hash than what was blocked: review the run again and name what it shows.
+
+    ``given`` is the hash (or prefix) the approval named, ``blocked`` the start of the blocked one.
+    """
+
+    def __init__(self, run_id: int, given: str, blocked: str) -> None:
+        super().__init__(f"run {run_id}: the approval names {given}, but what was blocked is {blocked}", run_id=run_id)
+        self.given = given
+        self.blocked = blocked
+
+
+class ChangeSetReplaced(ApprovalRefused):
+    """The blocked change set is no longer the one to decide on (``status``: what it is now, ``superseded`` when a
+    later run replaced it): decide on the run that holds the new one."""
+
+    def __init__(self, run_id: int, change_set_id: int, status: str) -> None:
+        super().__init__(f"run {run_id}: its change set is {status} (a later run replaced it)", run_id=run_id)
+        self.change_set_id = change_set_id
+        self.status = status
+
+
+class ChangeSetAltered(ApprovalRefused):
+    """The stored change set's changes no longer hash to what was blocked: nothing of it may go; look into why."""
+
+    def __init__(self, run_id: int, change_set_id: int) -> None:
+        super().__init__(f"run {run_id}: the stored change set no longer matches what was blocked", run_id=run_id)
+        self.change_set_id = change_set_id
+
+
+class FourEyesRefused(ApprovalRefused):
+    """``actor`` caused the change set, and four-eyes is on: another approver must decide."""
+
+    def __init__(self, run_id: int, actor: str) -> None:
+        super().__init__(
+            f"run {run_id}: {actor} caused this change set, so another approver must decide (four-eyes)", run_id=run_id
+        )
+        self.actor = actor
+
+
+class DecisionIncomplete(ApprovalRefused):
+    """The decision lacks something it needs (who decides, why, enough of the hash): ask again with it."""
+
+
+class ActorUnknown(DecisionIncomplete):
+    """Nobody is known to decide: set ``EDUSYNC_ACTOR`` (or sign in) and ask again."""
+
+    def __init__(self) -> None:
+        super().__init__("no actor is known: set EDUSYNC_ACTOR (or USER) to who you are; nothing was decided")
+
+
+class ReasonMissing(DecisionIncomplete):
+    """A decision the console takes needs a reason: give one and ask again (``decision``: approve or reject)."""
+
+    def __init__(self, run_id: int, decision: str) -> None:
+        why = "let it through" if decision == "approve" else "reject it"
+        super().__init__(f"run {run_id}: say why you {why} (a reason); nothing was decided", run_id=run_id)
+        self.decision = decision
+
+
+class HashTooShort(DecisionIncomplete):
+    """The approval names too little of the reviewed hash (``given``; ``needed`` characters at least): name more."""
+
+    def __init__(self, run_id: int, given: str, needed: int, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"run {run_id}: name the hash you reviewed, its first {needed} characters at least "
+            f"(`edusync runs show {run_id}` shows it); nothing was let through",
+            run_id=run_id,
+        )
+        self.given = given
+        self.needed = needed
 
 
 class KeyUnavailable(FatalError):

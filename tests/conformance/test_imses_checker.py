@@ -16,22 +16,18 @@ import pytest
 from edusync.model.records import Op
 from edusync.sandbox.imses import create_app
 from edusync.sandbox.imses.spec import ImsesChecker
-from edusync.sandbox.serving import serve_in_thread
-from edusync.testing import exchanges
 from edusync.testing.exchanges import Exchange
-from tests.connectors.imses.conftest import PASSWORD, USERNAME, KeptExchanges, Site
+from tests.conformance.conftest import recording
+from tests.connectors.imses.conftest import PASSWORD, USERNAME, Site
 from tests.connectors.imses.test_export import ASE, change, school_and_course
 
 CHECKER = ImsesChecker()
 
 
 @pytest.fixture
-def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Exchange]]:
+def recorded() -> Iterator[dict[str, Exchange]]:
     """A night's worth of real exchanges, by operation: persons, groups, memberships, reads and deletes."""
-    monkeypatch.delenv(exchanges.ENV)  # these are checked here, by hand
-    kept = KeptExchanges()
-    app = exchanges.Recording(create_app(username=USERNAME, password=PASSWORD, site="fylke"), CHECKER, kept)
-    with serve_in_thread(app) as url:
+    with recording(create_app(username=USERNAME, password=PASSWORD, site="fylke"), CHECKER) as (url, kept):
         connector = Site(url).connector()
         members = [
             change("membership", "m1", person="p1", group="C1", begin="2025-08-15"),
@@ -42,7 +38,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Exchange]]:
         results += connector.export([change("person", "ghost", Op.DELETE), change("person", "p9", Op.DELETE)])
         assert all(r.ok for r in results), results
         connector.close()
-    yield {CHECKER.kind(e): e for e in kept.kept if not e.path.startswith("/_sandbox")}
+    yield {CHECKER.kind(e): e for e in kept.served()}
 
 
 def _edit(

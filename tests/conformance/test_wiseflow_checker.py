@@ -7,69 +7,41 @@ did, and asserts that the checker names exactly that.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from edusync.model.records import Change, Op
-from edusync.sandbox.serving import serve_in_thread
 from edusync.sandbox.wiseflow import create_app
 from edusync.sandbox.wiseflow.spec import WiseflowChecker
-from edusync.testing import exchanges
 from edusync.testing.exchanges import Exchange
+from tests.conformance.conftest import altered, body, recording
 from tests.connectors.wiseflow.test_wiseflow_connector import EXAM, PERSON, TOKEN, make
 
 CHECKER = WiseflowChecker()
 
 
-class Kept:
-    def __init__(self) -> None:
-        self.kept: list[Exchange] = []
-
-    def add(self, exchange: Exchange, kind: str, problems: list[str]) -> None:
-        self.kept.append(exchange)
-
-
 @pytest.fixture(scope="module")
 def recorded() -> Iterator[dict[str, Exchange]]:
     """An exam's flow, its group, assessor and participant, and its grades read back: by operation."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv(exchanges.ENV)  # these are checked here, by hand
-        kept = Kept()
-        with serve_in_thread(exchanges.Recording(create_app(api_token=TOKEN), CHECKER, kept)) as url:  # type: ignore[arg-type]
-            connector = make(url)
-            group = {"exam": "exa-1", "externalId": "77", "name": "Kommisjon 77", "assessors": ["150009"]}
-            assessor = {**PERSON, "externalUserId": "150009", "organisationId": "s@sandvoll.example"}
-            assessor |= {"assessorType": "INTERN", "assessmentGroupIds": ["77"], "phones": []}
-            changes = [
-                Change(1, "exam", "exa-1", Op.ADD, EXAM),
-                Change(2, "assessor", "a", Op.ADD, assessor),
-                Change(3, "assessment_group", "g", Op.ADD, group),
-                Change(4, "participant", "p", Op.ADD, {**PERSON, "assessmentGroupIds": ["77"], "phones": []}),
-            ]
-            connector.begin_export(1, 1)
-            assert all(r.ok for r in connector.export(changes))
-            connector.begin_export(1, 2)
-            assert all(r.ok for r in connector.export(changes[2:3]))  # a re-sync updates the group
-            connector.marks(str(EXAM["examId"]))
-            connector.close()
-    yield {CHECKER.kind(e): e for e in kept.kept if not e.path.startswith("/_sandbox")}
-
-
-def _json(body: bytes) -> Any:
-    return json.loads(body)
-
-
-def _drift(exchange: Exchange, *, request: Any = None, answer: Any = None, status: int | None = None) -> Exchange:
-    return dataclasses.replace(
-        exchange,
-        request_body=exchange.request_body if request is None else json.dumps(request).encode(),
-        response_body=exchange.response_body if answer is None else json.dumps(answer).encode(),
-        status=exchange.status if status is None else status,
-    )
+    with recording(create_app(api_token=TOKEN), CHECKER) as (url, kept):
+        connector = make(url)
+        group = {"exam": "exa-1", "externalId": "77", "name": "Kommisjon 77", "assessors": ["150009"]}
+        assessor = {**PERSON, "externalUserId": "150009", "organisationId": "s@sandvoll.example"}
+        assessor |= {"assessorType": "INTERN", "assessmentGroupIds": ["77"], "phones": []}
+        changes = [
+            Change(1, "exam", "exa-1", Op.ADD, EXAM),
+            Change(2, "assessor", "a", Op.ADD, assessor),
+            Change(3, "assessment_group", "g", Op.ADD, group),
+            Change(4, "participant", "p", Op.ADD, {**PERSON, "assessmentGroupIds": ["77"], "phones": []}),
+        ]
+        connector.begin_export(1, 1)
+        assert all(r.ok for r in connector.export(changes))
+        connector.begin_export(1, 2)
+        assert all(r.ok for r in connector.export(changes[2:3]))  # a re-sync updates the group
+        connector.marks(str(EXAM["examId"]))
+        connector.close()
+    yield {CHECKER.kind(e): e for e in kept.served()}
 
 
 def test_the_real_exchanges_conform(recorded: dict[str, Exchange]) -> None:
@@ -87,48 +59,48 @@ def test_the_real_exchanges_conform(recorded: dict[str, Exchange]) -> None:
 
 def test_an_fs_key_as_a_reference_is_caught(recorded: dict[str, Exchange]) -> None:
     tag = recorded["POST /flows/{flowId}/external-sources"]
-    drifted = _drift(tag, request={"reference": "9001|INF1370|1|MUNT|2025 HØST"})
+    drifted = altered(tag, request={"reference": "9001|INF1370|1|MUNT|2025 HØST"})
     (problem,) = CHECKER.request_problems(drifted)
     assert "$.reference" in problem and "^[a-zA-Z0-9-_]+$" in problem
 
 
 def test_fields_the_spec_does_not_declare_are_caught(recorded: dict[str, Exchange]) -> None:
     meta = recorded["PUT /flows/{flowId}/metadata"]
-    (problem,) = CHECKER.request_problems(_drift(meta, request={**_json(meta.request_body), "gradeType": "A-F"}))
+    (problem,) = CHECKER.request_problems(altered(meta, request={**body(meta, "request"), "gradeType": "A-F"}))
     assert "'gradeType' was unexpected" in problem
     group = recorded["POST /flows/{flowId}/assessor-groups"]
-    (problem,) = CHECKER.request_problems(_drift(group, request={**_json(group.request_body), "externalId": "77"}))
+    (problem,) = CHECKER.request_problems(altered(group, request={**body(group, "request"), "externalId": "77"}))
     assert "'externalId' was unexpected" in problem
 
 
 def test_a_null_where_a_string_is_typed_is_caught(recorded: dict[str, Exchange]) -> None:
     user = recorded["POST /license/user"]
-    (problem,) = CHECKER.request_problems(_drift(user, request={**_json(user.request_body), "phone": None}))
+    (problem,) = CHECKER.request_problems(altered(user, request={**body(user, "request"), "phone": None}))
     assert "$.phone: None is not of type 'string'" in problem
 
 
 def test_a_status_the_operation_does_not_declare_is_caught(recorded: dict[str, Exchange]) -> None:
-    (problem,) = CHECKER.answer_problems(_drift(recorded["POST /flows/{flowId}/external-sources"], status=201))
+    (problem,) = CHECKER.answer_problems(altered(recorded["POST /flows/{flowId}/external-sources"], status=201))
     assert "HTTP 201 is not an answer POST /flows/{flowId}/external-sources declares" in problem
 
 
 def test_an_answer_off_its_schema_is_caught(recorded: dict[str, Exchange]) -> None:
     seated = recorded["GET /flows/{flowId}/room-bookings/{roomBookingId}/participants"]
-    (problem,) = CHECKER.answer_problems(_drift(seated, answer={"success": True, "data": {"participantIds": []}}))
+    (problem,) = CHECKER.answer_problems(altered(seated, answer={"success": True, "data": {"participantIds": []}}))
     assert "$.data" in problem and "is not of type 'array'" in problem
     marked = recorded["GET /flow/{flowId}/submission/{submissionId}"]
-    body = _json(marked.response_body)
-    body["participants"][0]["assessorIds"] = [1]
-    (problem,) = CHECKER.answer_problems(_drift(marked, answer=body))
+    data = body(marked)
+    data["participants"][0]["assessorIds"] = [1]
+    (problem,) = CHECKER.answer_problems(altered(marked, answer=data))
     assert "'assessorIds' was unexpected" in problem
     ok = recorded["PUT /flows/{flowId}/metadata"]
-    (problem,) = CHECKER.answer_problems(_drift(ok, answer={**_json(ok.response_body), "error": None}))
+    (problem,) = CHECKER.answer_problems(altered(ok, answer={**body(ok), "error": None}))
     assert "$.error: None is not of type 'object'" in problem
 
 
 def test_an_operation_the_spec_does_not_have_is_caught(recorded: dict[str, Exchange]) -> None:
     tag = recorded["POST /flows/{flowId}/external-sources"]
-    (problem,) = CHECKER.request_problems(dataclasses.replace(tag, method="PUT"))
+    (problem,) = CHECKER.request_problems(altered(tag, method="PUT"))
     assert "PUT is not an operation on" in problem
-    (problem,) = CHECKER.request_problems(dataclasses.replace(tag, path="/v1/flows/1/external-source"))
+    (problem,) = CHECKER.request_problems(altered(tag, path="/v1/flows/1/external-source"))
     assert "no operation of WISEflow's API" in problem

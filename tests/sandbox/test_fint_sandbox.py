@@ -112,14 +112,6 @@ def fresh() -> Iterator[Fint]:
         yield Fint(base)
 
 
-class Kept(exchanges.Ledger):
-    def __init__(self) -> None:
-        self.kept: list[exchanges.Exchange] = []
-
-    def add(self, exchange: exchanges.Exchange, kind: str, problems: list[str]) -> None:
-        self.kept.append(exchange)
-
-
 class Drifting(Fint):
     """A sandbox for tests that send wrong requests on purpose, its exchanges kept out of the suite's ledger.
 
@@ -144,7 +136,7 @@ CHECKER = FintChecker()
 @pytest.fixture
 def drifting(county: County, monkeypatch: pytest.MonkeyPatch) -> Iterator[Drifting]:
     monkeypatch.delenv(exchanges.ENV)
-    ledger = Kept()
+    ledger = exchanges.Kept()
     app = exchanges.Recording(make_app(generate(seed=8, size="small", today=TODAY), pending_polls=1), CHECKER, ledger)
     with serve_in_thread(app) as base:
         yield Drifting(base, ledger.kept)

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edusync.config.loader import LoadedConfig, load_config
-from edusync.errors import ApprovalRefused, ConfigError, EdusyncError
+from edusync.errors import ActorUnknown, ConfigError, EdusyncError
 from edusync.model.fnr import MaskingFilter, mask_ids, mask_text, redact
 from edusync.storage import Database, open_database
 
@@ -98,7 +98,7 @@ def known_actor() -> str:
     """Who decides (approve, reject, restore): refused when nobody is known, rather than recorded as "unknown"."""
     who = os.environ.get("EDUSYNC_ACTOR") or os.environ.get("USER")
     if not who:
-        raise ApprovalRefused("no actor is known: set EDUSYNC_ACTOR (or USER) to who you are; nothing was decided")
+        raise ActorUnknown()
     return who
 
 

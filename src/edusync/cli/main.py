@@ -24,7 +24,7 @@ from edusync.cli.common import (
     print_json,
 )
 from edusync.cli.sandbox import sandbox_app
-from edusync.errors import ApprovalRefused
+from edusync.errors import HashTooShort
 from edusync.services import objects, runs
 from edusync.services.runs import RunMode, RunOutcome
 
@@ -147,9 +147,11 @@ def _confirm_interactively(db: object, run_id: int) -> str:
     """Show what the block would let through and ask for its hash; refuse where nobody can answer."""
     block = runs.blocked(db, run_id)  # type: ignore[arg-type]
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise ApprovalRefused(
+        raise HashTooShort(
+            run_id,
+            "",
+            runs.MIN_EXPECT,
             f"run {run_id}: give --expect with the hash you reviewed (`edusync runs show {run_id}` shows it)",
-            run_id=run_id,
         )
     render.block_summary(console, run_id, block)
     return str(typer.prompt("Type the hash you reviewed (12 characters at least) to approve it"))

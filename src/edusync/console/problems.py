@@ -14,7 +14,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from edusync.errors import ApprovalRefused, EdusyncError, NotFound, RunInProgress, StorageError
+from edusync.errors import (
+    ApprovalRefused,
+    DecisionIncomplete,
+    EdusyncError,
+    FourEyesRefused,
+    NotFound,
+    RunInProgress,
+    StorageError,
+)
 from edusync.model.fnr import mask_text
 from edusync.services.paging import BadQuery
 from edusync.services.tokens import BadTokenRequest
@@ -72,13 +80,12 @@ def status_of(exc: EdusyncError) -> int:
         return 503
     if isinstance(exc, RunInProgress):
         return 409
+    if isinstance(exc, FourEyesRefused):
+        return 403
+    if isinstance(exc, DecisionIncomplete):
+        return 422
     if isinstance(exc, ApprovalRefused):
-        text = str(exc)
-        if "four-eyes" in text:
-            return 403
-        if "characters at least" in text or "a reason" in text or "no actor" in text:
-            return 422
-        return 409
+        return 409  # the run is not, or no longer, what the decision was about
     return 422
 
 

@@ -30,6 +30,18 @@ def name_of(attrs: dict[str, Any]) -> str:
     return f"{first} {last}".strip()
 
 
+def listed(row: Any, attrs: dict[str, Any], *, name_memberships: bool = False, **extra: Any) -> dict[str, Any]:
+    """An object as a list of them shows it (search hits, the trash): id, type, state, ``extra``, name and school.
+
+    ``name_memberships``: a membership, which has no name of its own, is called by its role.
+    """
+    name = name_of(attrs)
+    if not name and name_memberships and row.object_type == "membership":
+        name = f"{attrs.get('role', '')} membership"
+    return {"id": row.id, "type": row.object_type, "state": row.state, **extra, "name": name,
+            "school": attrs.get("school")}  # fmt: skip
+
+
 def search(
     db: Database,
     text: str,
@@ -80,16 +92,7 @@ def search(
     items = []
     for r in hits:
         attrs = loads(r.attrs)
-        items.append(
-            {
-                "id": r.id,
-                "type": r.object_type,
-                "state": r.state,
-                "name": name_of(attrs),
-                "feide": attrs.get("eduPersonPrincipalName"),
-                "school": attrs.get("school"),
-            }
-        )
+        items.append(listed(r, attrs, feide=attrs.get("eduPersonPrincipalName")))
     return Page(items, nxt)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from edusync.errors import ApprovalRefused
+from edusync.errors import FourEyesRefused, ReasonMissing
 from edusync.model.hashing import loads
 from edusync.services import browse
 from edusync.services import runs as run_service
@@ -43,16 +43,13 @@ def causers(db: Database, run_id: int) -> set[str]:
 
 def check_four_eyes(db: Database, run_id: int, actor: str) -> None:
     if actor in causers(db, run_id):
-        raise ApprovalRefused(
-            f"run {run_id}: {actor} caused this change set, so another approver must decide (four-eyes)",
-            run_id=run_id,
-        )
+        raise FourEyesRefused(run_id, actor)
 
 
 def approve(db: Database, run_id: int, actor: str, expect: str | None, reason: str, *, four_eyes: bool) -> Any:
     """Record the approval (the gate's rules); the caller resumes the run."""
     if not reason.strip():
-        raise ApprovalRefused(f"run {run_id}: say why you let it through (a reason); nothing was decided")
+        raise ReasonMissing(run_id, "approve")
     if four_eyes:
         check_four_eyes(db, run_id, actor)
     return run_service.approve(db, run_id, actor, expect, reason.strip())
@@ -60,7 +57,7 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None, reason: s
 
 def reject(db: Database, run_id: int, actor: str, reason: str) -> Any:
     if not reason.strip():
-        raise ApprovalRefused(f"run {run_id}: say why you reject it (a reason); nothing was decided")
+        raise ReasonMissing(run_id, "reject")
     return run_service.reject(db, run_id, actor, reason.strip())
 
 

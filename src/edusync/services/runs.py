@@ -16,7 +16,21 @@ from edusync.pipeline.gate import approvals
 from edusync.pipeline.run import Runner, RunOutcome
 from edusync.storage import Database, tables
 
-__all__ = ["RunMode", "RunOutcome", "approve", "blocked", "get_run", "list_runs", "reject", "resume", "start"]
+#: The shortest part of the reviewed hash an approval may name.
+MIN_EXPECT = approvals.MIN_EXPECT
+
+__all__ = [
+    "MIN_EXPECT",
+    "RunMode",
+    "RunOutcome",
+    "approve",
+    "blocked",
+    "get_run",
+    "list_runs",
+    "reject",
+    "resume",
+    "start",
+]
 
 
 def start(

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from edusync.errors import FatalError
 from edusync.model.hashing import dumps, loads
+from edusync.services.records import as_json, from_row
 from edusync.storage import Database, tables
 from edusync.storage.audit import audit
 
@@ -64,18 +65,7 @@ class Token:
         return "active"
 
     def as_dict(self, now: dt.datetime) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "prefix": self.prefix,
-            "scopes": list(self.scopes),
-            "user": self.user,
-            "created_at": self.created_at,
-            "created_by": self.created_by,
-            "expires_at": self.expires_at,
-            "revoked_at": self.revoked_at,
-            "status": self.status(now),
-        }
+        return as_json(self, status=self.status(now))
 
 
 def digest(token: str) -> str:
@@ -95,17 +85,7 @@ def _now() -> dt.datetime:
 
 
 def _row(row: Any) -> Token:
-    return Token(
-        id=row.id,
-        name=row.name,
-        prefix=row.prefix,
-        scopes=tuple(loads(row.scopes)),
-        user=row.feide_user,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-    )
+    return from_row(Token, row, scopes=tuple(loads(row.scopes)), user=row.feide_user)
 
 
 def create(

@@ -15,7 +15,7 @@ from edusync.model.hashing import loads
 from edusync.model.records import State
 from edusync.services import objects
 from edusync.services.paging import BadQuery, Page, check_limit, decode_str, page_of
-from edusync.services.people import TYPES, name_of
+from edusync.services.people import TYPES, listed
 from edusync.storage import Database, tables
 
 MAX_BULK = 500
@@ -57,21 +57,7 @@ def list_trash(
     with db.begin() as conn:
         rows = conn.execute(q.order_by(mv.c.id).limit(limit + 1)).all()
     rows, nxt = page_of(rows, limit, lambda r: str(r.id))
-    items = []
-    for r in rows:
-        attrs = loads(r.attrs)
-        items.append(
-            {
-                "id": r.id,
-                "type": r.object_type,
-                "state": r.state,
-                "since": r.state_since,
-                "name": name_of(attrs)
-                or (f"{attrs.get('role', '')} membership" if r.object_type == "membership" else ""),
-                "school": attrs.get("school"),
-            }
-        )
-    return Page(items, nxt)
+    return Page([listed(r, loads(r.attrs), name_memberships=True, since=r.state_since) for r in rows], nxt)
 
 
 def restore_many(db: Database, ids: list[str], actor: str) -> dict[str, Any]:

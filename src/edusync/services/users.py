@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from edusync.errors import FatalError, NotFound
 from edusync.model.hashing import dumps, loads
+from edusync.services.records import as_json, from_row
 from edusync.storage import Database, tables
 from edusync.storage.audit import audit, utcnow
 
@@ -62,31 +63,11 @@ class User:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "username": self.username,
-            "display_name": self.display_name,
-            "roles": list(self.roles),
-            "language": self.language,
-            "created_at": self.created_at,
-            "disabled_at": self.disabled_at,
-            "last_login_at": self.last_login_at,
-            "local": self.local,
-        }
+        return as_json(self)
 
 
 def _row(row: Any) -> User:
-    return User(
-        id=row.id,
-        username=row.username,
-        display_name=row.display_name,
-        roles=tuple(loads(row.roles)),
-        language=row.language,
-        created_at=row.created_at,
-        disabled_at=row.disabled_at,
-        last_login_at=row.last_login_at,
-        local=row.password_hash is not None,
-    )
+    return from_row(User, row, roles=tuple(loads(row.roles)), local=row.password_hash is not None)
 
 
 def _check_roles(roles: list[str]) -> list[str]:

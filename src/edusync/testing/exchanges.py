@@ -98,6 +98,20 @@ class Ledger:
             out.write(data)
 
 
+class Kept(Ledger):
+    """A ledger that keeps the exchanges themselves (and writes no file), so a test can ask a checker about them."""
+
+    def __init__(self) -> None:
+        self.kept: list[Exchange] = []
+
+    def add(self, exchange: Exchange, kind: str, problems: list[str]) -> None:
+        self.kept.append(exchange)
+
+    def served(self) -> list[Exchange]:
+        """The exchanges with the system, the sandbox's own controls (``/_sandbox/…``) left out."""
+        return [e for e in self.kept if not e.path.startswith("/_sandbox")]
+
+
 def read(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """The ledger's lines from byte ``offset`` on, and the offset after them."""
     if not path.exists():

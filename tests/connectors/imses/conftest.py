@@ -76,16 +76,6 @@ def connector(site: Site) -> Iterator[ImsesConnector]:
     conn.close()
 
 
-class KeptExchanges(exchanges.Ledger):
-    """Keeps the exchanges themselves, so a test can ask the checker about either side."""
-
-    def __init__(self) -> None:
-        self.kept: list[exchanges.Exchange] = []
-
-    def add(self, exchange: exchanges.Exchange, kind: str, problems: list[str]) -> None:
-        self.kept.append(exchange)
-
-
 @dataclass
 class DriftingSite(Site):
     """A site whose exchanges are kept apart, for tests that break the specification on purpose.
@@ -112,7 +102,7 @@ CHECKER = ImsesChecker()
 @pytest.fixture
 def drifting_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[DriftingSite]:
     monkeypatch.delenv(exchanges.ENV)  # kept out of the suite's ledger
-    kept = KeptExchanges()
+    kept = exchanges.Kept()
     app = exchanges.Recording(create_app(username=USERNAME, password=PASSWORD, site="fylke"), CHECKER, kept)
     with serve_in_thread(app) as url:
         yield DriftingSite(url, kept.kept)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -11,35 +10,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from edusync.config.loader import load_config
 from edusync.connectors.imses import ImsesSettings
 from edusync.errors import ConfigError
 from edusync.sandbox.imses import COMBINED
 from edusync.sandbox.serving import free_port
+from tests.connectors.documented import documented_config
 from tests.connectors.imses.conftest import Site
 from tests.connectors.imses.test_export import ASE, change
 
-DOC = Path(__file__).parents[3] / "docs" / "imses.md"
-SYNC = [
-    {"connector": "sis", "object_type": "organisation", "metaverse_type": "organisation"},
-    {"connector": "sis", "object_type": "person", "metaverse_type": "person"},
-    {"connector": "sis", "object_type": "group", "metaverse_type": "group"},
-    {"connector": "sis", "object_type": "membership", "metaverse_type": "membership"},
-]
-
 
 def _documented(tmp_path: Path, **password: str) -> Path:
-    block = re.search(r"## Configuration.*?```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert block is not None, "docs/imses.md has a YAML example under Configuration"
-    config = yaml.safe_load(block.group(1))
-    config["connectors"]["itslearning"]["settings"].update(password)
-    config["connectors"]["sis"] = {"type": "files", "settings": {"input": "data"}}
-    config.update(storage={"url": "sqlite:///edusync.db"}, sync=SYNC, profiles={"nightly": ["itslearning:export"]})
-    path = tmp_path / "edusync.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
+    types = ("organisation", "person", "group", "membership")
+    return documented_config(tmp_path, "imses", "itslearning", types, **password)
 
 
 def test_the_documented_configuration_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -111,7 +111,7 @@ def test_a_change_the_package_cannot_carry_fails_alone(tmp_path: Path) -> None:
 def test_a_publish_that_fails_leaves_nothing_and_the_retry_publishes_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from edusync.connectors.oneroster import target
+    from edusync.connectors.pifu import published
 
     conn, ids = oneroster(tmp_path), Ids()
     conn.begin_export(1, 1)
@@ -120,7 +120,7 @@ def test_a_publish_that_fails_leaves_nothing_and_the_retry_publishes_once(
     def broken(*_: object) -> None:
         raise RetriableError("disk went away")
 
-    monkeypatch.setattr(target, "publish", broken)
+    monkeypatch.setattr(published, "publish", broken)
     with pytest.raises(RetriableError):
         conn.finish_export()
     assert list((tmp_path / "out").glob("*.zip")) == [] and not list((tmp_path / "out").glob(".*.tmp"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from edusync.errors import ActorUnknown, ChangeSetReplaced, HashMismatch, HashTooShort, RunNotBlocked
 from edusync.pipeline.gate import approvals
-from edusync.pipeline.gate.approvals import ApprovalRefused
 from tests.workspace import Workspace
 
 
@@ -67,15 +67,19 @@ def test_an_approval_for_another_change_set_is_refused(workspace: Workspace) -> 
     _relaxed_input(workspace)
     _lose_pupils(workspace, 0.30)
     first = workspace.run(day=1)
-    with pytest.raises(ApprovalRefused, match="what was blocked is"):
+    with pytest.raises(HashMismatch, match="what was blocked is") as mismatch:
         approvals.approve(workspace.db, first.run_id, "someone", expect="0123456789ab")
+    assert first.block is not None
+    assert (mismatch.value.given, mismatch.value.blocked) == ("0123456789ab", first.block["hash"][:12])
     _lose_pupils(workspace, 0.10)
     second = workspace.run(day=2)
     assert second.status == "blocked"
     assert first.block is not None and second.block is not None
     assert second.block["hash"] != first.block["hash"]
-    with pytest.raises(ApprovalRefused, match="superseded"):
+    with pytest.raises(ChangeSetReplaced, match="superseded") as replaced:
         approvals.approve(workspace.db, first.run_id, "someone", first.block["hash"])
+    assert (replaced.value.run_id, replaced.value.status) == (first.run_id, "superseded")
+    assert replaced.value.change_set_id == first.block["change_set_id"]
     assert workspace.run_info(first.run_id)["status"] == "blocked"
 
 
@@ -90,7 +94,7 @@ def test_reject_discards_and_the_next_run_blocks_again(workspace: Workspace) -> 
     assert info["status"] == "rejected" and info["change_sets"][0]["status"] == "rejected"
     assert info["audit"][0]["action"] == "reject"
     assert blocked.block is not None
-    with pytest.raises(ApprovalRefused, match="rejected, not blocked"):
+    with pytest.raises(RunNotBlocked, match="rejected, not blocked"):
         approvals.approve(workspace.db, blocked.run_id, "it-drift", blocked.block["hash"])
     assert workspace.run(day=2).status == "blocked", "the source still says they are gone"
     assert len(workspace.out_lines()) == sent
@@ -140,8 +144,9 @@ def test_an_approval_must_name_twelve_characters_of_the_hash(workspace: Workspac
     assert blocked.block is not None
     if expect:  # a prefix of the real hash, too short to bind
         expect = blocked.block["hash"][: len(expect)]
-    with pytest.raises(ApprovalRefused, match="12 characters at least"):
+    with pytest.raises(HashTooShort, match="12 characters at least") as short:
         approvals.approve(workspace.db, blocked.run_id, "it-drift", expect)
+    assert (short.value.given, short.value.needed) == (expect or "", 12)
     assert workspace.run_info(blocked.run_id)["audit"] == [], "nothing was decided"
     approvals.approve(workspace.db, blocked.run_id, "it-drift", blocked.block["hash"][:12].upper())
     assert workspace.resume(blocked.run_id).status == "done"
@@ -153,8 +158,8 @@ def test_an_approval_by_nobody_known_is_refused(workspace: Workspace, who: str) 
     _lose_pupils(workspace, 1 / 3)
     blocked = workspace.run(day=1)
     assert blocked.block is not None
-    with pytest.raises(ApprovalRefused, match="no actor is known"):
+    with pytest.raises(ActorUnknown, match="no actor is known"):
         approvals.approve(workspace.db, blocked.run_id, who, blocked.block["hash"])
-    with pytest.raises(ApprovalRefused, match="no actor is known"):
+    with pytest.raises(ActorUnknown, match="no actor is known"):
         approvals.reject(workspace.db, blocked.run_id, who)
     assert workspace.run_info(blocked.run_id)["status"] == "blocked"

@@ -10,7 +10,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator
+
+from edusync.connectors.pifu.published import PublishedSettings
 
 _ROLES = {"student": "student", "elev": "student", "teacher": "teacher", "lærer": "teacher",
           "faculty": "teacher", "kontaktlærer": "teacher", "staff": "ext:staff", "employee": "ext:staff",
@@ -19,17 +21,9 @@ _ENROLLMENT_ROLES = {"student": "student", "elev": "student", "teacher": "teache
                      "faculty": "teacher", "kontaktlærer": "teacher", "instructor": "teacher"}  # fmt: skip
 
 
-class PackageTargetSettings(BaseModel):
-    """What every CSV package target shares: the folder, the file names, the vocabulary, SFTP delivery."""
+class PackageTargetSettings(PublishedSettings):
+    """What every CSV package target adds to the folder, names and SFTP delivery: the vocabulary."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-    output: Path | None = None
-    """As a target: the folder the packages (zip files), and the state of what was published, are written to."""
-    prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    """Package names start with this; unset: the connector's name."""
-    keep_files: int = Field(default=30, ge=1)
-    """How many published packages stay in ``output``; older ones are deleted."""
     soft_delete: Literal["delete", "disable"] = "delete"
     """What a soft delete of a person does: ``delete`` (left out of a bulk package, ``tobedeleted`` in a delta) or
     ``disable`` (kept, with ``enabledUser`` false)."""
@@ -46,29 +40,6 @@ class PackageTargetSettings(BaseModel):
     """``MM-DD`` on which a school year begins: each class belongs to the school year its ``start`` (or the run's
     date) falls in, written as the academic session ``YYYY-YYYY``."""
 
-    # -- delivery over SFTP (optional; the packages are always kept in ``output`` too) -----------
-    sftp_host: str | None = None
-    """Also deliver each package to this SFTP server; unset: the packages stay in ``output`` only."""
-    sftp_port: int = Field(default=22, ge=1, le=65535)
-    """The SFTP server's port."""
-    sftp_username: str | None = None
-    """The SFTP login; required with ``sftp_host``."""
-    sftp_password: SecretStr | None = None
-    """The login's password, only as an ``${ENV}`` reference; this or ``sftp_private_key``."""
-    sftp_private_key: SecretStr | None = None
-    """The private key's text (OpenSSH or PEM), only as an ``${ENV}`` reference."""
-    sftp_passphrase: SecretStr | None = None
-    """The private key's passphrase, if it has one, only as an ``${ENV}`` reference."""
-    sftp_host_key: str | None = None
-    """The server's public key (``ssh-ed25519 AAAA…``); without it or ``sftp_known_hosts``, ``~/.ssh/known_hosts``
-    is used. An unknown host key is never accepted."""
-    sftp_known_hosts: Path | None = None
-    """A known_hosts file with the server's key, instead of ``sftp_host_key``."""
-    sftp_dir: str = "."
-    """The folder on the server the packages go to; each arrives whole, by rename."""
-    sftp_timeout: float = Field(default=60.0, gt=0)
-    """Seconds to wait for the connection; a whole upload may take ten times this."""
-
     @field_validator("school_year_start")
     @classmethod
     def _a_day(cls, value: str) -> str:
@@ -76,15 +47,6 @@ class PackageTargetSettings(BaseModel):
         if not (1 <= month <= 12 and 1 <= day <= 28):
             raise ValueError("school_year_start must be MM-DD with a day from 01 to 28")
         return value
-
-    @model_validator(mode="after")
-    def _sftp(self) -> PackageTargetSettings:
-        if self.sftp_host:
-            if not self.sftp_username:
-                raise ValueError("sftp_username is required with sftp_host")
-            if self.sftp_password is None and self.sftp_private_key is None:
-                raise ValueError("sftp_host needs sftp_password or sftp_private_key (from ${ENV})")
-        return self
 
     @property
     def year_start(self) -> tuple[int, int]:

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import orjson
 
 from edusync import vault
-from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
+from edusync.connectors.base import Capability, ImportStream, ObjectTypeSpec
 from edusync.connectors.pifu import reader
-from edusync.connectors.pifu.delivery import prune, publish, upload
 from edusync.connectors.pifu.normalize import GROUP, MEMBERSHIP, ORG, PERSON, Canon, canon, unwritable
+from edusync.connectors.pifu.published import PublishedTarget
 from edusync.connectors.pifu.render import Document, document
 from edusync.connectors.pifu.settings import PifuSettings
 from edusync.connectors.pifu.state import FAMILY, FORGOTTEN, PendingRow, State
 from edusync.errors import FatalError, SkippableError
-from edusync.memory import collector_paused
-from edusync.model.records import Change, ChangeResult, Op
+from edusync.model.records import Change, Op
 
 TYPES = ("person", "organisation", "group", "membership")
 _PERSON_ATTRS = ("nin", "feide", "username", "studentId", "employeeId", "givenName", "familyName", "fullName", "email")
@@ -30,7 +28,7 @@ _MEMBER_ATTRS = ("person", "group", "roletype", "role", "subrole", "status", "be
 _FORGET, _DELETE, _GONE = Op.FORGET, Op.DELETE, (Op.DELETE, Op.ARCHIVE)
 
 
-class PifuConnector(Connector):
+class PifuConnector(PublishedTarget):
     """Writes one PIFU-IMS file per change set into ``output`` (and over SFTP); reads ``input``.
 
     Object types: ``person``, ``organisation`` and ``group`` (both PIFU ``<group>``s;
@@ -51,15 +49,15 @@ class PifuConnector(Connector):
         }
     )
     settings_model = PifuSettings
-    default_batch_size = 20_000  # a batch is one SQLite transaction
+    state_name = "pifu-state.sqlite"
+    suffix = ".xml"
+    full_word = "full"
     #: Forgets reach this connector: a released member must leave the published picture too.
     receives_forget: ClassVar[bool] = True
     settings: PifuSettings
 
     def __init__(self, name: str, settings: Any, base_dir: Path) -> None:
         super().__init__(name, settings, base_dir)
-        self._state: State | None = None
-        self._token = ""
         self._vault = vault.current()
 
     def object_types(self) -> list[ObjectTypeSpec]:
@@ -96,25 +94,11 @@ class PifuConnector(Connector):
 
     # -- target -----------------------------------------------------------------------------
 
-    @property
-    def prefix(self) -> str:
-        return self.settings.prefix or self.name
+    def full(self, state: State) -> bool:
+        return self.settings.mode == "full" or (self.settings.mode == "auto" and state.is_empty())
 
-    def _folder(self) -> Path:
-        if self.settings.output is None:
-            raise FatalError(f"connector {self.name!r}: 'output' is not set, so it cannot export")
-        folder = self.resolve_path(self.settings.output)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
-    def state(self) -> State:
-        if self._state is None:
-            self._state = State(self._folder() / f".{self.prefix}.pifu-state.sqlite")
-        return self._state
-
-    def begin_export(self, run_id: int, change_set_id: int) -> None:
-        self._token = f"run{run_id:06d}-cs{change_set_id}"
-        self.state()
+    def skip_empty(self) -> bool:
+        return self.settings.skip_empty_delta
 
     def _pending(self, c: Change) -> PendingRow | None:
         if c.object_type not in TYPES:
@@ -142,75 +126,20 @@ class PifuConnector(Connector):
         label = record["short"] if section in (ORG, GROUP) else None
         return (c.id, family, c.key, section, grp, label, 1, 1, text)
 
-    def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
-        """Record the changes; they reach the file in :meth:`finish_export`."""
-        rows: list[PendingRow] = []
-        results: list[ChangeResult] = []
-        for c in changes:
-            try:
-                row = self._pending(c)
-            except SkippableError as exc:
-                results.append(ChangeResult(c.id, False, f"{c.object_type} {c.key}: {exc}", retriable=False))
-                continue
-            if row is None:
-                results.append(ChangeResult(c.id, True))
-            else:
-                rows.append(row)
-        self.state().record(rows)
-        results += [ChangeResult(row[0], True) for row in rows]
-        return results
-
-    def confirm(self, changes: Sequence[Change]) -> set[int]:
-        """Changes recorded for the file being written, or in the file published last."""
-        return self.state().recorded([c.id for c in changes])
-
-    def finish_export(self) -> None:
-        # Rendering a county makes millions of short-lived objects and no cycles worth a scan.
-        with collector_paused():
-            self._finish()
-
-    def _finish(self) -> None:
-        state = self.state()
-        pending = state.has_pending()
-        if not pending and state.get("published") == self._token:
-            return  # this change set is already out (a resumed run)
-        full = self.settings.mode == "full" or (self.settings.mode == "auto" and state.is_empty())
-        if not full and not pending and self.settings.skip_empty_delta:
-            return
+    def write(self, tmp: Path, state: State, full: bool) -> bool:
+        labels = state.labels()
+        s = self.settings
+        when = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
         kind: Literal["full", "delta"] = "full" if full else "delta"
-        folder = self._folder()
-        final = folder / f"{self.prefix}-{self._token}-{kind}.xml"
-        tmp = folder / f".{final.name}.tmp"
-        state.begin(before=not full)
-        try:
-            state.apply()
-            labels = state.labels()
-            s = self.settings
-            when = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
-            with document(
-                tmp, kind, datasource=s.datasource, source=s.id_source, targets=s.targets, lang=s.lang, when=when
-            ) as doc:
-                if full:
-                    _write_full(doc, state, labels)
-                else:
-                    _write_delta(doc, state, labels)
-            if not full and not doc.records and s.skip_empty_delta:
-                tmp.unlink()  # every change folded into nothing the receiver would see
+        with document(
+            tmp, kind, datasource=s.datasource, source=s.id_source, targets=s.targets, lang=s.lang, when=when
+        ) as doc:
+            if full:
+                _write_full(doc, state, labels)
             else:
-                if s.sftp_host:
-                    upload(s, self.base_dir, tmp, final.name)
-                publish(tmp, final)
-            state.commit({"published": self._token, "file": final.name, "mode": kind})
-        except BaseException:
-            state.rollback()
-            tmp.unlink(missing_ok=True)
-            raise
-        prune(folder, self.prefix, s.keep_files)
-
-    def close(self) -> None:
-        if self._state is not None:
-            self._state.close()
-            self._state = None
+                _write_delta(doc, state, labels)
+        # A delta whose every change folded into nothing the receiver would see is not published.
+        return full or bool(doc.records) or not self.skip_empty()
 
 
 def _emit(

@@ -12,39 +12,16 @@ import contextlib
 import os
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncssh
-from pydantic import SecretStr
 
 from edusync.errors import FatalError, RetriableError
 
+if TYPE_CHECKING:  # published.py imports this module; only the type checker needs its settings back
+    from edusync.connectors.pifu.published import PublishedSettings
+
 T = TypeVar("T")
-
-
-class SftpSettings(Protocol):
-    """The ``sftp_*`` settings a file target delivers with (pifu-xml's, oneroster-csv's, sds-csv's)."""
-
-    @property
-    def sftp_host(self) -> str | None: ...
-    @property
-    def sftp_port(self) -> int: ...
-    @property
-    def sftp_username(self) -> str | None: ...
-    @property
-    def sftp_password(self) -> SecretStr | None: ...
-    @property
-    def sftp_private_key(self) -> SecretStr | None: ...
-    @property
-    def sftp_passphrase(self) -> SecretStr | None: ...
-    @property
-    def sftp_host_key(self) -> str | None: ...
-    @property
-    def sftp_known_hosts(self) -> Path | None: ...
-    @property
-    def sftp_dir(self) -> str: ...
-    @property
-    def sftp_timeout(self) -> float: ...
 
 
 def publish(tmp: Path, final: Path) -> None:
@@ -80,7 +57,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def _known_hosts(s: SftpSettings, base: Path) -> Any:
+def _known_hosts(s: PublishedSettings, base: Path) -> Any:
     if s.sftp_host_key:
         try:
             return ([asyncssh.import_public_key(s.sftp_host_key)], [], [])
@@ -92,7 +69,7 @@ def _known_hosts(s: SftpSettings, base: Path) -> Any:
     return ()  # asyncssh's default: ~/.ssh/known_hosts
 
 
-def _client_keys(s: SftpSettings) -> list[Any] | None:
+def _client_keys(s: PublishedSettings) -> list[Any] | None:
     if s.sftp_private_key is None:
         return None
     phrase = s.sftp_passphrase.get_secret_value() if s.sftp_passphrase else None
@@ -102,7 +79,7 @@ def _client_keys(s: SftpSettings) -> list[Any] | None:
         raise FatalError(f"sftp_private_key cannot be read: {exc}") from exc
 
 
-async def _upload(s: SftpSettings, base: Path, local: Path, name: str) -> None:
+async def _upload(s: PublishedSettings, base: Path, local: Path, name: str) -> None:
     password = s.sftp_password.get_secret_value() if s.sftp_password else None
     async with (
         asyncssh.connect(
@@ -124,7 +101,7 @@ async def _upload(s: SftpSettings, base: Path, local: Path, name: str) -> None:
         await sftp.rename(part, remote)
 
 
-def upload(s: SftpSettings, base: Path, local: Path, name: str) -> None:
+def upload(s: PublishedSettings, base: Path, local: Path, name: str) -> None:
     """Copy ``local`` into ``sftp_dir`` on ``sftp_host`` as ``name``, atomically.
 
     A refused login or an unknown host key is fatal (the config must change); a

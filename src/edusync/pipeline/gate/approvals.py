@@ -12,7 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from edusync.errors import ApprovalRefused
+from edusync.errors import (
+    ActorUnknown,
+    AlreadyApproved,
+    ChangeSetAltered,
+    ChangeSetReplaced,
+    HashMismatch,
+    HashTooShort,
+)
 from edusync.model.fnr import mask_ids
 from edusync.pipeline.gate import store
 from edusync.storage import Database
@@ -25,7 +32,7 @@ MIN_EXPECT = 12
 def check_actor(actor: str | None) -> str:
     """Who decides must be known: an approval recorded as "unknown" binds nobody."""
     if not actor or not actor.strip() or actor.strip().lower() == "unknown":
-        raise ApprovalRefused("no actor is known: set EDUSYNC_ACTOR (or USER) to who you are; nothing was decided")
+        raise ActorUnknown()
     return actor.strip()
 
 
@@ -33,15 +40,9 @@ def check_expect(run_id: int, expect: str | None, digest: str) -> None:
     """The hash the person reviewed: the whole of it, or at least its first :data:`MIN_EXPECT` characters."""
     given = (expect or "").strip().lower()
     if len(given) < MIN_EXPECT:
-        raise ApprovalRefused(
-            f"run {run_id}: name the hash you reviewed, its first {MIN_EXPECT} characters at least "
-            f"(`edusync runs show {run_id}` shows it); nothing was let through",
-            run_id=run_id,
-        )
+        raise HashTooShort(run_id, given, MIN_EXPECT)
     if not digest.startswith(given):
-        raise ApprovalRefused(
-            f"run {run_id}: the approval names {given}, but what was blocked is {digest[:MIN_EXPECT]}", run_id=run_id
-        )
+        raise HashMismatch(run_id, given, digest[:MIN_EXPECT])
 
 
 def blocked(db: Database, run_id: int) -> dict[str, Any]:
@@ -56,23 +57,15 @@ def approve(db: Database, run_id: int, actor: str, expect: str | None, reason: s
     with db.begin() as conn:
         block = store.blocked_run(conn, run_id)
         if block.get("approved"):
-            raise ApprovalRefused(
-                f"run {run_id} is already approved by {block.get('approved_by')}; "
-                f"finish it with `edusync resume {run_id}`",
-                run_id=run_id,
-            )
+            raise AlreadyApproved(run_id, block.get("approved_by"))
         check_expect(run_id, expect, block["hash"])
         cs_id = block.get("change_set_id")
         if cs_id is not None:
             status = store.status(conn, cs_id)
             if status != "blocked":
-                raise ApprovalRefused(
-                    f"run {run_id}: its change set is {status} (a later run replaced it)", run_id=run_id
-                )
+                raise ChangeSetReplaced(run_id, cs_id, status)
             if store.stored_hash(conn, cs_id) != block["hash"]:
-                raise ApprovalRefused(
-                    f"run {run_id}: the stored change set no longer matches what was blocked", run_id=run_id
-                )
+                raise ChangeSetAltered(run_id, cs_id)
         block["approved"] = True
         block["approved_by"] = actor
         block["reason"] = reason

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from edusync.errors import ApprovalRefused
+from edusync.errors import RunNotBlocked
 from edusync.model.hashing import dumps, loads
 from edusync.pipeline.planning.changeset import change_line
 from edusync.storage import tables
@@ -38,9 +38,9 @@ def blocked_run(conn: Connection, run_id: int) -> dict[str, Any]:
     """The block of a run that is blocked (refused otherwise)."""
     row = conn.execute(select(tables.runs.c.status, tables.runs.c.block).where(tables.runs.c.id == run_id)).first()
     if row is None:
-        raise ApprovalRefused(f"there is no run {run_id}", run_id=run_id)
+        raise RunNotBlocked(run_id, None)
     if row.status != "blocked" or not row.block:
-        raise ApprovalRefused(f"run {run_id} is {row.status}, not blocked", run_id=run_id)
+        raise RunNotBlocked(run_id, row.status)
     block: dict[str, Any] = loads(row.block)
     return block
 

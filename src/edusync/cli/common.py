@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from edusync.cli.logs import ProgressLog
 from edusync.config.loader import LoadedConfig, load_config
 from edusync.errors import ApprovalRefused, ConfigError, EdusyncError
 from edusync.model.fnr import MaskingFilter, mask_ids, mask_text, redact
@@ -118,10 +119,15 @@ def handled() -> Iterator[None]:
 
 
 class Bars:
-    """A Rich progress display fed by the services' progress callback."""
+    """The services' progress callback: Rich bars in a terminal, else log lines (:class:`~edusync.cli.logs.ProgressLog`).
+
+    Bars need both streams to be a terminal and no ``--json``; a run from cron, a pipe or a
+    script writes a line per task every few seconds instead, so it is seen to be alive.
+    """
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and console.is_terminal
+        self.enabled = enabled and console.is_terminal and sys.stderr.isatty()
+        self.lines = ProgressLog()
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -134,6 +140,7 @@ class Bars:
 
     def __call__(self, label: str, done: int, total: int | None) -> None:
         if not self.enabled:
+            self.lines(label, done, total)
             return
         task = self.tasks.get(label)
         if task is None:

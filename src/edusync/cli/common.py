@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperOption
 
 from edusync.cli.logs import ProgressLog
 from edusync.config.loader import LoadedConfig, load_config
@@ -61,6 +62,16 @@ def mask_logs() -> None:
 
 
 mask_logs()
+
+_shown_type = TyperOption.display_type_rich
+
+
+def _flag_shows_no_type(self: TyperOption, ctx: Any) -> str | None:
+    """A flag takes no value, so its help shows no ``<bool>`` beside it (Typer shows one for every flag)."""
+    return None if self.is_flag else _shown_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_shows_no_type  # type: ignore[method-assign]
 
 
 CONFIG_OPTION = typer.Option(None, "--config", "-c", help="Config file (else $EDUSYNC_CONFIG, else ./edusync.yaml).")
@@ -119,7 +130,7 @@ def handled() -> Iterator[None]:
 
 
 class Bars:
-    """The services' progress callback: Rich bars in a terminal, else log lines (:class:`~edusync.cli.logs.ProgressLog`).
+    """The services' progress callback: Rich bars in a terminal, else log lines (:class:`.logs.ProgressLog`).
 
     Bars need both streams to be a terminal and no ``--json``; a run from cron, a pipe or a
     script writes a line per task every few seconds instead, so it is seen to be alive.

@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import sys
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,9 @@ class _Context(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "run_id", None) is None:
-            record.run_id = CURRENT_RUN.get()
+            record.__dict__["run_id"] = CURRENT_RUN.get()
         if getattr(record, "step", None) is None:
-            record.step = CURRENT_STEP.get()
+            record.__dict__["step"] = CURRENT_STEP.get()
         return True
 
 
@@ -60,14 +61,8 @@ class TextFormatter(logging.Formatter):
     """``2026-12-03T02:00:01Z INFO edusync.pipeline.run [run 3 sis:import] message``, masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        where = " ".join(
-            part
-            for part in (
-                f"run {record.run_id}" if getattr(record, "run_id", None) is not None else "",
-                str(record.step) if getattr(record, "step", None) else "",
-            )
-            if part
-        )
+        run_id, step = getattr(record, "run_id", None), getattr(record, "step", None)
+        where = " ".join(part for part in (f"run {run_id}" if run_id is not None else "", step or "") if part)
         head = f"{_time(record)} {record.levelname} {record.name}" + (f" [{where}]" if where else "")
         line = f"{head} {record.getMessage()}"
         if record.exc_info:
@@ -103,7 +98,9 @@ class _State:
     interval = PROGRESS_INTERVAL
 
 
-def setup(level: Level | None, fmt: Format = Format.text, file: Path | None = None, interval: float | None = None) -> None:
+def setup(
+    level: Level | None, fmt: Format = Format.text, file: Path | None = None, interval: float | None = None
+) -> None:
     """Configure this process's logging once: one handler, masked, on stderr or ``file``.
 
     Without a ``level``: INFO when stderr is not a terminal (cron, a pipe: progress lines say the
@@ -118,7 +115,7 @@ def setup(level: Level | None, fmt: Format = Format.text, file: Path | None = No
         file.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(file, encoding="utf-8")
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = logging.StreamHandler(_Stderr())
     handler.setFormatter(JsonFormatter() if fmt == Format.json else TextFormatter())
     handler.addFilter(_Context())
     handler.addFilter(MaskingFilter())
@@ -134,6 +131,16 @@ def setup(level: Level | None, fmt: Format = Format.text, file: Path | None = No
         logging.getLogger(name).setLevel(chosen if chosen <= logging.DEBUG else logging.WARNING)
 
 
+class _Stderr:
+    """``sys.stderr`` as it is at each write (tests and pipes swap it after the handler is made)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _default_level() -> Level:
     return Level.warning if sys.stderr.isatty() else Level.info
 
@@ -147,13 +154,19 @@ def at_least(level: int) -> None:
 class ProgressLog:
     """The progress callback as log lines: a step's first report, then one every ``interval`` seconds, then its end."""
 
-    def __init__(self, interval: float | None = None, logger: str = "edusync.progress") -> None:
+    def __init__(
+        self,
+        interval: float | None = None,
+        logger: str = "edusync.progress",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.interval = _State.interval if interval is None else interval
+        self.clock = clock
         self.log = logging.getLogger(logger)
         self.steps: dict[str, tuple[float, float]] = {}  # label → (started, last line)
 
     def __call__(self, label: str, done: int, total: int | None) -> None:
-        now = time.monotonic()
+        now = self.clock()
         seen = self.steps.get(label)
         started, last = seen or (now, 0.0)
         finished = total is not None and done >= total

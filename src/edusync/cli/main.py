@@ -78,6 +78,7 @@ def _logging(
         "--progress-interval",
         envvar="EDUSYNC_PROGRESS_INTERVAL",
         min=0,
+        metavar="SECONDS",
         help="Seconds between progress lines per task, where no bar can be shown.",
     ),
 ) -> None:

@@ -116,7 +116,11 @@ def _where(source: str, lines: dict[Path_, int], loc: Path_) -> str:
 
 
 def _errors(
-    exc: ValidationError, source: str, lines: dict[Path_, int], prefix: Path_ = (), unset: frozenset[Path_] = frozenset()
+    exc: ValidationError,
+    source: str,
+    lines: dict[Path_, int],
+    prefix: Path_ = (),
+    unset: frozenset[Path_] = frozenset(),
 ) -> list[str]:
     """Each validation error at its file, line and field; none for a value whose variable is unset.
 

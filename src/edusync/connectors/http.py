@@ -11,8 +11,9 @@ Which failures are tried again depends on whether sending twice is safe:
 
 Retries back off exponentially (tenacity), each one logged as a warning naming the host and port,
 then surface as :class:`ServerTrouble`, a :class:`~edusync.errors.RetriableError`, which says
-where it tried and for how long (a server that is down must not look like a hang). 401, 403 and 404 are not retried; they become errors
-that name the resource, because they mean wrong credentials, missing rights or a wrong key. A
+where it tried and for how long (a server that is down must not look like a hang). 401, 403 and
+404 are not retried; they become errors that name the resource, because they mean wrong
+credentials, missing rights or a wrong key. A
 body that is not JSON is :class:`MalformedAnswer`, naming the system and the resource.
 """
 

@@ -200,7 +200,11 @@ class Runner:
                     result.status,
                     ms,
                     f" ({result.note})" if result.note else "",
-                    extra={"run_id": ctx.run_id, "step": steps[index], "counts": _step_counts(ctx.report, steps[index])},
+                    extra={
+                        "run_id": ctx.run_id,
+                        "step": steps[index],
+                        "counts": _step_counts(ctx.report, steps[index]),
+                    },
                 )
                 store.step_done(self.db, ctx.run_id, index + 1, ctx.report)
                 faults.reach("run.step_recorded")
@@ -211,7 +215,7 @@ class Runner:
             return self._finish(ctx, "blocked", steps[first:], block)
         except EdusyncError as exc:
             ctx.report.errors.append(f"{steps[index]}: {exc}")
-            log.error("run %s: %s failed: %s", ctx.run_id, steps[index], exc,
+            log.error("run %s: %s failed: %s", ctx.run_id, steps[index], str(exc),
                       extra={"run_id": ctx.run_id, "step": steps[index]})  # fmt: skip
             return self._finish(ctx, "failed", steps[first:])
         except Exception as exc:  # a bug or an unwrapped library error: record it, then re-raise

@@ -60,7 +60,10 @@ def test_every_command_has_help_with_an_example_in_plain_text(path: tuple[str, .
     assert text.strip(), f"edusync {' '.join(path)} has no help"
     example = re.search(r"^\s*Example: edusync (.+)$", text, re.MULTILINE)
     assert example, f"edusync {' '.join(path)}: no 'Example: edusync ...' line"
-    assert example.group(1).split()[: len(path)] == list(path), f"the example is not of edusync {' '.join(path)}"
+    words = example.group(1).split()
+    while words and words[0].startswith("--"):  # the options every command takes (--log-format json)
+        words = words[2:]
+    assert words[: len(path)] == list(path), f"the example is not of edusync {' '.join(path)}"
     assert re.search(r"\n\s*\n\s*Example:", text), "the example is a paragraph of its own (else Rich joins it)"
     helps = [text, *(getattr(p, "help", None) or "" for p in command.params)]
     for piece in helps:

@@ -60,14 +60,18 @@ def test_a_run_off_a_terminal_writes_json_lines_with_progress_run_and_step(folde
 
 
 def test_the_level_from_the_environment_and_the_lines_into_a_file(folder: Path) -> None:
-    quiet = edusync("run", "--dry-run", cwd=folder, env={"EDUSYNC_LOG_LEVEL": "warning"})
-    assert quiet.returncode == 0 and "edusync.progress" not in quiet.stderr
     log_file = folder / "logs" / "edusync.log"
     filed = edusync("--log-file", str(log_file), "run", "--dry-run", cwd=folder)
     assert filed.returncode == 0 and "edusync.pipeline.run" not in filed.stderr
     text = log_file.read_text(encoding="utf-8")
-    assert " INFO edusync.pipeline.run [run " in text and "sis:import done in" in text
-    assert "import sis/person: 300/300" in text  # the default, off a terminal: progress lines at INFO
+    assert " INFO edusync.pipeline.run [run 1 sis:import] run 1: sis:import done in " in text
+    assert "INFO edusync.progress [run 1 sis:import] import sis/person: 300/300" in text  # off a terminal: INFO
+    quiet = edusync("run", "--dry-run", "--full", cwd=folder, env={"EDUSYNC_LOG_LEVEL": "warning"})
+    assert quiet.returncode == 0 and "INFO" not in quiet.stderr
+    louder = edusync(
+        "--log-level", "info", "run", "--dry-run", "--full", cwd=folder, env={"EDUSYNC_LOG_LEVEL": "error"}
+    )
+    assert "INFO edusync.progress" in louder.stderr  # the option wins over the environment
 
 
 def test_an_unknown_level_is_refused(folder: Path) -> None:

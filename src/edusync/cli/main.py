@@ -32,8 +32,9 @@ from edusync.services import objects, runs
 from edusync.services.runs import RunMode, RunOutcome
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-runs_app = typer.Typer(help="Run history.", invoke_without_command=True)
-trash_app = typer.Typer(help="Objects in grace or in the trash.", invoke_without_command=True)
+# Their help is their callbacks' docstrings (what the bare command does, and its example).
+runs_app = typer.Typer(invoke_without_command=True)
+trash_app = typer.Typer(invoke_without_command=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(trash_app, name="trash")
 app.add_typer(sandbox_app, name="sandbox")
@@ -127,7 +128,7 @@ def runs_list(
     as_json: bool = JSON_OPTION,
     limit: int = typer.Option(50, help="How many of the newest runs."),
 ) -> None:
-    """List runs, newest first.
+    """Run history: list runs, newest first (edusync runs show ID for one).
 
     Example: edusync runs --limit 10
     """

@@ -96,6 +96,7 @@ def _time(record: logging.LogRecord) -> str:
 class _State:
     explicit = False  # the level was chosen (option or environment), so a command's default does not apply
     interval = PROGRESS_INTERVAL
+    handler: logging.Handler | None = None  # the one this module added to the root logger
 
 
 def setup(
@@ -120,11 +121,10 @@ def setup(
     handler.addFilter(_Context())
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
-    for old in list(root.handlers):  # a second setup in one process (tests) replaces the first
-        if getattr(old, "_edusync", False):
-            root.removeHandler(old)
-            old.close()
-    handler._edusync = True  # type: ignore[attr-defined]
+    if _State.handler is not None:  # a second setup in one process (tests) replaces the first
+        root.removeHandler(_State.handler)
+        _State.handler.close()
+    _State.handler = handler
     root.addHandler(handler)
     root.setLevel(chosen)
     for name in CHATTY:

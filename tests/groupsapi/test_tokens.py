@@ -166,3 +166,16 @@ def test_cli_tokens_and_serve(fresh_site: Site) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_a_token_for_a_feide_name_no_person_has_is_refused_unless_forced(fresh_site: Site) -> None:
+    fresh_site.run()
+    folder = fresh_site.folder
+    typo = "ola.nordman@" + PUPIL.split("@")[1]
+    refused = _cli("tokens", "create", "--scope", "groups-edu", "--user", typo, cwd=folder)
+    assert refused.returncode == 1 and f"no person has the Feide name '{typo}'" in refused.stderr
+    assert "--force" in refused.stderr and tokens.list_tokens(fresh_site.db) == []
+    made = _cli("tokens", "create", "--scope", "groups-edu", "--user", PUPIL.upper(), cwd=folder)
+    assert made.returncode == 0, made.stderr  # Feide names match in any case
+    forced = _cli("tokens", "create", "--scope", "groups-edu", "--user", typo, "--force", "--json", cwd=folder)
+    assert forced.returncode == 0 and json.loads(forced.stdout)["user"] == typo

@@ -91,6 +91,7 @@ def run_bench(
             if code != 0:
                 raise FatalError(f"benchmark step {key[:-2]} exited {code}: {err}")
             results[key] = round(seconds, 2)
+            say(f"{key[:-2]}: {seconds:.1f} s, peak {rss:.0f} MB")
             results[key[:-2] + "_rss_mb"] = round(rss, 1)
             peak = max(peak, rss)
         return {

@@ -15,7 +15,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperOption
 
+from edusync.cli.logs import ProgressLog
 from edusync.config.loader import LoadedConfig, load_config
 from edusync.errors import ActorUnknown, ConfigError, EdusyncError
 from edusync.model.fnr import MaskingFilter, mask_ids, mask_text, redact
@@ -60,6 +62,16 @@ def mask_logs() -> None:
 
 
 mask_logs()
+
+_shown_type = TyperOption.display_type_rich
+
+
+def _flag_shows_no_type(self: TyperOption, ctx: Any) -> str | None:
+    """A flag takes no value, so its help shows no ``<bool>`` beside it (Typer shows one for every flag)."""
+    return None if self.is_flag else _shown_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_shows_no_type  # type: ignore[method-assign]
 
 
 CONFIG_OPTION = typer.Option(None, "--config", "-c", help="Config file (else $EDUSYNC_CONFIG, else ./edusync.yaml).")
@@ -118,10 +130,15 @@ def handled() -> Iterator[None]:
 
 
 class Bars:
-    """A Rich progress display fed by the services' progress callback."""
+    """The services' progress callback: Rich bars in a terminal, else log lines (:class:`.logs.ProgressLog`).
+
+    Bars need both streams to be a terminal and no ``--json``; a run from cron, a pipe or a
+    script writes a line per task every few seconds instead, so it is seen to be alive.
+    """
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and console.is_terminal
+        self.enabled = enabled and console.is_terminal and sys.stderr.isatty()
+        self.lines = ProgressLog()
         self.progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -134,6 +151,7 @@ class Bars:
 
     def __call__(self, label: str, done: int, total: int | None) -> None:
         if not self.enabled:
+            self.lines(label, done, total)
             return
         task = self.tasks.get(label)
         if task is None:

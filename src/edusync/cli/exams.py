@@ -42,7 +42,10 @@ def init(
     folder: Path = typer.Argument(..., help="Folder for edusync.yaml."),
     force: bool = typer.Option(False, help="Overwrite an existing edusync.yaml."),
 ) -> None:
-    """Write the fs-wiseflow profile (FS → WISEflow, grades back, study groups) to FOLDER/edusync.yaml."""
+    """Write the fs-wiseflow profile (FS → WISEflow, grades back, study groups) to FOLDER/edusync.yaml.
+
+    Example: edusync exams init exams
+    """
     from edusync.demo.exams import TEMPLATE
 
     config = folder / "edusync.yaml"
@@ -61,7 +64,10 @@ def list_exams(
     config: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """The exams FS offers for fetching."""
+    """The exams FS offers for fetching.
+
+    Example: edusync exams list --term "2026 VÅR"
+    """
     with handled():
         tid = "{} {}".format(*parse_tid(term)) if term else None
         fs = _fs(config)
@@ -80,7 +86,10 @@ def list_exams(
 
 @exams_app.command("fetch")
 def fetch(key: str, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """One exam by KEY (institusjonsnr|emnekode|versjonskode|vurderingsordning|YYYY TTT), as WISEflow gets it."""
+    """One exam by KEY (institusjonsnr|emnekode|versjonskode|vurderingsordning|YYYY TTT), as WISEflow gets it.
+
+    Example: edusync exams fetch "9001|INF1000|1|SKR|2026 VÅR"
+    """
     with handled():
         parsed = ExamKey.parse(key)
         fs = _fs(config)
@@ -106,7 +115,10 @@ def sync(
     config: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Run the exam profile (FS → metaverse → WISEflow), then hold allocations to FS's. Exit 0/1/3."""
+    """Run the exam profile (FS → metaverse → WISEflow), then hold allocations to FS's. Exit 0/1/3.
+
+    Example: edusync exams sync --json
+    """
     with handled():
         loaded, db = open_all(config)
         with Bars(not as_json) as bars:
@@ -127,6 +139,8 @@ def export_grades_cmd(
 
     Exit 0 when FS holds every marked grade; 1 when a row was rejected (now or earlier), held
     back as invalid, or changed in WISEflow after FS accepted it.
+
+    Example: edusync exams export-grades "9001|INF1000|1|SKR|2026 VÅR" --retry-failed
     """
     with handled():
         loaded, db = open_all(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -21,7 +22,10 @@ def init(
         "files", help="files (CSV files to itslearning, with sample data) or vigobas (a county's FINT, as VIGO-BAS)."
     ),
 ) -> None:
-    """Make a starting configuration (and sample data) to edit; a comment above each key explains it."""
+    """Make a starting configuration (and sample data) to edit; a comment above each key explains it.
+
+    Example: edusync init site --profile vigobas
+    """
     from edusync.demo.demo import init_folder
     from edusync.demo.vigobas_init import init_vigobas
 
@@ -56,8 +60,12 @@ def demo(
 ) -> None:
     """Three nights of a county on SQLite: a first sync, an ordinary night, a broken night the gate blocks.
 
-    The FINT demo then serves the groups API and prints ``curl`` lines for a pupil and a student.
-    ``--scenario exams`` runs the exam cycle instead: FS → WISEflow → grades back to FS.
+    The FINT demo then serves the groups API and prints curl lines for a pupil and a student.
+    --scenario exams runs the exam cycle instead: FS → WISEflow → grades back to FS. Afterwards the
+    folder keeps working: its secrets are in its .env, and "edusync sandbox fint --port 8180" serves
+    its FINT again.
+
+    Example: edusync demo --no-serve
     """
     if scenario == "exams":
         from edusync.demo.exams import run_exams_demo
@@ -103,10 +111,14 @@ def bench(
 ) -> None:
     """Time a full run, a rerun without changes and a 1 % delta, each in its own process.
 
-    ``--source fint`` reads the county over HTTP from the FINT sandbox (in its own process):
-    a full import and sync, then one simulated school day as a delta.
+    --source fint reads the county over HTTP from the FINT sandbox (in its own process):
+    a full import and sync, then one simulated school day as a delta. With --json, what it is
+    doing is logged (stderr, or --log-file) and the result alone goes to stdout.
+
+    Example: edusync --log-format json bench --size small --json
     """
-    log = None if as_json else err_console.print
+    # With --json stdout is for the result: what it is doing goes to the log (stderr, or --log-file).
+    log = logging.getLogger("edusync.bench").info if as_json else err_console.print
     with handled():
         if source == "fint":
             from edusync.bench.fint import run_fint_bench

@@ -27,6 +27,8 @@ def rotate(
     """Seal everything stored again with the newest key; old keys stay readable until it has finished.
 
     With keys from $EDUSYNC_KEYS, put the new key there (last) yourself and use --no-new.
+
+    Example: edusync keys rotate
     """
     with handled():
         loaded, db = open_all(config, connectors=False)
@@ -48,7 +50,10 @@ def rotate(
 
 @keys_app.command("new")
 def new_file(path: Path = typer.Argument(..., help="Where to write the key file (refused if it exists).")) -> None:
-    """Make a key file: a join secret and one data key, readable by you only (mode 600)."""
+    """Make a key file: a join secret and one data key, readable by you only (mode 600).
+
+    Example: edusync keys new /etc/edusync/edusync.keys
+    """
     with handled():
         if path.exists():
             raise KeyUnavailable(f"{path} exists; a key file is never overwritten (its keys open what is stored)")
@@ -58,7 +63,10 @@ def new_file(path: Path = typer.Argument(..., help="Where to write the key file 
 
 @keys_app.command("status")
 def status(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """Which keys are set (ids only), which one seals new values, and how many stored rows use each."""
+    """Which keys are set (ids only), which one seals new values, and how many stored rows use each.
+
+    Example: edusync keys status --json
+    """
     with handled():
         loaded, db = open_all(config, connectors=False)
         result = keys.status(loaded, db)
@@ -81,7 +89,10 @@ def audit(
     limit: int = typer.Option(100, "--limit", min=1, help="How many of the newest entries."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """The audit log, newest first: exports, grade exports, approvals, rejections, restores, key rotations."""
+    """The audit log, newest first: exports, grade exports, approvals, rejections, restores, key rotations.
+
+    Example: edusync audit --since 2026-12-01 --action approve
+    """
     with handled():
         _, db = open_all(config, connectors=False)
         items = audit_log.entries(db, since=since, action=action, limit=limit)

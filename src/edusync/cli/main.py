@@ -1,4 +1,7 @@
-"""``edusync``: run profiles, read reports, approve or reject blocked runs, inspect objects and the trash."""
+"""edusync: run profiles, read reports, approve or reject blocked runs, inspect objects and the trash.
+
+Example: edusync run --dry-run
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 import typer
 
 from edusync import __version__
-from edusync.cli import render
+from edusync.cli import logs, render
 from edusync.cli.common import (
     CONFIG_OPTION,
     JSON_OPTION,
@@ -29,8 +32,9 @@ from edusync.services import objects, runs
 from edusync.services.runs import RunMode, RunOutcome
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-runs_app = typer.Typer(help="Run history.", invoke_without_command=True)
-trash_app = typer.Typer(help="Objects in grace or in the trash.", invoke_without_command=True)
+# Their help is their callbacks' docstrings (what the bare command does, and its example).
+runs_app = typer.Typer(invoke_without_command=True)
+trash_app = typer.Typer(invoke_without_command=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(trash_app, name="trash")
 app.add_typer(sandbox_app, name="sandbox")
@@ -55,9 +59,39 @@ def _finish(outcome: RunOutcome, db: object, as_json: bool) -> None:
     raise typer.Exit(outcome.exit_code)
 
 
+@app.callback()
+def _logging(
+    log_level: logs.Level = typer.Option(
+        None,
+        "--log-level",
+        envvar="EDUSYNC_LOG_LEVEL",
+        help="debug, info, warning or error (default: info when stderr is not a terminal, else warning).",
+        show_default=False,
+    ),
+    log_format: logs.Format = typer.Option(
+        logs.Format.text, "--log-format", envvar="EDUSYNC_LOG_FORMAT", help="text, or json: one JSON object a line."
+    ),
+    log_file: Path = typer.Option(
+        None, "--log-file", envvar="EDUSYNC_LOG_FILE", help="Append log lines to this file instead of stderr."
+    ),
+    progress_interval: float = typer.Option(
+        logs.PROGRESS_INTERVAL,
+        "--progress-interval",
+        envvar="EDUSYNC_PROGRESS_INTERVAL",
+        min=0,
+        metavar="SECONDS",
+        help="Seconds between progress lines per task, where no bar can be shown.",
+    ),
+) -> None:
+    logs.setup(log_level, log_format, log_file, progress_interval)
+
+
 @app.command()
 def version() -> None:
-    """Print the version."""
+    """Print the version.
+
+    Example: edusync version
+    """
     console.print(f"edusync {__version__}")
 
 
@@ -72,7 +106,12 @@ def run(
         False, "--full", help="Read every source in full: no skip of an unchanged source, deltas read whole."
     ),
 ) -> None:
-    """Run a profile: import → sync → lifecycle → plan → gate → export. Exit 0 done, 1 failed, 3 blocked."""
+    """Run a profile: import → sync → lifecycle → plan → gate → export. Exit 0 done, 1 failed, 3 blocked.
+
+    Where no progress bar can be shown (cron, a pipe, --json), progress is logged every few seconds.
+
+    Example: edusync run nightly --dry-run
+    """
     with handled():
         loaded, db = open_all(config)
         clock = now.replace(tzinfo=now.tzinfo or dt.UTC) if now else None
@@ -89,7 +128,10 @@ def runs_list(
     as_json: bool = JSON_OPTION,
     limit: int = typer.Option(50, help="How many of the newest runs."),
 ) -> None:
-    """List runs, newest first."""
+    """Run history: list runs, newest first (edusync runs show ID for one).
+
+    Example: edusync runs --limit 10
+    """
     if ctx.invoked_subcommand:
         return
     with handled():
@@ -100,7 +142,10 @@ def runs_list(
 
 @runs_app.command("show")
 def runs_show(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """One run's report, change sets and audit trail."""
+    """One run's report, change sets and audit trail.
+
+    Example: edusync runs show 3
+    """
     with handled():
         _, db = open_all(config, connectors=False)
         item = runs.get_run(db, run_id)
@@ -129,6 +174,7 @@ def approve(
     """Let exactly the blocked change set of RUN through, and finish the run.
 
     Without --expect, the block is shown and you type its hash (only in a terminal).
+
     Example: edusync approve 3 --expect 6a0c1e2f9b11 --reason "the pupils did leave"
     """
     with handled():
@@ -159,7 +205,10 @@ def _confirm_interactively(db: object, run_id: int) -> str:
 
 @app.command()
 def resume(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """Finish a run that was interrupted or failed, from the step where it stopped."""
+    """Finish a run that was interrupted or failed, from the step where it stopped.
+
+    Example: edusync resume 3
+    """
     with handled():
         loaded, db = open_all(config)
         with Bars(not as_json) as bars:
@@ -186,7 +235,10 @@ def reject(
 
 @app.command()
 def show(kind: Kind, key: str, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """An object's attributes, lifecycle state and lineage (KEY: metaverse id or source anchor)."""
+    """An object's attributes, lifecycle state and lineage (KEY: metaverse id or source anchor).
+
+    Example: edusync show person P0000012
+    """
     with handled():
         loaded, db = open_all(config, connectors=False)
         obj = objects.show_object(db, loaded.config, kind.value, key)
@@ -195,7 +247,10 @@ def show(kind: Kind, key: str, config: Path = CONFIG_OPTION, as_json: bool = JSO
 
 @trash_app.callback()
 def trash_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """List objects in grace or in the trash."""
+    """List objects in grace or in the trash.
+
+    Example: edusync trash
+    """
     if ctx.invoked_subcommand:
         return
     with handled():
@@ -206,7 +261,10 @@ def trash_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool =
 
 @trash_app.command("list")
 def trash_list_cmd(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """List objects in grace or in the trash."""
+    """List objects in grace or in the trash.
+
+    Example: edusync trash list --json
+    """
     with handled():
         _, db = open_all(config, connectors=False)
         items = objects.trash(db)
@@ -215,7 +273,10 @@ def trash_list_cmd(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) ->
 
 @trash_app.command("restore")
 def trash_restore(key: str, config: Path = CONFIG_OPTION) -> None:
-    """Take an object out of the trash; the next run sends it to the targets again."""
+    """Take an object out of the trash; the next run sends it to the targets again.
+
+    Example: edusync trash restore P0000012
+    """
     with handled():
         _, db = open_all(config, connectors=False)
         out = objects.restore(db, key, known_actor())

@@ -13,10 +13,7 @@ from edusync.cli.main import app
 from edusync.config.loader import load_config
 from edusync.services import schedules
 
-schedule_app = typer.Typer(
-    help="When profiles start by themselves (the config's schedules:, docs/scheduling.md).",
-    invoke_without_command=True,
-)
+schedule_app = typer.Typer(invoke_without_command=True)
 app.add_typer(schedule_app, name="schedule")
 
 NOW_OPTION = typer.Option(None, "--now", help="Take this as the time (ISO, UTC): to see a coming day, or in tests.")
@@ -34,7 +31,9 @@ def upcoming(
     now: dt.datetime = NOW_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List every profile's starts in the coming two weeks, and why a start is skipped or a target paused.
+    """When profiles start by themselves: every start in the coming two weeks, why one is skipped, which target pauses.
+
+    The schedules are the config's schedules: section (docs/scheduling.md).
 
     Example: edusync schedule --days 7
     """
@@ -65,7 +64,9 @@ def tick(config: Path = CONFIG_OPTION, now: dt.datetime = NOW_OPTION, as_json: b
     A start missed while the machine was down runs once; a start that passed while a run was going is not made.
     Exit 0 when every run started is done (or none was due), 1 when one failed, 3 when one was blocked.
 
-    Example: */5 * * * * edusync schedule tick --config /etc/edusync/edusync.yaml
+    From cron: */5 * * * * edusync schedule tick --config /etc/edusync/edusync.yaml
+
+    Example: edusync schedule tick --json
     """
     with handled():
         loaded, db = open_all(config)

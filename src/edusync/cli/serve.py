@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from edusync.cli import logs
 from edusync.cli.common import CONFIG_OPTION, err_console, handled, open_all
 from edusync.cli.main import app
 from edusync.errors import ConfigError
@@ -28,7 +29,8 @@ def serve(
     """Serve the console (/), the REST API (/api/v1) and the groups API (/groups) until interrupted.
 
     Health at /health; one JSON line per request on the edusync.access log. Sign in with a user
-    from `edusync users create`; API calls take a token from `edusync tokens create --scope console:read`.
+    from "edusync users create"; API calls take a token from "edusync tokens create --scope console:read".
+
     Example: edusync serve --port 8080 --base-path /edusync
     """
     import uvicorn
@@ -53,7 +55,7 @@ def serve(
             console_config = loaded.config.console.model_validate({**loaded.config.console.model_dump(), **changes})
             loaded = dataclasses.replace(loaded, config=loaded.config.model_copy(update={"console": console_config}))
         asgi = create_app(loaded, db, can_run=can_run)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logs.at_least(logging.INFO)  # the access lines, unless --log-level says otherwise
     root = f"http://{host}:{port}{loaded.config.console.base_path}"
     parts = [
         f"console {root}/" if loaded.config.console.web else "",

@@ -24,14 +24,22 @@ def create(
     user: str = typer.Option(None, "--user", help="Act for this Feide name (user@realm): what /me means."),
     expires_in: str = typer.Option(None, "--expires-in", help="Expire after e.g. 30d, 12h, 2w (default: never)."),
     name: str = typer.Option(None, "--name", help="A label to recognise the token by."),
+    force: bool = typer.Option(False, "--force", help="Make it even if no person has the --user's Feide name."),
     config: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Make a token and print it once; edusync keeps only its SHA-256."""
+    """Make a token and print it once; edusync keeps only its SHA-256.
+
+    A --user no person has is refused (a typo would give an empty /me), unless --force.
+
+    Example: edusync tokens create --scope groups-edu --user ola.nordmann@fylke.no --expires-in 30d
+    """
     with handled():
         duration = tokens.parse_duration(expires_in) if expires_in else None
         _, db = open_all(config, connectors=False)
-        plain, token = tokens.create(db, scope, actor=actor(), user=user, expires_in=duration, name=name)
+        plain, token = tokens.create(
+            db, scope, actor=actor(), user=user, expires_in=duration, name=name, require_person=not force
+        )
     if as_json:
         print_json({**token.as_dict(_now()), "token": plain})
         return
@@ -47,7 +55,10 @@ def create(
 
 @tokens_app.command("list")
 def list_tokens(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """Every token: id, name, scopes, user, expiry and status (never the token itself)."""
+    """Every token: id, name, scopes, user, expiry and status (never the token itself).
+
+    Example: edusync tokens list
+    """
     with handled():
         _, db = open_all(config, connectors=False)
         found = tokens.list_tokens(db)
@@ -76,9 +87,12 @@ def list_tokens(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> No
 
 @tokens_app.command("revoke")
 def revoke(
-    token_id: int = typer.Argument(..., help="The token's id (see `tokens list`)."), config: Path = CONFIG_OPTION
+    token_id: int = typer.Argument(..., help="The token's id (see: edusync tokens list)."), config: Path = CONFIG_OPTION
 ) -> None:
-    """Revoke a token: the API refuses it from the next request on."""
+    """Revoke a token: the API refuses it from the next request on.
+
+    Example: edusync tokens revoke 4
+    """
     with handled():
         _, db = open_all(config, connectors=False)
         token = tokens.revoke(db, token_id, actor=actor())

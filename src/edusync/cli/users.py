@@ -45,7 +45,10 @@ def create(
 
 @users_app.command("list")
 def list_users(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """Every user: name, roles, how they sign in, whether disabled, last sign-in."""
+    """Every user: name, roles, how they sign in, whether disabled, last sign-in.
+
+    Example: edusync users list --json
+    """
     with handled():
         _, db = open_all(config, connectors=False)
         items = users.list_users(db)

@@ -1,5 +1,7 @@
 """Load the YAML configuration, substitute ``${ENV}`` references, validate everything at once.
 
+A reference is looked up in the environment, then in a ``.env`` file beside the config.
+
 Errors name the file, the line and the field. Secrets (fields typed ``SecretStr``
 in a connector's settings) must come from ``${ENV_VAR}`` references: a secret
 written into the YAML itself is an error, because config files get copied,
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ import yaml
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from edusync import vault
+from edusync.config import dotenv
 from edusync.config.models import Config, ConnectorConfig, Flow
 from edusync.errors import ConfigError
 
@@ -54,7 +58,7 @@ def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{source}: not valid YAML: {exc}"]) from exc
+        raise ConfigError([_yaml_problem(exc, source)], file=source) from exc
     lines: dict[Path_, int] = {}
 
     def walk(n: yaml.Node | None, path: Path_) -> None:
@@ -73,20 +77,30 @@ def _compose(text: str, source: str) -> tuple[Any, dict[Path_, int]]:
     return data, lines
 
 
-def _substitute(value: Any, path: Path_, refs: set[Path_], missing: list[str]) -> Any:
+def _yaml_problem(exc: yaml.YAMLError, source: str) -> str:
+    """``FILE:LINE:COLUMN: not valid YAML: what`` (PyYAML's own text names a ``<unicode string>``)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+    what = " ".join(str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
+    return f"{where}: not valid YAML: {what}"
+
+
+def _substitute(
+    value: Any, path: Path_, refs: set[Path_], missing: list[tuple[str, Path_]], environ: Mapping[str, str]
+) -> Any:
     if isinstance(value, dict):
-        return {k: _substitute(v, (*path, k), refs, missing) for k, v in value.items()}
+        return {k: _substitute(v, (*path, k), refs, missing, environ) for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, (*path, i), refs, missing) for i, v in enumerate(value)]
+        return [_substitute(v, (*path, i), refs, missing, environ) for i, v in enumerate(value)]
     if isinstance(value, str) and _REF.search(value):
         refs.add(path)
 
         def env(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name not in os.environ:
-                missing.append(name)
+            if name not in environ:
+                missing.append((name, path))
                 return ""
-            return os.environ[name]
+            return environ[name]
 
         return _REF.sub(env, value)
     return value
@@ -101,16 +115,31 @@ def _where(source: str, lines: dict[Path_, int], loc: Path_) -> str:
     return f"{source}:{line}: {field}" if line else f"{source}: {field}"
 
 
-def _errors(exc: ValidationError, source: str, lines: dict[Path_, int], prefix: Path_ = ()) -> list[str]:
+def _errors(
+    exc: ValidationError,
+    source: str,
+    lines: dict[Path_, int],
+    prefix: Path_ = (),
+    unset: frozenset[Path_] = frozenset(),
+) -> list[str]:
+    """Each validation error at its file, line and field; none for a value whose variable is unset.
+
+    That value is empty only because its ``${VAR}`` is not set, which is reported (or, for a command
+    that opens no connector, does not matter): saying also that it is too short says it twice.
+    """
     out = []
     for err in exc.errors():
         loc = (*prefix, *(str(p) if not isinstance(p, int) else p for p in err["loc"]))
+        if loc in unset:
+            continue
         out.append(f"{_where(source, lines, loc)}: {err['msg']}")
     return out
 
 
 def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
     """Read, substitute and validate ``path``; raise :class:`ConfigError` listing every problem.
+
+    ``${VAR}`` comes from the environment, else from a ``.env`` beside the file (:mod:`.dotenv`).
 
     ``require_env=False`` is for commands that only read edusync's own database (run history,
     trash, reject): an unset variable, such as a source's password, is then left empty.
@@ -127,23 +156,27 @@ def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
     if not isinstance(raw, dict):
         raise ConfigError([f"{source}: the configuration must be a mapping"])
     refs: set[Path_] = set()
-    missing: list[str] = []
+    missing: list[tuple[str, Path_]] = []
     url_secrets = [f"{_where(source, lines, path)}: {problem}" for path, problem in _url_passwords(raw, ())]
-    data = _substitute(raw, (), refs, missing)
-    unset = sorted(set(missing)) if require_env else []
-    problems = [f"{source}: environment variable {name} is not set" for name in unset]
+    # The environment wins over the folder's .env (a unit's or a CI job's value is the one meant).
+    environ = {**dotenv.read(file.parent), **os.environ}
+    data = _substitute(raw, (), refs, missing, environ)
+    unset = frozenset(path for _, path in missing)
+    problems = [f"{_where(source, lines, path)}: environment variable {name} is not set" for name, path in missing]
+    if not require_env:
+        problems = []
     config: Config | None = None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems += _errors(exc, source, lines)
+        problems += _errors(exc, source, lines, unset=unset)
     # Connector settings are checked even when the rest is wrong, so every problem shows at once.
     connectors = {}
     raw_connectors = data.get("connectors")
     for name, raw_conn in (raw_connectors if isinstance(raw_connectors, dict) else {}).items():
         with contextlib.suppress(ValidationError):
             connectors[name] = ConnectorConfig.model_validate(raw_conn)
-    settings, more = _connector_settings(connectors, source, lines, refs)
+    settings, more = _connector_settings(connectors, source, lines, refs, unset)
     problems += more
     if config is not None:
         problems += [f"{source}: {p}" for p in cross_check(config)]
@@ -157,7 +190,11 @@ def load_config(path: str | Path, *, require_env: bool = True) -> LoadedConfig:
 
 
 def _connector_settings(
-    connectors: dict[str, ConnectorConfig], source: str, lines: dict[Path_, int], refs: set[Path_]
+    connectors: dict[str, ConnectorConfig],
+    source: str,
+    lines: dict[Path_, int],
+    refs: set[Path_],
+    unset: frozenset[Path_] = frozenset(),
 ) -> tuple[dict[str, BaseModel], list[str]]:
     from edusync.connectors.registry import connector_class
 
@@ -174,7 +211,10 @@ def _connector_settings(
         try:
             settings[name] = model.model_validate(conn.settings)
         except ValidationError as exc:
-            problems += _errors(exc, source, lines, prefix)
+            found = _errors(exc, source, lines, prefix, unset)
+            if not found:  # wrong only for want of unset variables: a command that opens no connector goes on
+                settings[name] = model.model_construct(**conn.settings)
+            problems += found
             continue
         for field_name, info in model.model_fields.items():
             secret = info.annotation in (SecretStr, SecretStr | None) and conn.settings.get(field_name)

@@ -9,23 +9,29 @@ Which failures are tried again depends on whether sending twice is safe:
   may mean the server did the work and only the answer was lost. Such a failure says so, so the
   caller can ask the server what it holds before it sends again.
 
-Retries back off exponentially (tenacity), then surface as :class:`ServerTrouble`, a
-:class:`~edusync.errors.RetriableError`. 401, 403 and 404 are not retried; they become errors
-that name the resource, because they mean wrong credentials, missing rights or a wrong key. A
+Retries back off exponentially (tenacity), each one logged as a warning naming the host and port,
+then surface as :class:`ServerTrouble`, a :class:`~edusync.errors.RetriableError`, which says
+where it tried and for how long (a server that is down must not look like a hang). 401, 403 and
+404 are not retried; they become errors that name the resource, because they mean wrong
+credentials, missing rights or a wrong key. A
 body that is not JSON is :class:`MalformedAnswer`, naming the system and the resource.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from edusync.errors import FatalError, NotFound, RetriableError, SourceError
 from edusync.model import fnr
+
+log = logging.getLogger(__name__)
 
 #: Failures after which the request cannot have been processed.
 _NOT_DELIVERED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -101,18 +107,33 @@ def request(
             raise _Status(response)
         return response
 
+    where = _host_port(client, url)
+    began = time.monotonic()
+
+    def retrying_soon(state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "%s: %s: %s (%s); retrying in %.1f s (attempt %d of %d, %.1f s so far)",
+            system, what, _failure(failure), where, wait, state.attempt_number + 1, retries + 1,
+            time.monotonic() - began,
+            extra={"host": where, "attempt": state.attempt_number, "elapsed_s": round(time.monotonic() - began, 1)},
+        )  # fmt: skip
+
     retrying = Retrying(
         stop=stop_after_attempt(retries + 1),
         wait=wait_exponential(multiplier=backoff, max=max(backoff * 8, 0.001)),
         retry=retry_if_exception(_retry_when(safe)),
+        before_sleep=retrying_soon,
         reraise=False,
     )
     try:
         response = retrying(once)
     except RetryError as exc:
-        raise _trouble(exc.last_attempt.exception(), system, what, exc.last_attempt.attempt_number, safe) from None
+        attempts, cause = exc.last_attempt.attempt_number, exc.last_attempt.exception()
+        raise _trouble(cause, system, what, attempts, safe, where, time.monotonic() - began) from None
     except (_Status, httpx.TransportError) as exc:  # not retried: a POST that may have been carried out
-        raise _trouble(exc, system, what, 1, safe) from None
+        raise _trouble(exc, system, what, 1, safe, where, time.monotonic() - began) from None
     status = response.status_code
     if status < 400 or status in ok_statuses:
         return response
@@ -127,14 +148,29 @@ def request(
     raise FatalError(f"{system}: {what}: HTTP {status}: {body}")
 
 
-def _trouble(cause: BaseException | None, system: str, what: str, attempts: int, safe: bool) -> ServerTrouble:
+def _host_port(client: httpx.Client, url: str) -> str:
+    """``host:port`` the request goes to (a relative ``url`` joins the client's base URL)."""
+    target = httpx.URL(url)
+    if not target.is_absolute_url:
+        target = client.base_url.join(url)
+    port = target.port or {"https": 443, "http": 80}.get(target.scheme)
+    return f"{target.host}:{port}" if port else target.host
+
+
+def _failure(cause: BaseException | None) -> str:
+    return f"HTTP {cause.status}" if isinstance(cause, _Status) else type(cause).__name__
+
+
+def _trouble(
+    cause: BaseException | None, system: str, what: str, attempts: int, safe: bool, where: str, elapsed: float
+) -> ServerTrouble:
     tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
-    failure = f"HTTP {cause.status}" if isinstance(cause, _Status) else type(cause).__name__
     maybe_done = (
         not safe and not isinstance(cause, _NOT_DELIVERED) and not (isinstance(cause, _Status) and cause.status == 503)
     )
     note = f"; {system} may have carried it out without answering" if maybe_done else ""
-    message = f"{system}: {what}: {failure} {tries}{note}"
+    reach = "could not connect to" if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout) else "tried"
+    message = f"{system}: {what}: {_failure(cause)} {tries}{note}; {reach} {where} for {elapsed:.1f} s, then gave up"
     return ServerTrouble(message, maybe_done=maybe_done, attempts=attempts, cause=cause)
 
 

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.rule import Rule
 
 from edusync import vault
+from edusync.config import dotenv
 from edusync.config.loader import load_config
 from edusync.demo.demo import Render
 from edusync.demo.env import environment
@@ -29,6 +30,9 @@ from edusync.services import runs
 from edusync.storage import open_database
 
 SECRETS = ("FINT_CLIENT_SECRET", "FINT_PASSWORD")
+#: Left as ``${VAR}`` in the folder's config and set in its ``.env``: the secrets, and where the sandbox
+#: answers once the demo is over (``edusync sandbox fint --port 8180``); the demo's own nights override them.
+IN_DOTENV = (*SECRETS, "FINT_BASE_URL", "FINT_TOKEN_URL")
 PIFU_DIR = "out/itslearning"  # the lms target's output, as in vigobas.yaml
 # The credentials `edusync sandbox fint` prints, so the demo's config also works against that sandbox.
 CLIENT, SECRET = sandbox_cli.DEMO_CLIENT_ID, sandbox_cli.DEMO_CLIENT_SECRET
@@ -56,22 +60,17 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    config = folder / "edusync.yaml"
     today = dt.date.today()
     county = generate(seed=seed, size=size, today=today)
     app = create_app(county, client_id=CLIENT, client_secret=SECRET, username=USER, password=PASSWORD)
     night = dt.datetime.combine(today, dt.time(2, 0), tzinfo=dt.UTC)
+    later = fint_environment(f"http://127.0.0.1:{sandbox_cli.DEMO_PORT}", county.domain)
+    config = write_folder(folder, later, seed, size)
     with serve_in_thread(app) as base_url:
         env = fint_environment(base_url, county.domain)
-        # Addresses go into the config; the secrets stay in the environment, as in production.
-        text = template()
-        for name, value in env.items():
-            if name not in SECRETS:
-                text = text.replace("${" + name + "}", value)
-        config.write_text(text, encoding="utf-8")
-        vault.create_key_file(folder / "edusync.keys")  # the template's storage.key_file
         console.print(f"FINT sandbox: {county.name} at {base_url} ({size}, seed {seed})")
-        with environment({k: env[k] for k in SECRETS}):
+        # The environment wins over .env: tonight's sandbox is on a free port, not the folder's.
+        with environment({k: env[k] for k in IN_DOTENV}):
             loaded = load_config(config)
             db = open_database(loaded.config.storage.url, loaded.base_dir)
             console.print(Rule("Night 1: the first full read from FINT"))
@@ -96,12 +95,33 @@ def run_fint_demo(folder: Path, console: Console, render: Render, seed: int = 1,
 
     console.print(Rule("What you can do now"))
     console.print(f"  cd {folder}")
+    console.print(
+        f"  edusync sandbox fint --port {sandbox_cli.DEMO_PORT} --seed {seed} --size {size} &"
+        "   # the sandbox again, for run and approve (secrets: .env)"
+    )
     console.print("  edusync runs                      # the run history")
     console.print(f"  edusync runs show {outcome.run_id}               # the blocked run and why")
     console.print(f"  edusync reject {outcome.run_id}                  # discard it")
     console.print("  edusync show person <id>          # any value traced to its FINT record, rule and run")
     console.print(f"  ls {folder / PIFU_DIR}   # the PIFU-IMS files itslearning got (full, then delta)")
     return outcome.exit_code
+
+
+def write_folder(folder: Path, env: dict[str, str], seed: int, size: str) -> Path:
+    """The config, its ``.env`` (0600: secrets and the sandbox's fixed address) and the key file."""
+    text = template()
+    for name, value in env.items():
+        if name not in IN_DOTENV:
+            text = text.replace("${" + name + "}", value)
+    config = folder / "edusync.yaml"
+    config.write_text(text, encoding="utf-8")
+    header = (
+        "The demo's secrets and where its FINT sandbox answers; the environment wins over this file.\n"
+        f"Serve the sandbox again with: edusync sandbox fint --port {sandbox_cli.DEMO_PORT} --seed {seed} --size {size}"
+    )
+    dotenv.write(folder, {k: env[k] for k in IN_DOTENV}, header)
+    vault.create_key_file(folder / "edusync.keys")  # the template's storage.key_file
+    return config
 
 
 def _files(console: Console, folder: Path) -> None:

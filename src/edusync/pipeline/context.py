@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,10 @@ from edusync.rules import RuleContext
 from edusync.storage import Database
 
 Progress = Callable[[str, int, int | None], None]
+#: The run and the profile step this thread is working on, for log lines written deep inside a step
+#: (a connector's retry, a skipped record) to name them without being told (``edusync.cli.logs``).
+CURRENT_RUN: ContextVar[int | None] = ContextVar("edusync_run", default=None)
+CURRENT_STEP: ContextVar[str | None] = ContextVar("edusync_step", default=None)
 #: Per object type, per operation (or decision): how many.
 Counts = dict[str, dict[str, int]]
 

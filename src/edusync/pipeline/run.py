@@ -32,7 +32,7 @@ from edusync.config.loader import LoadedConfig
 from edusync.errors import EdusyncError, FatalError, GateBlocked, RunInProgress
 from edusync.memory import collector_paused
 from edusync.pipeline import store
-from edusync.pipeline.context import Progress, Report, RunContext, RunMode, _no_progress
+from edusync.pipeline.context import CURRENT_RUN, CURRENT_STEP, Progress, Report, RunContext, RunMode, _no_progress
 from edusync.pipeline.importing.step import ImportStep
 from edusync.pipeline.lifecycle.step import LifecycleStep
 from edusync.pipeline.report.notify import status_mails
@@ -172,12 +172,25 @@ class Runner:
         )
 
     def _execute(self, ctx: RunContext, steps: list[str], first: int) -> RunOutcome:
+        run_token = CURRENT_RUN.set(ctx.run_id)
+        try:
+            return self._steps(ctx, steps, first)
+        finally:
+            CURRENT_RUN.reset(run_token)
+
+    def _steps(self, ctx: RunContext, steps: list[str], first: int) -> RunOutcome:
         index = first
+        log.info("run %s: %s from step %d of %d", ctx.run_id, "starting" if first == 0 else "resuming",
+                 first + 1, len(steps), extra={"run_id": ctx.run_id})  # fmt: skip
         try:
             for index in range(first, len(steps)):
                 began = time.perf_counter()
-                with collector_paused():
-                    result = build(steps[index]).run(ctx)
+                step_token = CURRENT_STEP.set(steps[index])
+                try:
+                    with collector_paused():
+                        result = build(steps[index]).run(ctx)
+                finally:
+                    CURRENT_STEP.reset(step_token)
                 ms = int((time.perf_counter() - began) * 1000)
                 ctx.report.add("timing", steps[index], "ms", ms)
                 log.info(
@@ -187,19 +200,29 @@ class Runner:
                     result.status,
                     ms,
                     f" ({result.note})" if result.note else "",
+                    extra={
+                        "run_id": ctx.run_id,
+                        "step": steps[index],
+                        "counts": _step_counts(ctx.report, steps[index]),
+                    },
                 )
                 store.step_done(self.db, ctx.run_id, index + 1, ctx.report)
                 faults.reach("run.step_recorded")
         except GateBlocked as exc:
             block = {"kind": exc.kind, "reasons": exc.reasons, "hash": exc.hash, "step": steps[index], **exc.detail}
+            log.warning("run %s: blocked at %s: %s", ctx.run_id, steps[index], "; ".join(exc.reasons),
+                        extra={"run_id": ctx.run_id, "step": steps[index]})  # fmt: skip
             return self._finish(ctx, "blocked", steps[first:], block)
         except EdusyncError as exc:
             ctx.report.errors.append(f"{steps[index]}: {exc}")
+            log.error("run %s: %s failed: %s", ctx.run_id, steps[index], str(exc),
+                      extra={"run_id": ctx.run_id, "step": steps[index]})  # fmt: skip
             return self._finish(ctx, "failed", steps[first:])
         except Exception as exc:  # a bug or an unwrapped library error: record it, then re-raise
             ctx.report.errors.append(f"{steps[index]}: unexpected {type(exc).__name__}: {exc}")
             self._finish(ctx, "failed", steps[first:])
             raise
+        log.info("run %s: done", ctx.run_id, extra={"run_id": ctx.run_id})
         return self._finish(ctx, "done", steps[first:])
 
     def _finish(
@@ -216,3 +239,14 @@ class Runner:
             ctx.report.warnings.extend(warnings)
             store.save_warnings(self.db, ctx.run_id, ctx.report.warnings)
         return RunOutcome(ctx.run_id, status, ctx.report, block)
+
+
+def _step_counts(report: Report, step: str) -> dict[str, dict[str, int]]:
+    """What a step counted, for its log line: a connector's subjects (``sis/person``) under the step's stage."""
+    action, name = parse(step)
+    section = {"import": "import", "import-delta": "import", "sync": "sync", "lifecycle": "lifecycle"}.get(action)
+    counts = report.as_dict()
+    if section is not None:
+        found = counts.get(section, {})
+        return {k: v for k, v in found.items() if name is None or k.startswith(f"{name}/")}
+    return {k: v for k, v in counts.get("plan", {}).items() if name is not None and k.startswith(f"{name}/")}

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from edusync.errors import FatalError
 from edusync.model.hashing import dumps, loads
+from edusync.services import groups
 from edusync.services.records import as_json, from_row
 from edusync.storage import Database, tables
 from edusync.storage.audit import audit
@@ -97,8 +98,13 @@ def create(
     expires_in: dt.timedelta | None = None,
     name: str | None = None,
     now: dt.datetime | None = None,
+    require_person: bool = False,
 ) -> tuple[str, Token]:
-    """Make a token; return it (the only time it is seen) and what is stored about it."""
+    """Make a token; return it (the only time it is seen) and what is stored about it.
+
+    With ``require_person``, a ``user`` no person in the metaverse has as Feide name is refused:
+    its ``/me`` would answer nothing, which looks like an empty school rather than a typo.
+    """
     problems = [f"unknown scope {s!r} (known: {', '.join(SCOPES)})" for s in scopes if s not in SCOPES]
     if not scopes:
         problems.append(f"a token needs at least one scope (known: {', '.join(SCOPES)})")
@@ -106,6 +112,11 @@ def create(
         problems.append(f"user {user!r} is not a Feide name (user@realm)")
     if problems:
         raise BadTokenRequest("; ".join(problems))
+    if user is not None and require_person and not has_person(db, user):
+        raise BadTokenRequest(
+            f"no person has the Feide name {user.strip().lower()!r}, so /me would answer nothing; check the "
+            "spelling (`edusync show person KEY`), or make it anyway with --force"
+        )
     now = now or _now()
     plain = PREFIX + secrets.token_urlsafe(32)
     values = {
@@ -123,6 +134,16 @@ def create(
         audit(conn, actor, "token-create", None, None, token=token_id, scopes=sorted(set(scopes)), user=user)
         row = conn.execute(select(tables.api_tokens).where(tables.api_tokens.c.id == token_id)).one()
     return plain, _row(row)
+
+
+def has_person(db: Database, eppn: str) -> bool:
+    """Whether a person the groups API shows has ``eppn`` as Feide name (any case)."""
+    wanted = eppn.strip().lower()
+    for _, _, attrs, _ in groups.shown_objects(db, ["person"]):
+        value = attrs.get("eduPersonPrincipalName")
+        if isinstance(value, str) and value.strip().lower() == wanted:
+            return True
+    return False
 
 
 def list_tokens(db: Database) -> list[Token]:

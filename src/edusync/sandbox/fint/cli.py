@@ -19,6 +19,8 @@ DEMO_CLIENT_ID = "edusync-demo"
 DEMO_CLIENT_SECRET = "edusync-demo-secret"  # noqa: S105 - public demo value
 DEMO_USERNAME = "edusync-demo@client.felleskomponent.no"
 DEMO_PASSWORD = "edusync-demo-password"  # noqa: S105 - public demo value
+#: The port ``edusync demo``'s folder expects the sandbox on afterwards: ``edusync sandbox fint --port 8180``.
+DEMO_PORT = 8180
 
 
 def fint(

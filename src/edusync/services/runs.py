@@ -14,9 +14,21 @@ from edusync.model.hashing import loads
 from edusync.pipeline.context import Progress, RunMode, _no_progress
 from edusync.pipeline.gate import approvals
 from edusync.pipeline.run import Runner, RunOutcome
+from edusync.services.paging import BadQuery
 from edusync.storage import Database, tables
 
-__all__ = ["RunMode", "RunOutcome", "approve", "blocked", "get_run", "list_runs", "reject", "resume", "start"]
+__all__ = [
+    "STATUSES",
+    "RunMode",
+    "RunOutcome",
+    "approve",
+    "blocked",
+    "get_run",
+    "list_runs",
+    "reject",
+    "resume",
+    "start",
+]
 
 
 def start(
@@ -76,9 +88,19 @@ def _run_dict(row: Any) -> dict[str, Any]:
     } | {name: redact(loads(getattr(row, name))) for name in ("errors", "warnings", "recovered")}
 
 
-def list_runs(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+#: The states a run is in: ``blocked`` waits for a person's decision (approve or reject).
+STATUSES = ("running", "done", "partial", "failed", "blocked", "rejected", "paused", "interrupted")
+
+
+def list_runs(db: Database, limit: int = 50, *, status: str | None = None) -> list[dict[str, Any]]:
+    """The newest runs (of one ``status`` when given), newest first."""
+    if status is not None and status not in STATUSES:
+        raise BadQuery(f"status {status!r} is none of {', '.join(STATUSES)}")
+    q = select(tables.runs).order_by(tables.runs.c.id.desc()).limit(limit)
+    if status is not None:
+        q = q.where(tables.runs.c.status == status)
     with db.begin() as conn:
-        rows = conn.execute(select(tables.runs).order_by(tables.runs.c.id.desc()).limit(limit)).all()
+        rows = conn.execute(q).all()
     return [_run_dict(r) for r in rows]
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from edusync import __version__
 from edusync.cli import render
@@ -26,7 +27,8 @@ from edusync.cli.common import (
 )
 from edusync.cli.sandbox import sandbox_app
 from edusync.cli.trash import trash_app
-from edusync.errors import ApprovalRefused
+from edusync.errors import AmbiguousKey, ApprovalRefused
+from edusync.model.fnr import mask_text
 from edusync.services import objects, runs
 from edusync.services.runs import RunMode, RunOutcome
 
@@ -232,7 +234,14 @@ def show(kind: Kind, key: str, config: Path = CONFIG_OPTION, as_json: bool = JSO
     """
     with handled():
         loaded, db = open_all(config, connectors=False)
-        obj = objects.show_object(db, loaded.config, kind.value, key)
+        try:
+            obj = objects.show_object(db, loaded.config, kind.value, key)
+        except AmbiguousKey as exc:
+            # Listed here rather than in the message: the message's masking would cut digits out of the ids.
+            header = str(exc).splitlines()[0]
+            err_console.print(f"[bold red]error:[/] {escape(mask_text(header))}", highlight=False)
+            print_json({"candidates": exc.candidates}) if as_json else render.candidates(err_console, exc.candidates)
+            raise typer.Exit(1) from None
     print_json(obj) if as_json else render.object_view(console, obj)
 
 

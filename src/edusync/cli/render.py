@@ -148,6 +148,16 @@ def found_table(console: Console, items: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+def candidates(console: Console, items: list[dict[str, Any]]) -> None:
+    """The objects an ambiguous key fits, to pick one of by its id."""
+    table = Table(title="Candidates", title_justify="left")
+    for col in ("id", "type", "state", "name", "feide", "school"):
+        table.add_column(col, overflow="fold")
+    for c in items:
+        table.add_row(c["id"], c["type"], c["state"], c["name"], c.get("feide") or "", c.get("school") or "")
+    console.print(table)
+
+
 def changes_table(console: Console, items: list[dict[str, Any]], describe: Any) -> None:
     """A page of planned changes: which target and object, the operation, and before → after."""
     table = Table(title="Planned changes", title_justify="left")

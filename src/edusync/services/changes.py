@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -109,7 +109,7 @@ def iter_run_changes(
         after = rows[-1].id
 
 
-def _shown(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+def _shown(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """The changes as :func:`browse.list_changes` shows them, with their change set and target."""
     out = []
     for target in dict.fromkeys(r.target for r in rows):

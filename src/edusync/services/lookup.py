@@ -16,7 +16,7 @@ A tier that matches several objects is ambiguous: :class:`edusync.errors.Ambiguo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -152,12 +152,12 @@ def find_one(conn: Connection, config: Config, object_type: str, key: str) -> An
     row = conn.execute(select(mv).where(mv.c.id == key, mv.c.object_type == object_type)).first()
     if row is not None:
         return row
-    tiers = (
+    tiers: tuple[tuple[str, Callable[[], set[str]]], ...] = (
         ("source anchor or join key", lambda: exact_ids(conn, config, object_type, key)),
         ("identifier", lambda: identifier_ids(conn, config, object_type, key)),
         ("name", lambda: named_ids(conn, object_type, key)),
     )
-    for how, ids_of in tiers:
+    for how, ids_of in tiers:  # lazily: a tier's queries run only when the stronger ones found nothing
         ids = ids_of()
         if not ids:
             continue
@@ -183,7 +183,7 @@ def candidate(row: Any) -> dict[str, Any]:
     }
 
 
-def ambiguous(object_type: str, key: str, how: str, rows: list[Any]) -> AmbiguousKey:
+def ambiguous(object_type: str, key: str, how: str, rows: Sequence[Any]) -> AmbiguousKey:
     found = [candidate(r) for r in rows]
     more = "+" if len(rows) >= CAP else ""
     lines = [

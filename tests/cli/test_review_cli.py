@@ -7,10 +7,14 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from edusync.cli.render import number
 from edusync.model.fnr import mask
 from edusync.pipeline.syncing.rule import mv_id_for
+from edusync.services import changes
 from edusync.services.changes import RUN_CSV_COLUMNS
+from edusync.services.paging import BadQuery
 from tests.cli.conftest import ELEV, Site
 
 
@@ -44,33 +48,31 @@ def test_changes_filtered_and_paged(cli_site: Site) -> None:
         cli_site.cli("runs", "show", run, "--changes", "--type", "person", "--op", "delete", "--json").stdout
     )
     assert first["total"] == len(cli_site.people["lost"])
-    seen = [c for c in first["items"]]
-    offset = len(seen)
-    while offset < first["total"]:
-        page = cli_site.cli(
-            "runs", "show", run, "--changes", "--type", "person", "--op", "delete", "--offset", str(offset), "--json"
-        )
-        items = json.loads(page.stdout)["items"]
-        assert items, "a page inside the total is never empty"
-        seen += items
-        offset += len(items)
+    # The rest page by page, as the command pages (in-process: the same service, without a process each).
+    seen = list(first["items"])
+    while len(seen) < first["total"]:
+        page = changes.run_changes(cli_site.db, cli_site.blocked, object_type="person", op="delete", offset=len(seen))
+        assert page["items"], "a page inside the total is never empty"
+        seen += page["items"]
     assert {c["mv_id"] for c in seen} == _lost_ids(cli_site)
     assert all(c["op"] == "delete" and c["target"] == "lms" and c["before"] and c["after"] is None for c in seen)
     assert len({c["id"] for c in seen}) == len(seen), "no change on two pages"
     # A page of five, and its neighbours; past the end, nothing.
+    everything = changes.run_changes(cli_site.db, cli_site.blocked, limit=1)["total"]
     five = cli_site.cli("runs", "show", run, "--changes", "--limit", "5")
-    everything = json.loads(cli_site.cli("runs", "show", run, "--changes", "--limit", "1", "--json").stdout)["total"]
     assert f"showing 1–5 of {number(everything)} changes; next page: --offset 5" in five.stdout
-    nxt = json.loads(cli_site.cli("runs", "show", run, "--changes", "--limit", "5", "--offset", "5", "--json").stdout)
-    head = json.loads(cli_site.cli("runs", "show", run, "--changes", "--limit", "5", "--json").stdout)
-    assert {c["id"] for c in head["items"]}.isdisjoint(c["id"] for c in nxt["items"]) and len(nxt["items"]) == 5
-    tail = json.loads(cli_site.cli("runs", "show", run, "--changes", "--offset", str(everything - 2), "--json").stdout)
-    assert len(tail["items"]) == 2
+    head = changes.run_changes(cli_site.db, cli_site.blocked, limit=5)["items"]
+    nxt = changes.run_changes(cli_site.db, cli_site.blocked, limit=5, offset=5)["items"]
+    assert {c["id"] for c in head}.isdisjoint(c["id"] for c in nxt) and len(nxt) == 5
+    assert all(c["key"] in five.stdout for c in head)
+    assert len(changes.run_changes(cli_site.db, cli_site.blocked, offset=everything - 2)["items"]) == 2
     past = cli_site.cli("runs", "show", run, "--changes", "--offset", str(everything))
     assert past.returncode == 0 and f"no changes match at offset {everything}" in past.stdout
-    for bad in (["--limit", "0"], ["--limit", "501"], ["--offset", "-1"]):
-        refused = cli_site.cli("runs", "show", run, "--changes", *bad)
-        assert refused.returncode == 1 and ("limit must be" in refused.stderr or "offset must be" in refused.stderr)
+    for bad in ({"limit": 0}, {"limit": 501}, {"offset": -1}):
+        with pytest.raises(BadQuery):
+            changes.run_changes(cli_site.db, cli_site.blocked, **bad)
+    refused = cli_site.cli("runs", "show", run, "--changes", "--limit", "501")
+    assert refused.returncode == 1 and "limit must be 1 to 500" in refused.stderr
     nosuch = cli_site.cli("runs", "show", run, "--changes", "--target", "nosuch")
     assert nosuch.returncode == 1 and "no change set for target 'nosuch'" in nosuch.stderr
 

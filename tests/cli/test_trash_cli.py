@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from edusync.cli.render import number
 from edusync.pipeline.syncing.rule import mv_id_for
+from edusync.services import trash
+from edusync.services.paging import BadQuery
 from tests.cli.conftest import Site
 
 IN_TRASH = "state IN ('grace', 'disabled')"
@@ -19,13 +23,13 @@ def _trash(site: Site, *args: str) -> dict[str, Any]:
     return page
 
 
-def _all(site: Site, *args: str) -> list[dict[str, Any]]:
-    """Every page of a filtered list, by --offset."""
+def _all(site: Site, **filters: Any) -> list[dict[str, Any]]:
+    """Every page of a filtered list, by offset (in-process: the service the command pages with)."""
     items: list[dict[str, Any]] = []
     while True:
-        page = _trash(site, *args, "--limit", "500", "--offset", str(len(items)))
-        items += page["items"]
-        if len(items) >= page["total"]:
+        page = trash.list_trash(site.db, limit=500, offset=len(items), **filters)
+        items += page.items
+        if not page.items or page.next_cursor is None:
             return items
 
 
@@ -44,29 +48,31 @@ def test_a_page_of_fifty_and_how_many_there_are(cli_site: Site) -> None:
     assert len(page["items"]) == 50 and page["total"] == total
     table = cli_site.cli("trash").stdout
     assert f"showing 1–50 of {number(total)} objects; next page: --offset 50" in table
-    last = _trash(cli_site, "--offset", str(total - 3))
-    assert len(last["items"]) == 3
+    assert len(trash.list_trash(cli_site.db, offset=total - 3).items) == 3
     past = cli_site.cli("trash", "--offset", str(total))
     assert past.returncode == 0 and f"no objects match at offset {total}" in past.stdout
-    assert {i["id"] for i in page["items"]}.isdisjoint(i["id"] for i in _trash(cli_site, "--offset", "50")["items"])
-    for bad in (["--limit", "0"], ["--limit", "501"], ["--offset", "-1"], ["--since", "yesterday"]):
-        refused = cli_site.cli("trash", *bad)
-        assert refused.returncode == 1 and "error" in refused.stderr, bad
+    second = trash.list_trash(cli_site.db, offset=50).items
+    assert second and {i["id"] for i in page["items"]}.isdisjoint(i["id"] for i in second)
+    for bad in ({"limit": 0}, {"limit": 501}, {"offset": -1}, {"since": "yesterday"}):
+        with pytest.raises(BadQuery):
+            trash.list_trash(cli_site.db, **bad)
+    refused = cli_site.cli("trash", "--since", "yesterday")
+    assert refused.returncode == 1 and "is not a date" in refused.stderr
 
 
 def test_filters_by_type_day_and_school(cli_site: Site) -> None:
-    persons = _all(cli_site, "--type", "person")
+    persons = _all(cli_site, object_type="person")
     everyone = cli_site.people["gone"] + cli_site.people["lost"]
     assert {i["id"] for i in persons} == _person_ids(everyone)
     assert all(i["type"] == "person" and i["name"] for i in persons)
     # The third night (2026-08-19) lost the later ones; the second night's are older.
-    since = _all(cli_site, "--type", "person", "--since", "2026-08-19")
+    since = _trash(cli_site, "--type", "person", "--since", "2026-08-19", "--limit", "500")["items"]
     assert {i["id"] for i in since} == _person_ids(cli_site.people["lost"])
     school_of = cli_site.people["school_of"]
     at_first = [a for a in everyone if school_of[a] == "S0001"]
-    by_anchor = _all(cli_site, "--type", "person", "--school", "S0001")
+    by_anchor = _trash(cli_site, "--type", "person", "--school", "S0001", "--limit", "500")["items"]
     assert {i["id"] for i in by_anchor} == _person_ids(at_first)
-    by_number = _all(cli_site, "--type", "person", "--school", "10000")  # S0001's school number
+    by_number = _trash(cli_site, "--type", "person", "--school", "10000", "--limit", "500")["items"]  # its number
     assert {i["id"] for i in by_number} == {i["id"] for i in by_anchor}, "the school by any identifier"
     groups = {g[0] for g in cli_site.ws.county.groups if g[3] == "S0001"}
     group_ids = set(cli_site.column("SELECT mv_id FROM cs_objects WHERE object_type = 'group'  AND mv_id IS NOT NULL"))
@@ -75,7 +81,7 @@ def test_filters_by_type_day_and_school(cli_site: Site) -> None:
         for gid in group_ids
         if cli_site.scalar("SELECT anchor FROM cs_objects WHERE object_type = 'group' AND mv_id = :g", g=gid) in groups
     }
-    members = _all(cli_site, "--type", "membership", "--school", "S0001")
+    members = _all(cli_site, object_type="membership", school=_school_id(cli_site, "S0001"))
     assert members and {m["group"] for m in members} <= at_school
     expected = cli_site.scalar(
         f"SELECT count(*) FROM mv_objects WHERE object_type = 'membership' AND {IN_TRASH} "
@@ -98,7 +104,7 @@ def test_a_membership_is_named_by_its_person_and_group(cli_site: Site) -> None:
 
 
 def test_restore_by_ids_and_everything_a_filter_matches(fresh_site: Site) -> None:
-    persons = _all(fresh_site, "--type", "person")
+    persons = _all(fresh_site, object_type="person")
     two = [persons[0]["id"], persons[1]["id"]]
     out = fresh_site.cli("trash", "restore", *two, "per-nothing")
     assert out.returncode == 1, "one was not restored"
@@ -107,12 +113,12 @@ def test_restore_by_ids_and_everything_a_filter_matches(fresh_site: Site) -> Non
     assert states == ["active", "active"]
     # Everything of one type at one school, asked first: "no" restores nothing.
     school = _school_id(fresh_site, "S0001")
-    wanted = _all(fresh_site, "--type", "membership", "--school", "S0001")
+    wanted = _all(fresh_site, object_type="membership", school=school)
     others = fresh_site.scalar(f"SELECT count(*) FROM mv_objects WHERE object_type = 'membership' AND {IN_TRASH}")
     assert wanted and others > len(wanted)
     no = fresh_site.cli("trash", "restore", "--all", "--type", "membership", "--school", "S0001", input="n\n")
     assert no.returncode == 1 and f"Restore {number(len(wanted))} objects" in no.stderr
-    assert len(_all(fresh_site, "--type", "membership", "--school", school)) == len(wanted)
+    assert len(_all(fresh_site, object_type="membership", school=school)) == len(wanted)
     audits = fresh_site.scalar("SELECT count(*) FROM audit_log WHERE action = 'restore'")
     yes = fresh_site.cli("trash", "restore", "--all", "--type", "membership", "--school", "S0001", input="y\n")
     assert yes.returncode == 0, yes.stderr

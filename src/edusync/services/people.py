@@ -48,7 +48,7 @@ def search(
     types = [object_type] if object_type else ["person", "group", "organisation"]
     q = select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.attrs).where(mv.c.object_type.in_(types))
     identified: set[str] = set()
-    if text:
+    if text and not any(c.isspace() for c in text):  # identifiers hold no spaces; names are matched below
         with db.begin() as conn:
             for t in types:
                 identified |= lookup.identifier_ids(conn, config, t, text)

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, TextClause, func, or_, select, update
+from sqlalchemy import text as sql
 
 from edusync.errors import FatalError
 from edusync.model.fnr import mask_text, redact
@@ -46,7 +47,7 @@ def since_of(value: str | None) -> str | None:
 
 def _where(
     object_type: str | None, state: str | None, school: str | None, since: str | None, text: str | None
-) -> list[ColumnElement[bool]]:
+) -> list[ColumnElement[bool] | TextClause]:
     """The filters as SQL conditions; a membership is at a school when its group is."""
     states = [State.DISABLED.value, State.GRACE.value]
     if state:
@@ -56,7 +57,8 @@ def _where(
     if object_type and object_type not in TYPES:
         raise BadQuery(f"type {object_type!r} is none of {', '.join(TYPES)}")
     mv = tables.mv_objects
-    conds: list[ColumnElement[bool]] = [mv.c.state.in_(states)]
+    # The literal condition is the partial index's own (ix_mv_state), so both databases use it.
+    conds: list[ColumnElement[bool] | TextClause] = [sql("mv_objects.state != 'active'"), mv.c.state.in_(states)]
     if object_type:
         conds.append(mv.c.object_type == object_type)
     if school:

@@ -8,6 +8,7 @@
     │   ├── SourceError       a source gave data that cannot be trusted (malformed, duplicates)
     │   ├── StorageError      the database refused, or is at the wrong version
     │   ├── NotFound          nothing matches what was asked for (a run, an object, a remote resource)
+    │   │   └── AmbiguousKey  several objects match the key: name one of them (they are listed)
     │   ├── RunInProgress     another run is going (or cannot be proven dead); this one does not start
     │   ├── ApprovalRefused   the approval does not match what is stored; nothing was let through
     │   │   ├── RunNotBlocked, AlreadyApproved, HashMismatch, ChangeSetReplaced, ChangeSetAltered
@@ -33,6 +34,7 @@ from edusync.model.fnr import mask_text
 __all__ = [
     "ActorUnknown",
     "AlreadyApproved",
+    "AmbiguousKey",
     "ApprovalRefused",
     "ChangeSetAltered",
     "ChangeSetReplaced",
@@ -137,6 +139,18 @@ class StorageError(FatalError):
 
 class NotFound(FatalError):
     """Nothing matches what was asked for: a run, an object, a group, a remote resource (404)."""
+
+
+class AmbiguousKey(NotFound):
+    """The key names more than one object, so none is picked: ask again with one of ``candidates``.
+
+    Each candidate is what tells them apart (id, type, state, name, Feide name, school), with
+    nothing sealed in it; the message lists them too.
+    """
+
+    def __init__(self, message: str, *, candidates: list[dict[str, Any]], object_type: str) -> None:
+        super().__init__(message, object_type=object_type)
+        self.candidates = candidates
 
 
 class RunInProgress(FatalError):

@@ -98,7 +98,7 @@ def test_reject_and_show_and_trash(folder: Path) -> None:
     persons.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
     assert edusync("run", cwd=folder).returncode == 0
     trash = json.loads(edusync("trash", "--json", cwd=folder).stdout)
-    assert [t["type"] for t in trash].count("person") == 1
+    assert [t["type"] for t in trash["items"]].count("person") == 1
     shown = json.loads(edusync("show", "person", leaver, "--json", cwd=folder).stdout)
     assert shown["state"] == "disabled"
     table = edusync("show", "person", leaver, cwd=folder).stdout

@@ -11,9 +11,11 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from edusync import __version__
 from edusync.cli import logs, render
+from edusync.cli import review as review_cli
 from edusync.cli.common import (
     CONFIG_OPTION,
     JSON_OPTION,
@@ -27,20 +29,27 @@ from edusync.cli.common import (
     print_json,
 )
 from edusync.cli.sandbox import sandbox_app
-from edusync.errors import HashTooShort
+from edusync.cli.trash import trash_app
+from edusync.errors import AmbiguousKey, HashTooShort
+from edusync.model.fnr import mask_text
 from edusync.services import objects, runs
 from edusync.services.runs import RunMode, RunOutcome
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 # Their help is their callbacks' docstrings (what the bare command does, and its example).
 runs_app = typer.Typer(invoke_without_command=True)
-trash_app = typer.Typer(invoke_without_command=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(trash_app, name="trash")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(__import__("edusync.cli.exams", fromlist=["exams_app"]).exams_app, name="exams")
 app.add_typer(__import__("edusync.cli.tokens", fromlist=["tokens_app"]).tokens_app, name="tokens")
 app.add_typer(__import__("edusync.cli.users", fromlist=["users_app"]).users_app, name="users")
+
+
+class ChangeOp(StrEnum):
+    add = "add"
+    update = "update"
+    delete = "delete"
 
 
 class Kind(StrEnum):
@@ -127,25 +136,52 @@ def runs_list(
     config: Path = CONFIG_OPTION,
     as_json: bool = JSON_OPTION,
     limit: int = typer.Option(50, help="How many of the newest runs."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"Only runs in this state ({', '.join(runs.STATUSES)}); blocked ones wait for a decision.",
+    ),
 ) -> None:
     """Run history: list runs, newest first (edusync runs show ID for one).
 
-    Example: edusync runs --limit 10
+    Example: edusync runs --status blocked
     """
     if ctx.invoked_subcommand:
         return
     with handled():
         _, db = open_all(config, connectors=False)
-        items = runs.list_runs(db, limit)
-    print_json(items) if as_json else render.runs_table(console, items)
+        items = runs.list_runs(db, limit, status=status)
+    if as_json:
+        print_json(items)
+        return
+    render.runs_table(console, items)
+    render.waiting_runs(console, items)
 
 
 @runs_app.command("show")
-def runs_show(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """One run's report, change sets and audit trail.
+def runs_show(
+    run_id: int,
+    config: Path = CONFIG_OPTION,
+    as_json: bool = JSON_OPTION,
+    changes: bool = typer.Option(False, "--changes", help="List the planned changes, a page at a time."),
+    target: str = typer.Option(None, "--target", help="With --changes: only this target's change set."),
+    object_type: str = typer.Option(None, "--type", help="With --changes: only this target object type."),
+    op: ChangeOp = typer.Option(None, "--op", help="With --changes: only adds, updates or deletes."),
+    limit: int = typer.Option(50, "--limit", help="With --changes: changes per page (1–500)."),
+    offset: int = typer.Option(0, "--offset", help="With --changes: skip this many first."),
+    csv_to: str = typer.Option(
+        None, "--csv", help="With --changes: write every matching change (not a page) as CSV to FILE, or - for stdout."
+    ),
+) -> None:
+    """One run's report, change sets and audit trail; --changes lists what it plans, before → after.
 
-    Example: edusync runs show 3
+    Example: edusync runs show 7 --changes --type person --op delete --limit 20
     """
+    if changes or csv_to:
+        kind = op.value if op else None
+        filters = {"target": target, "object_type": object_type, "op": kind}
+        review_cli.show_changes(config, run_id, **filters, limit=limit, offset=offset, csv_to=csv_to, as_json=as_json)
+        return
     with handled():
         _, db = open_all(config, connectors=False)
         item = runs.get_run(db, run_id)
@@ -157,6 +193,8 @@ def runs_show(run_id: int, config: Path = CONFIG_OPTION, as_json: bool = JSON_OP
         console.print(f"change set {cs['id']} → {cs['target']}: {cs['status']} (hash {cs['hash'][:12]})")
     for a in item["audit"]:
         console.print(f"{a['at']} {a['actor']} {a['action']}")
+    if item["change_sets"]:
+        console.print(f"the changes themselves: edusync runs show {run_id} --changes", highlight=False)
 
 
 @app.command()
@@ -235,56 +273,29 @@ def reject(
 
 @app.command()
 def show(kind: Kind, key: str, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """An object's attributes, lifecycle state and lineage (KEY: metaverse id or source anchor).
+    """An object's attributes, lifecycle state and lineage.
 
-    Example: edusync show person P0000012
+    KEY is any identifier the object has: its metaverse id, a source anchor in full or its last
+    segment (a bare FINT systemId), a Feide name or another identifier, a national id (found through
+    its keyed hash), or a name. A key that fits several objects lists them and exits 1.
+
+    Example: edusync show person ola.nordmann@vgs.fylke.no
     """
     with handled():
         loaded, db = open_all(config, connectors=False)
-        obj = objects.show_object(db, loaded.config, kind.value, key)
+        try:
+            obj = objects.show_object(db, loaded.config, kind.value, key)
+        except AmbiguousKey as exc:
+            # Listed here rather than in the message: the message's masking would cut digits out of the ids.
+            header = str(exc).splitlines()[0]
+            err_console.print(f"[bold red]error:[/] {escape(mask_text(header))}", highlight=False)
+            print_json({"candidates": exc.candidates}) if as_json else render.candidates(err_console, exc.candidates)
+            raise typer.Exit(1) from None
     print_json(obj) if as_json else render.object_view(console, obj)
-
-
-@trash_app.callback()
-def trash_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """List objects in grace or in the trash.
-
-    Example: edusync trash
-    """
-    if ctx.invoked_subcommand:
-        return
-    with handled():
-        _, db = open_all(config, connectors=False)
-        items = objects.trash(db)
-    print_json(items) if as_json else render.trash_table(console, items)
-
-
-@trash_app.command("list")
-def trash_list_cmd(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """List objects in grace or in the trash.
-
-    Example: edusync trash list --json
-    """
-    with handled():
-        _, db = open_all(config, connectors=False)
-        items = objects.trash(db)
-    print_json(items) if as_json else render.trash_table(console, items)
-
-
-@trash_app.command("restore")
-def trash_restore(key: str, config: Path = CONFIG_OPTION) -> None:
-    """Take an object out of the trash; the next run sends it to the targets again.
-
-    Example: edusync trash restore P0000012
-    """
-    with handled():
-        _, db = open_all(config, connectors=False)
-        out = objects.restore(db, key, known_actor())
-    console.print(f"restored {out['type']} {out['id']} (was {out['was']}); the next run provisions it")
 
 
 def main() -> None:
     app()
 
 
-from edusync.cli import extra, keys, schedule, serve  # noqa: E402,F401  (registers init, demo, bench; keys, audit; schedule; serve)
+from edusync.cli import extra, find, keys, schedule, serve  # noqa: E402,F401  (registers init, demo, bench; find; keys, audit; schedule; serve)

@@ -113,13 +113,75 @@ def object_view(console: Console, obj: dict[str, Any]) -> None:
         )
 
 
+def count_line(shown: int, total: int, offset: int, what: str, more: str = "--offset") -> str:
+    """``showing 51–100 of 164 000 objects; next: --offset 100``: where a page is in the whole."""
+    if total == 0 or shown == 0:
+        return f"no {what} match" + (f" at offset {offset} (there are {number(total)})" if total else "")
+    line = f"showing {number(offset + 1)}–{number(offset + shown)} of {number(total)} {what}"
+    if offset + shown < total:
+        line += f"; next page: {more} {offset + shown}"
+    return line
+
+
+def number(n: int) -> str:
+    """``164 000``: thousands apart by a space, as Norwegian readers write them."""
+    return f"{n:,}".replace(",", " ")
+
+
 def trash_table(console: Console, items: list[dict[str, Any]]) -> None:
     table = Table(title="Trash (disabled) and grace", title_justify="left")
-    for col in ("id", "type", "state", "since", "name"):
+    for col in ("id", "type", "state", "since", "name", "school"):
         table.add_column(col)
     for item in items:
-        table.add_row(item["id"], item["type"], item["state"], item["since"], item["name"])
+        table.add_row(item["id"], item["type"], item["state"], item["since"], item["name"], item.get("school") or "")
     console.print(table)
+
+
+def found_table(console: Console, items: list[dict[str, Any]]) -> None:
+    table = Table(title="Found", title_justify="left")
+    for col in ("id", "type", "state", "name", "feide", "school"):
+        table.add_column(col)
+    for item in items:
+        table.add_row(
+            item["id"], item["type"], item["state"], item["name"], item.get("feide") or "", item.get("school") or ""
+        )
+    console.print(table)
+
+
+def candidates(console: Console, items: list[dict[str, Any]]) -> None:
+    """The objects an ambiguous key fits, to pick one of by its id."""
+    table = Table(title="Candidates", title_justify="left")
+    for col in ("id", "type", "state", "name", "feide", "school"):
+        table.add_column(col, overflow="fold")
+    for c in items:
+        table.add_row(c["id"], c["type"], c["state"], c["name"], c.get("feide") or "", c.get("school") or "")
+    console.print(table)
+
+
+def changes_table(console: Console, items: list[dict[str, Any]], describe: Any) -> None:
+    """A page of planned changes: which target and object, the operation, and before → after."""
+    table = Table(title="Planned changes", title_justify="left")
+    for col in ("id", "target", "type", "key", "op", "status", "before → after"):
+        table.add_column(col, overflow="fold")
+    for c in items:
+        table.add_row(str(c["id"]), c["target"], c["object_type"], c["key"], c["op"], c["status"], describe(c))
+    console.print(table)
+
+
+def waiting_runs(console: Console, runs: list[dict[str, Any]]) -> None:
+    """Under the runs table: each run that waits for a decision, why, and the commands that decide it."""
+    for r in runs:
+        block = r.get("block") or {}
+        if r["status"] != "blocked" or not block or block.get("approved"):
+            continue
+        console.print(f"[bold yellow]run {r['id']} waits for a decision[/] ({block.get('kind')}):", highlight=False)
+        for reason in block.get("reasons", [])[:5]:
+            console.print(f"  - {reason}", highlight=False)
+        console.print(
+            f"  review: edusync runs show {r['id']} --changes; then edusync approve {r['id']} "
+            f"--expect {str(block.get('hash', ''))[:12]} or edusync reject {r['id']}",
+            highlight=False,
+        )
 
 
 def block_summary(console: Console, run_id: int, block: dict[str, Any]) -> None:

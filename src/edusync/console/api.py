@@ -7,9 +7,6 @@ error is ``application/problem+json``. Callers sign in (the console's session co
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
@@ -23,6 +20,7 @@ from edusync.console import problems
 from edusync.console.auth import Principal, needs
 from edusync.console.runner import RunWorker
 from edusync.services import browse, people, review, targets, trash
+from edusync.services.changes import csv_rows
 from edusync.storage import Database
 
 Json = dict[str, Any]
@@ -190,7 +188,11 @@ def routes() -> APIRouter:
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Json:
-        return _page(people.search(_db(request), q, object_type=type, school=school, limit=limit, cursor=cursor))
+        config = _loaded(request).config
+        page = people.search(
+            _db(request), q, object_type=type, school=school, limit=limit, cursor=cursor, config=config
+        )
+        return _page(page)
 
     @r.get("/objects/{object_type}/{key}", summary="One object: attributes, lineage, state, targets, history")
     def get_object(request: Request, who: Reader, object_type: ObjectType, key: Key) -> Json:
@@ -263,26 +265,6 @@ def routes() -> APIRouter:
         return _page(page)
 
     return r
-
-
-CSV_COLUMNS = ("id", "object_type", "key", "op", "status", "mv_id", "before", "after", "error")
-
-
-def csv_rows(changes: Iterator[Json]) -> Iterator[str]:
-    import orjson
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for change in changes:
-        row = [change.get(c) for c in CSV_COLUMNS]
-        row = [orjson.dumps(v).decode() if isinstance(v, dict) else ("" if v is None else v) for v in row]
-        writer.writerow(row)
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def create_api(loaded: LoadedConfig, db: Database, worker: RunWorker) -> FastAPI:

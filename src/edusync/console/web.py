@@ -18,11 +18,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from edusync.config.loader import LoadedConfig
 from edusync.console import auth, charts, i18n
-from edusync.console.api import csv_rows
 from edusync.console.problems import ApiProblem, status_of
 from edusync.console.runner import RunWorker
 from edusync.errors import EdusyncError
 from edusync.services import browse, people, review, targets, trash, users
+from edusync.services.changes import csv_rows
 from edusync.storage import Database
 
 HERE = Path(__file__).parent

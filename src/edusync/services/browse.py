@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from edusync import vault
 from edusync.errors import NotFound
 from edusync.model.fnr import mask_text, mask_values
 from edusync.model.hashing import loads
@@ -19,7 +20,7 @@ from edusync.services import runs as run_service
 from edusync.services.paging import BadQuery, Page, check_limit, decode_int, page_of
 from edusync.storage import Database, tables
 
-STATUSES = ("running", "done", "partial", "failed", "blocked", "rejected", "paused", "interrupted")
+STATUSES = run_service.STATUSES
 OPS = ("add", "update", "delete")
 
 
@@ -170,12 +171,14 @@ def _held(conn: Connection, target: str, rows: list[Any]) -> dict[tuple[str, str
     for object_type, keys in by_type.items():
         q = select(to.c.key, to.c.attrs).where(to.c.target == target, to.c.object_type == object_type)
         for key, attrs in conn.execute(q.where(to.c.key.in_(keys))):
-            out[(object_type, key)] = loads(attrs)
+            out[(object_type, key)] = loads(vault.current().unseal_text(attrs))
     return out
 
 
 def _change(row: Any, before: dict[str, Any] | None) -> dict[str, Any]:
-    after = loads(row.attrs) if row.op != "delete" else None
+    # Opened, then masked: a sealed value would show as ciphertext (and differ from itself on every seal).
+    attrs = loads(vault.current().unseal_text(row.attrs))
+    after = attrs if row.op != "delete" else None
     return {
         "id": row.id,
         "object_type": row.object_type,
@@ -185,7 +188,7 @@ def _change(row: Any, before: dict[str, Any] | None) -> dict[str, Any]:
         "status": row.status,
         "attempts": row.attempts,
         "error": mask_text(row.error) if row.error else None,
-        "before": mask_values(before) if before is not None else (mask_values(loads(row.attrs)) if not after else None),
+        "before": mask_values(before) if before is not None else (mask_values(attrs) if not after else None),
         "after": mask_values(after) if after is not None else None,
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, text, update
+from sqlalchemy import Connection, func, or_, select, text, update
 
 from edusync import vault
 from edusync.config.models import Config
@@ -13,45 +13,20 @@ from edusync.errors import FatalError, NotFound
 from edusync.model.fnr import mask_text, mask_values, quoted
 from edusync.model.hashing import dumps, loads
 from edusync.model.records import State
-from edusync.pipeline.syncing.rule import mv_id_for
+from edusync.services import lookup
 from edusync.storage import Database, tables
 from edusync.storage.audit import audit, utcnow
 
 
 def _find_mv(conn: Connection, config: Config, object_type: str, key: str) -> Any:
-    mv, cs = tables.mv_objects, tables.cs_objects
-    row = conn.execute(select(mv).where(mv.c.id == key, mv.c.object_type == object_type)).first()
-    if row is not None:
-        return row
-    # By source anchor: one indexed lookup per source type that feeds this metaverse type.
-    feeds = [
-        and_(cs.c.connector == r.connector, cs.c.object_type == r.object_type)
-        for r in config.sync
-        if r.metaverse_type == object_type
-    ]
-    if not feeds:
-        raise NotFound(f"no {object_type} with id {quoted(key)}")
-    linked = select(cs.c.mv_id).where(or_(*feeds), cs.c.anchor == key, cs.c.mv_id.is_not(None))
-    rows = conn.execute(select(mv).where(mv.c.object_type == object_type, mv.c.id.in_(linked))).all()
-    if len(rows) > 1:
-        raise NotFound(f"{quoted(key)} is the anchor of {len(rows)} {object_type}s; use the metaverse id")
-    if rows:
-        return rows[0]
-    # A source object that has left is no longer linked, but the object it projected keeps its derived id.
-    derived = [
-        mv_id_for(object_type, r.connector, r.object_type, key) for r in config.sync if r.metaverse_type == object_type
-    ]
-    row = conn.execute(select(mv).where(mv.c.id.in_(derived))).first()
-    if row is not None:
-        return row
-    # By a join key's value (a national id, a Feide name): the stored keyed hash finds it, nothing else does.
-    keyed = vault.current().join_hash(key) if vault.current().join is not None else None
-    k = tables.mv_keys
-    found = select(k.c.mv_id).where(k.c.object_type == object_type, k.c.value == keyed)
-    rows = conn.execute(select(mv).where(mv.c.id.in_(found))).all() if keyed else []
-    if len(rows) == 1:
-        return rows[0]
-    raise NotFound(f"no {object_type} with id or source anchor {quoted(key)}")
+    """The object ``key`` identifies (any identifier it has: :mod:`edusync.services.lookup`)."""
+    return lookup.find_one(conn, config, object_type, key)
+
+
+def find_id(db: Database, config: Config, object_type: str, key: str) -> str:
+    """The metaverse id of the object ``key`` identifies (any identifier it has)."""
+    with db.begin() as conn:
+        return str(_find_mv(conn, config, object_type, key).id)
 
 
 def show_object(db: Database, config: Config, object_type: str, key: str) -> dict[str, Any]:
@@ -101,6 +76,7 @@ def explain_lineage(config: Config, lineage: dict[str, list[int]], sources: list
 
 
 def trash(db: Database, include_grace: bool = True) -> list[dict[str, Any]]:
+    """Every object in grace or the trash at once (a small site's; :mod:`edusync.services.trash` pages)."""
     states = [State.DISABLED.value] + ([State.GRACE.value] if include_grace else [])
     mv = tables.mv_objects
     with db.begin() as conn:
@@ -115,17 +91,10 @@ def trash(db: Database, include_grace: bool = True) -> list[dict[str, Any]]:
             "type": r.object_type,
             "state": r.state,
             "since": r.state_since,
-            "name": _name(vault.current().unseal(loads(r.attrs))),
+            "name": lookup.name_of(loads(r.attrs)),
         }
         for r in rows
     ]
-
-
-def _name(attrs: dict[str, Any]) -> str:
-    for key in ("displayName", "name", "cn"):
-        if attrs.get(key):
-            return str(attrs[key])
-    return ""
 
 
 def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
@@ -138,27 +107,32 @@ def restore(db: Database, key: str, actor: str) -> dict[str, Any]:
         if row.state not in (State.DISABLED.value, State.GRACE.value):
             raise FatalError(f"{key} is {row.state}; only objects in grace or the trash can be restored")
         now = utcnow().isoformat(timespec="seconds")
-        res = conn.execute(
-            tables.runs.insert().values(
-                profile="manual-restore",
-                status="done",
-                dry_run=False,
-                started_at=now,
-                finished_at=now,
-                clock=now,
-                steps="[]",
-                step_index=0,
-                counts=dumps({"lifecycle": {row.object_type: {"restored": 1}}}),
-                errors="[]",
-                warnings="[]",
-            )
-        )
-        run_id = int(res.inserted_primary_key[0])  # type: ignore[index]
+        run_id = manual_run(conn, {row.object_type: 1}, now)
         conn.execute(
             update(mv).where(mv.c.id == key).values(state=State.ACTIVE.value, state_since=now, changed_run=run_id)
         )
         audit(conn, actor, "restore", run_id, None, object=key, type=row.object_type, was=row.state)
     return {"id": key, "type": row.object_type, "state": State.ACTIVE.value, "was": row.state}
+
+
+def manual_run(conn: Connection, restored: dict[str, int], now: str) -> int:
+    """The run row a restore by hand is recorded under (so the object's history and four-eyes see it)."""
+    res = conn.execute(
+        tables.runs.insert().values(
+            profile="manual-restore",
+            status="done",
+            dry_run=False,
+            started_at=now,
+            finished_at=now,
+            clock=now,
+            steps="[]",
+            step_index=0,
+            counts=dumps({"lifecycle": {t: {"restored": n} for t, n in restored.items()}}),
+            errors="[]",
+            warnings="[]",
+        )
+    )
+    return int(res.inserted_primary_key[0])  # type: ignore[index]
 
 
 def counts_by_state(db: Database) -> dict[str, dict[str, int]]:

@@ -1,7 +1,9 @@
 """Finding persons and groups, and one object's page: attributes, memberships, targets and history.
 
-Search matches a metaverse id, a source anchor, or a part of a name, Feide name, e-mail or school.
-A fødselsnummer is never searched here (the attributes are masked in every answer).
+Search matches a metaverse id, a source anchor (in full or its last segment), another identifier's
+value in the object or its source objects (:func:`edusync.services.lookup.identifier_ids`), or a part
+of a name, Feide name, e-mail or school. A fødselsnummer is never searched here (the attributes are
+masked in every answer); ``edusync show`` finds one through its keyed hash.
 """
 
 from __future__ import annotations
@@ -10,36 +12,18 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from edusync import vault
 from edusync.config.models import Config
 from edusync.model.fnr import mask_values
 from edusync.model.hashing import loads
-from edusync.services import objects
+from edusync.services import lookup, objects
+from edusync.services.lookup import name_of
 from edusync.services.paging import BadQuery, Page, check_limit, decode_str, page_of
 from edusync.storage import Database, tables
 
 TYPES = ("person", "group", "organisation", "membership")
 #: Attributes whose text a search matches (JSON text; a name is matched as typed, case aside).
 SEARCHED = ("displayName", "name", "eduPersonPrincipalName", "mail", "firstName", "lastName")
-
-
-def name_of(attrs: dict[str, Any]) -> str:
-    for key in ("displayName", "name", "cn"):
-        if attrs.get(key):
-            return str(attrs[key])
-    first, last = attrs.get("firstName") or "", attrs.get("lastName") or ""
-    return f"{first} {last}".strip()
-
-
-def listed(row: Any, attrs: dict[str, Any], *, name_memberships: bool = False, **extra: Any) -> dict[str, Any]:
-    """An object as a list of them shows it (search hits, the trash): id, type, state, ``extra``, name and school.
-
-    ``name_memberships``: a membership, which has no name of its own, is called by its role.
-    """
-    name = name_of(attrs)
-    if not name and name_memberships and row.object_type == "membership":
-        name = f"{attrs.get('role', '')} membership"
-    return {"id": row.id, "type": row.object_type, "state": row.state, **extra, "name": name,
-            "school": attrs.get("school")}  # fmt: skip
 
 
 def search(
@@ -50,8 +34,10 @@ def search(
     school: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    config: Config | None = None,
 ) -> Page:
-    """Objects whose id or source anchor is ``text``, or whose name, Feide name or e-mail contains it."""
+    """Objects whose id, source anchor or other identifier is ``text``, or whose name, Feide name or
+    e-mail contains it; ``config`` narrows the source objects read to those that feed each type."""
     check_limit(limit)
     text = (text or "").strip()
     if len(text) < 2 and not school:
@@ -61,13 +47,18 @@ def search(
     mv, cs = tables.mv_objects, tables.cs_objects
     types = [object_type] if object_type else ["person", "group", "organisation"]
     q = select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.attrs).where(mv.c.object_type.in_(types))
-    if text:
+    identified: set[str] = set()
+    if text and not any(c.isspace() for c in text):  # identifiers hold no spaces; names are matched below
+        with db.begin() as conn:
+            for t in types:
+                identified |= lookup.identifier_ids(conn, config, t, text)
         needle = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         anchored = select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))
         q = q.where(
             or_(
                 mv.c.id == text,
                 mv.c.id.in_(anchored),
+                mv.c.id.in_(sorted(identified)),
                 func.lower(mv.c.attrs).like(f"%{needle}%", escape="\\"),
             )
         )
@@ -77,7 +68,7 @@ def search(
     hits: list[Any] = []
     with db.begin() as conn:
         exact = set(conn.execute(select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))).scalars())
-        exact.add(text)
+        exact |= identified | {text}
         # The JSON ``LIKE`` finds candidates; keep those where a searched value (not a key) matched.
         while len(hits) <= limit:
             batch = q.order_by(mv.c.id).limit(4 * limit)
@@ -92,7 +83,16 @@ def search(
     items = []
     for r in hits:
         attrs = loads(r.attrs)
-        items.append(listed(r, attrs, feide=attrs.get("eduPersonPrincipalName")))
+        items.append(
+            {
+                "id": r.id,
+                "type": r.object_type,
+                "state": r.state,
+                "name": name_of(attrs),
+                "feide": attrs.get("eduPersonPrincipalName"),
+                "school": attrs.get("school"),
+            }
+        )
     return Page(items, nxt)
 
 
@@ -159,7 +159,7 @@ def history(db: Database, mv_id: str, limit: int = 200) -> list[dict[str, Any]]:
             "object_type": r.object_type,
             "op": r.op,
             "status": r.status if r.cs_status not in ("blocked", "rejected") else r.cs_status,
-            "values": mask_values(loads(r.attrs)),
+            "values": mask_values(loads(vault.current().unseal_text(r.attrs))),
             "error": r.error,
         }
         for r in rows

@@ -14,6 +14,7 @@ from edusync.model.hashing import loads
 from edusync.pipeline.context import Progress, RunMode, _no_progress
 from edusync.pipeline.gate import approvals
 from edusync.pipeline.run import Runner, RunOutcome
+from edusync.services.paging import BadQuery
 from edusync.storage import Database, tables
 
 #: The shortest part of the reviewed hash an approval may name.
@@ -21,6 +22,7 @@ MIN_EXPECT = approvals.MIN_EXPECT
 
 __all__ = [
     "MIN_EXPECT",
+    "STATUSES",
     "RunMode",
     "RunOutcome",
     "approve",
@@ -90,9 +92,19 @@ def _run_dict(row: Any) -> dict[str, Any]:
     } | {name: redact(loads(getattr(row, name))) for name in ("errors", "warnings", "recovered")}
 
 
-def list_runs(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+#: The states a run is in: ``blocked`` waits for a person's decision (approve or reject).
+STATUSES = ("running", "done", "partial", "failed", "blocked", "rejected", "paused", "interrupted")
+
+
+def list_runs(db: Database, limit: int = 50, *, status: str | None = None) -> list[dict[str, Any]]:
+    """The newest runs (of one ``status`` when given), newest first."""
+    if status is not None and status not in STATUSES:
+        raise BadQuery(f"status {status!r} is none of {', '.join(STATUSES)}")
+    q = select(tables.runs).order_by(tables.runs.c.id.desc()).limit(limit)
+    if status is not None:
+        q = q.where(tables.runs.c.status == status)
     with db.begin() as conn:
-        rows = conn.execute(select(tables.runs).order_by(tables.runs.c.id.desc()).limit(limit)).all()
+        rows = conn.execute(q).all()
     return [_run_dict(r) for r in rows]
 
 

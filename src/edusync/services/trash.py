@@ -1,24 +1,77 @@
-"""The trash at county scale: filtered, a page at a time, and restored one or many at once.
+"""The trash at county scale: filtered and counted in SQL, a page at a time, restored one or many at once.
 
-Restoring is :func:`edusync.services.objects.restore`'s (each restore is audited); this module
-adds the filters, the paging and the bulk form.
+Restoring one object is :func:`edusync.services.objects.restore`'s; this module adds the filters,
+the paging, the count, and the bulk forms: a list of ids, or everything a filter matches (one
+manual run, and one audit entry per object so each object's history shows it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import ColumnElement, Connection, TextClause, func, or_, select, update
+from sqlalchemy import text as sql
 
 from edusync.errors import FatalError
-from edusync.model.hashing import loads
+from edusync.model.fnr import mask_text, redact
+from edusync.model.hashing import dumps, loads
 from edusync.model.records import State
 from edusync.services import objects
+from edusync.services.lookup import like_escape, name_of
 from edusync.services.paging import BadQuery, Page, check_limit, decode_str, page_of
-from edusync.services.people import TYPES, listed
+from edusync.services.people import TYPES
 from edusync.storage import Database, tables
+from edusync.storage.audit import utcnow
 
 MAX_BULK = 500
+#: Rows written per statement when everything a filter matches is restored.
+CHUNK = 1000
+
+
+def since_of(value: str | None) -> str | None:
+    """A day (``YYYY-MM-DD``) or a time (ISO 8601) to compare stored time stamps with; else a BadQuery."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise BadQuery(f"since {value!r} is not a date (YYYY-MM-DD) or a time (ISO 8601)") from None
+
+
+def _where(
+    object_type: str | None, state: str | None, school: str | None, since: str | None, text: str | None
+) -> list[ColumnElement[bool] | TextClause]:
+    """The filters as SQL conditions; a membership is at a school when its group is."""
+    states = [State.DISABLED.value, State.GRACE.value]
+    if state:
+        if state not in states:
+            raise BadQuery(f"state {state!r} is neither grace nor disabled")
+        states = [state]
+    if object_type and object_type not in TYPES:
+        raise BadQuery(f"type {object_type!r} is none of {', '.join(TYPES)}")
+    mv = tables.mv_objects
+    # The literal condition is the partial index's own (ix_mv_state), so both databases use it.
+    conds: list[ColumnElement[bool] | TextClause] = [sql("mv_objects.state != 'active'"), mv.c.state.in_(states)]
+    if object_type:
+        conds.append(mv.c.object_type == object_type)
+    if school:
+        quoted_school = '"school":' + orjson.dumps(school).decode()
+        at_school = f"%{like_escape(quoted_school)}%"
+        g = mv.alias("grp")
+        groups = select(g.c.id).where(g.c.object_type == "group", g.c.attrs.like(at_school, escape="\\"))
+        conds.append(or_(mv.c.attrs.like(at_school, escape="\\"), mv.c.group_id.in_(groups)))
+    if (day := since_of(since)) is not None:
+        conds.append(mv.c.state_since >= day)
+    if text:
+        conds.append(mv.c.attrs.ilike(f"%{like_escape(text)}%", escape="\\"))
+    return conds
 
 
 def list_trash(
@@ -31,33 +84,68 @@ def list_trash(
     text: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    offset: int = 0,
 ) -> Page:
-    """Objects in grace or in the trash (``state``: ``grace`` or ``disabled``), by id."""
+    """Objects in grace or in the trash (``state``: ``grace`` or ``disabled``), by id; a membership is
+    named by its person and group. ``cursor`` (keyset) or ``offset`` pages on."""
     check_limit(limit)
-    states = [State.DISABLED.value, State.GRACE.value]
-    if state:
-        if state not in states:
-            raise BadQuery(f"state {state!r} is neither grace nor disabled")
-        states = [state]
-    if object_type and object_type not in TYPES:
-        raise BadQuery(f"type {object_type!r} is none of {', '.join(TYPES)}")
+    if offset < 0:
+        raise BadQuery(f"offset must be 0 or more (given {offset})")
     mv = tables.mv_objects
-    q = select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.state_since, mv.c.attrs).where(mv.c.state.in_(states))
-    if object_type:
-        q = q.where(mv.c.object_type == object_type)
-    if school:
-        q = q.where(mv.c.attrs.like(f'%"school":"{school.replace(chr(34), "")}"%'))
-    if since:
-        q = q.where(mv.c.state_since >= since)
-    if text:
-        q = q.where(mv.c.attrs.ilike(f"%{text.replace('%', '')}%"))
+    q = select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.state_since, mv.c.attrs, mv.c.person_id, mv.c.group_id)
+    q = q.where(*_where(object_type, state, school, since, text))
     after = decode_str(cursor)
     if after is not None:
         q = q.where(mv.c.id > after)
     with db.begin() as conn:
-        rows = conn.execute(q.order_by(mv.c.id).limit(limit + 1)).all()
-    rows, nxt = page_of(rows, limit, lambda r: str(r.id))
-    return Page([listed(r, loads(r.attrs), name_memberships=True, since=r.state_since) for r in rows], nxt)
+        rows = conn.execute(q.order_by(mv.c.id).offset(offset).limit(limit + 1)).all()
+        rows, nxt = page_of(rows, limit, lambda r: str(r.id))
+        names = _names(conn, {i for r in rows for i in (r.person_id, r.group_id) if i})
+    return Page([_item(r, names) for r in rows], nxt, {"offset": offset, "limit": limit})
+
+
+def count_trash(
+    db: Database,
+    *,
+    object_type: str | None = None,
+    state: str | None = None,
+    school: str | None = None,
+    since: str | None = None,
+    text: str | None = None,
+) -> int:
+    """How many objects the same filters match (one ``COUNT``: nothing is read into memory)."""
+    conds = _where(object_type, state, school, since, text)
+    with db.begin() as conn:
+        return int(conn.execute(select(func.count()).select_from(tables.mv_objects).where(*conds)).scalar_one())
+
+
+def _names(conn: Connection, ids: set[str]) -> dict[str, str]:
+    mv = tables.mv_objects
+    if not ids:
+        return {}
+    return {i: name_of(loads(a)) for i, a in conn.execute(select(mv.c.id, mv.c.attrs).where(mv.c.id.in_(sorted(ids))))}
+
+
+def _item(r: Any, names: dict[str, str]) -> dict[str, Any]:
+    attrs = loads(r.attrs)
+    item = {
+        "id": r.id,
+        "type": r.object_type,
+        "state": r.state,
+        "since": r.state_since,
+        "name": mask_text(name_of(attrs)),
+        "school": attrs.get("school"),
+    }
+    if r.object_type == "membership":
+        person = names.get(r.person_id or "") or r.person_id or "?"
+        group = names.get(r.group_id or "") or r.group_id or "?"
+        role = f" ({attrs['role']})" if attrs.get("role") else ""
+        item |= {
+            "person": r.person_id,
+            "group": r.group_id,
+            "name": mask_text(f"{person} in {group}{role}"),
+        }
+    return item
 
 
 def restore_many(db: Database, ids: list[str], actor: str) -> dict[str, Any]:
@@ -74,3 +162,52 @@ def restore_many(db: Database, ids: list[str], actor: str) -> dict[str, Any]:
         except FatalError as exc:
             refused.append({"id": key, "reason": str(exc)})
     return {"restored": restored, "refused": refused}
+
+
+def restore_matching(
+    db: Database,
+    actor: str,
+    *,
+    object_type: str | None = None,
+    state: str | None = None,
+    school: str | None = None,
+    since: str | None = None,
+    text: str | None = None,
+) -> dict[str, Any]:
+    """Restore everything the filters match, in one transaction under one manual run; the next run
+    provisions it. Each object gets its own audit entry (``restore``), as a single restore does."""
+    mv = tables.mv_objects
+    conds = _where(object_type, state, school, since, text)
+    with db.begin() as conn:
+        rows = conn.execute(select(mv.c.id, mv.c.object_type, mv.c.state).where(*conds).order_by(mv.c.id)).all()
+        by_type: dict[str, int] = {}
+        for r in rows:
+            by_type[r.object_type] = by_type.get(r.object_type, 0) + 1
+        if not rows:
+            return {"restored": 0, "by_type": {}, "run_id": None}
+        now = utcnow().isoformat(timespec="seconds")
+        run_id = objects.manual_run(conn, by_type, now)
+        for start in range(0, len(rows), CHUNK):
+            _restore_chunk(conn, rows[start : start + CHUNK], actor, run_id, now)
+    return {"restored": len(rows), "by_type": by_type, "run_id": run_id}
+
+
+def _restore_chunk(conn: Connection, rows: Sequence[Any], actor: str, run_id: int, now: str) -> None:
+    mv = tables.mv_objects
+    conn.execute(
+        update(mv)
+        .where(mv.c.id.in_([r.id for r in rows]), mv.c.state.in_([State.DISABLED.value, State.GRACE.value]))
+        .values(state=State.ACTIVE.value, state_since=now, changed_run=run_id)
+    )
+    entries = [
+        {
+            "at": now,
+            "actor": actor,
+            "action": "restore",
+            "run_id": run_id,
+            "change_set_id": None,
+            "detail": dumps(redact({"object": r.id, "type": r.object_type, "was": r.state})),
+        }
+        for r in rows
+    ]
+    conn.execute(tables.audit_log.insert(), entries)

@@ -16,7 +16,8 @@ def test_only_a_signed_in_admin_gets_in(console_site: Console) -> None:
     anonymous = console_site.client()
     for path in ADMIN_GETS:
         assert anonymous.get(path).status_code == 401
-    assert anonymous.post("/api/v1/admin/users", json={"username": "x@fylke.no", "roles": ["viewer"]}).status_code == 401
+    new = {"username": "x@fylke.no", "roles": ["viewer"]}
+    assert anonymous.post("/api/v1/admin/users", json=new).status_code == 401
     for name in ("viewer@fylke.no", "operator@fylke.no", "approver@fylke.no", "both@fylke.no"):
         c = console_site.login(name)
         for path in ADMIN_GETS:
@@ -35,7 +36,8 @@ def test_an_admin_makes_changes_the_roles_of_and_disables_a_user(fresh_console: 
     made = admin.post("/api/v1/admin/users", json=body)
     assert made.status_code == 201 and made.json()["username"] == "ny@fylke.no" and PASSWORD not in made.text
     assert admin.post("/api/v1/admin/users", json=body).status_code == 400, "the name is taken"
-    assert admin.post("/api/v1/admin/users", json={**body, "username": "k@fylke.no", "password": "short"}).status_code == 422
+    short = {**body, "username": "k@fylke.no", "password": "short"}
+    assert admin.post("/api/v1/admin/users", json=short).status_code == 422
     assert fresh_console.login("ny@fylke.no").get("/api/v1/me").json()["permissions"] == ["read"]
     changed = admin.put("/api/v1/admin/users/ny@fylke.no/roles", json={"roles": ["operator", "viewer"]})
     assert changed.json()["roles"] == ["viewer", "operator"]
@@ -66,7 +68,8 @@ def test_a_token_is_shown_once_works_and_stops_when_revoked(fresh_console: Conso
     assert reader.get("/api/v1/runs").status_code == 200
     bad = admin.post("/api/v1/admin/tokens", json={"scopes": ["everything"]})
     assert bad.status_code == 400 and "unknown scope" in bad.json()["detail"]
-    assert admin.post("/api/v1/admin/tokens", json={"scopes": ["console:read"], "expires_in": "soon"}).status_code == 400
+    soon = {"scopes": ["console:read"], "expires_in": "soon"}
+    assert admin.post("/api/v1/admin/tokens", json=soon).status_code == 400
     revoked = admin.post(f"/api/v1/admin/tokens/{token_id}/revoke")
     assert revoked.json()["status"] == "revoked"
     assert reader.get("/api/v1/runs").status_code == 401
@@ -85,7 +88,8 @@ def test_the_admin_pages_in_both_languages_with_csrf(fresh_console: Console) -> 
     assert made.status_code == 201 and "Bruker opprettet" in made.text and PASSWORD not in made.text
     assert fresh_console.login("web@fylke.no").get("/api/v1/me").json()["roles"] == ["viewer", "approver"]
     token_page = admin.post(
-        "/admin/tokens", data={"scopes": ["console:read"], "name": "web", "csrf": admin.csrf}  # type: ignore[attr-defined]
+        "/admin/tokens",
+        data={"scopes": ["console:read"], "name": "web", "csrf": admin.csrf},  # type: ignore[attr-defined]
     )
     assert token_page.status_code == 201 and token_page.headers["cache-control"] == "no-store"
     plain = token_page.text.split('<code id="new-token">')[1].split("</code>")[0]

@@ -204,7 +204,9 @@ def routes() -> APIRouter:
             # Not in a URL, where proxies and browsers keep it: the body of POST /objects/by-national-id.
             may_search_national_ids(request, who, q)
             raise problems.ApiProblem(400, "send a national id in the body of POST /objects/by-national-id")
-        return _page(people.search(_db(request), q, object_type=type, school=school, limit=limit, cursor=cursor))
+        feeds = [(rule.connector, rule.object_type) for rule in _loaded(request).config.sync]
+        page = people.search(_db(request), q, object_type=type, school=school, limit=limit, cursor=cursor, feeds=feeds)
+        return _page(page)
 
     @r.post("/objects/by-national-id", summary="Find persons by fødselsnummer (roles allowed only)")
     def by_national_id(request: Request, who: Reader, body: NationalIdQuery) -> PageOut:

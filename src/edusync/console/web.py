@@ -220,11 +220,13 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
         if national_ids.national_id_in(q):
             # Typed into the ordinary search (now in the address bar): refused or pointed to the form that posts it.
             auth.may_search_national_ids(request, who, q)
-            error = "national-id-field"
-            return pages.render(request, "search.html", who, code=400, q="", type=type, page=None, may_nin=may, error=error)
+            ctx = {"q": "", "type": type, "page": None, "may_nin": may, "error": "national-id-field"}
+            return pages.render(request, "search.html", who, code=400, **ctx)
         page = None
         if q.strip():
-            page = people.search(db, q, object_type=type or None, limit=pages.config.page_size, cursor=cursor)
+            feeds = [(rule.connector, rule.object_type) for rule in config.sync]
+            size = pages.config.page_size
+            page = people.search(db, q, object_type=type or None, limit=size, cursor=cursor, feeds=feeds)
         return pages.render(request, "search.html", who, q=q, type=type, page=page, may_nin=may)
 
     @app.post("/search/national-id")

@@ -31,7 +31,9 @@ def read(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise NotFound(f"the configuration file {path} cannot be read now: {exc.strerror}") from None
     except yaml.YAMLError:
-        raise NotFound(f"the configuration file {path} is no longer valid YAML; the server runs the one it read") from None
+        raise NotFound(
+            f"the configuration file {path} is no longer valid YAML (the server runs the one it read)"
+        ) from None
     return {"path": str(path), "config": redact(data, "")}
 
 

@@ -6,6 +6,7 @@ A fødselsnummer is never searched here (the attributes are masked in every answ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -38,8 +39,12 @@ def search(
     school: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    feeds: Sequence[tuple[str, str]] = (),
 ) -> Page:
-    """Objects whose id or source anchor is ``text``, or whose name, Feide name or e-mail contains it."""
+    """Objects whose id or source anchor is ``text``, or whose name, Feide name or e-mail contains it.
+
+    ``feeds``: the (connector, source type) pairs the sync rules read, so an anchor is looked up by the
+    connector space's unique index instead of a scan of it."""
     check_limit(limit)
     text = (text or "").strip()
     if len(text) < 2 and not school:
@@ -49,9 +54,11 @@ def search(
     mv, cs = tables.mv_objects, tables.cs_objects
     types = [object_type] if object_type else ["person", "group", "organisation"]
     q = select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.attrs).where(mv.c.object_type.in_(types))
+    anchored = select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))
+    if feeds:
+        anchored = anchored.where(or_(*(and_(cs.c.connector == c, cs.c.object_type == t) for c, t in feeds)))
     if text:
         needle = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        anchored = select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))
         q = q.where(
             or_(
                 mv.c.id == text,
@@ -64,7 +71,7 @@ def search(
     after = decode_str(cursor)
     hits: list[Any] = []
     with db.begin() as conn:
-        exact = set(conn.execute(select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))).scalars())
+        exact = set(conn.execute(anchored).scalars())
         exact.add(text)
         # The JSON ``LIKE`` finds candidates; keep those where a searched value (not a key) matched.
         while len(hits) <= limit:
@@ -116,7 +123,8 @@ def memberships(db: Database, mv_id: str, object_type: str, limit: int = 500) ->
     with db.begin() as conn:
         rows = conn.execute(
             select(mv.c.id, mv.c.state, mv.c.attrs, other.label("other"))
-            .where(mv.c.object_type == "membership", own == mv_id)
+            # ``|| ''`` keeps SQLite from picking the object type's index (every membership) over the owner's.
+            .where(mv.c.object_type.concat("") == "membership", own == mv_id)
             .order_by(mv.c.id)
             .limit(limit)
         ).all()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -48,7 +49,7 @@ class Principal:
     def may(self, permission: str) -> bool:
         return permission in self.permissions
 
-    def has_role(self, roles: list[str]) -> bool:
+    def has_role(self, roles: Sequence[str]) -> bool:
         """True when one of the caller's roles (a token's: those its scopes stand for) is among ``roles``."""
         mine = {SCOPE_ROLES.get(r, "") for r in self.roles} if self.via == "token" else set(self.roles)
         return bool(mine & set(roles))

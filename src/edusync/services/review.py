@@ -98,13 +98,13 @@ def review(db: Database, run_id: int) -> dict[str, Any]:
 #: Change set (database, id, hash) → its tally by school. A planned change set's rows never change (its hash
 #: is over them), and the tally reads every delete and update (hundreds of thousands on a broken night), so
 #: it is made once per process, under a lock, however many approvers open the page at once.
-_TALLIES: OrderedDict[tuple[int, int, str], list[dict[str, Any]]] = OrderedDict()
+_TALLIES: OrderedDict[tuple[str, int, str], list[dict[str, Any]]] = OrderedDict()
 _TALLY_LOCK = threading.Lock()
 KEEP_TALLIES = 8
 
 
 def by_school(db: Database, cs_id: int, digest: str) -> list[dict[str, Any]]:
-    key = (id(db.engine), cs_id, digest)
+    key = (str(db.engine.url), cs_id, digest)
     with _TALLY_LOCK:
         if key not in _TALLIES:
             _TALLIES[key] = _by_school(db, cs_id)

@@ -59,7 +59,7 @@ def overview(db: Database, config: Config) -> list[dict[str, Any]]:
                 {
                     "name": name,
                     "connector": name,
-                    "holds": _holds(conn, id(db.engine), name, version),
+                    "holds": _holds(conn, str(db.engine.url), name, version),
                     "last": _last(last),
                     "last_export": dict(exported._mapping) if exported else None,
                     "failed": int(failed),
@@ -73,12 +73,12 @@ def overview(db: Database, config: Config) -> list[dict[str, Any]]:
 #: export changes what a target holds, and it moves its change set's progress, so the counts (a scan of
 #: every object the target holds: millions at a county's size) are made again only then, or after
 #: ``HOLDS_SECONDS`` whatever the version says.
-_HOLDS: dict[tuple[int, str], tuple[Any, float, dict[str, dict[str, int]]]] = {}
+_HOLDS: dict[tuple[str, str], tuple[Any, float, dict[str, dict[str, int]]]] = {}
 _HOLDS_LOCK = threading.Lock()
 HOLDS_SECONDS = 60.0
 
 
-def _holds(conn: Connection, db_key: int, target: str, version: Any) -> dict[str, dict[str, int]]:
+def _holds(conn: Connection, db_key: str, target: str, version: Any) -> dict[str, dict[str, int]]:
     with _HOLDS_LOCK:  # one count at a time: twenty dashboards opened at once do not count twenty times
         cached = _HOLDS.get((db_key, target))
         if cached is not None and cached[0] == version and time.monotonic() - cached[1] < HOLDS_SECONDS:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from edusync.services import browse
+from edusync.storage import tables
 from tests.console.conftest import Console
 
 PROBLEM = "application/problem+json"
@@ -90,7 +93,8 @@ def test_search_finds_a_pupil_by_name_feide_name_and_anchor_and_masks_the_fnr(co
     assert [o["feide"] for o in by_feide] == [feide]
     by_anchor = c.get("/api/v1/objects", params={"q": anchor}).json()["items"]
     assert [o["id"] for o in by_anchor] == [by_feide[0]["id"]]
-    assert c.get("/api/v1/objects", params={"q": fnr}).json()["items"] == [], "no search by fødselsnummer here"
+    refused = c.get("/api/v1/objects", params={"q": fnr})
+    assert refused.status_code == 403 and fnr not in refused.text, "a reader may not search by fødselsnummer"
     one = c.get(f"/api/v1/objects/person/{by_feide[0]['id']}")
     assert fnr not in one.text and fnr[:6] + "*****" in one.text
     body = one.json()
@@ -132,10 +136,22 @@ def test_a_session_call_that_changes_something_needs_the_csrf_header(console_sit
     assert browse.get_run(console_site.db, console_site.blocked)["status"] == "blocked"
 
 
+def _holdings(site: Console) -> dict[str, dict[str, int]]:
+    to = tables.target_objects
+    out: dict[str, dict[str, int]] = {}
+    with site.db.begin() as conn:
+        for object_type, state, n in conn.execute(
+            select(to.c.object_type, to.c.state, func.count()).group_by(to.c.object_type, to.c.state)
+        ):
+            out.setdefault(object_type, {})[state] = n
+    return out
+
+
 def test_approval_is_bound_to_the_hash_and_the_run_finishes(fresh_console: Console) -> None:
     site, run = fresh_console, fresh_console.blocked
     c = site.login("approver@fylke.no")
     digest = c.get(f"/api/v1/runs/{run}/review").json()["hash"]
+    holds_before = c.get("/api/v1/targets").json()[0]["holds"]
     _problem(c.post(f"/api/v1/runs/{run}/approve", json={"hash": digest[:8], "reason": "ok"}), 422)
     _problem(c.post(f"/api/v1/runs/{run}/approve", json={"hash": "0123456789ab", "reason": "ok"}), 409)
     _problem(c.post(f"/api/v1/runs/{run}/approve", json={"hash": digest[:12], "reason": " "}), 422)
@@ -148,6 +164,8 @@ def test_approval_is_bound_to_the_hash_and_the_run_finishes(fresh_console: Conso
     }
     done = site.wait_for(run, "done", "failed", "partial")
     assert done["status"] == "done", done["errors"]
+    holds_after = c.get("/api/v1/targets").json()[0]["holds"]
+    assert holds_after == _holdings(site) != holds_before, "the dashboard's counts follow the export at once"
     entries = c.get("/api/v1/audit", params={"run_id": run}).json()["items"]
     assert [(a["actor"], a["action"], a["detail"]["reason"]) for a in entries if a["action"] == "approve"] == [
         ("approver@fylke.no", "approve", "the pupils did leave")

@@ -109,3 +109,21 @@ def test_a_viewer_cannot_approve_and_a_post_without_csrf_is_refused(
     )
     assert answer.status == 403
     assert site.bearer("console:read").get(f"/api/v1/runs/{site.blocked}").json()["status"] == "blocked"
+
+
+def test_an_admin_disables_a_user_who_then_cannot_sign_in(browser_site: Console, page: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    site, p = browser_site, page
+    _sign_in(p, site, "admin@fylke.no")
+    p.get_by_role("link", name="Administrasjon").click()  # type: ignore[attr-defined]
+    expect(p.locator("#users")).to_contain_text("viewer@fylke.no")  # type: ignore[attr-defined]
+    p.get_by_role("button", name="Deaktiver viewer@fylke.no").click()  # type: ignore[attr-defined]
+    expect(p.get_by_role("status")).to_contain_text("Bruker deaktivert: viewer@fylke.no")  # type: ignore[attr-defined]
+    assert p.get_by_role("button", name="Deaktiver viewer@fylke.no").count() == 0  # type: ignore[attr-defined]
+    _shot(p, tmp_path, "admin-users")
+    p.get_by_role("button", name="Logg ut").click()  # type: ignore[attr-defined]
+    p.get_by_label("Brukernavn").fill("viewer@fylke.no")  # type: ignore[attr-defined]
+    p.get_by_label("Passord").fill(PASSWORD)  # type: ignore[attr-defined]
+    p.get_by_role("button", name="Logg inn").click()  # type: ignore[attr-defined]
+    expect(p.get_by_text("Feil brukernavn eller passord")).to_be_visible()  # type: ignore[attr-defined]

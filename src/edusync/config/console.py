@@ -70,6 +70,11 @@ class ConsoleConfig(Frozen):
     """Rows per page in lists; an API call may ask for up to 500."""
     oidc: OidcConfig | None = None
     """Sign-in with OpenID Connect; unset: local accounts only."""
+    national_id_search_roles: list[Role] = Field(default_factory=lambda: list[Role](["approver", "admin"]))
+    """The roles that may find a person by fødselsnummer in the console's search (matched through the join keys'
+    keyed hash, audited with the number masked, never shown back); anyone else is refused (403). A bearer token
+    counts as the role its scope stands for (``console:read`` viewer, ``console:operate`` operator,
+    ``console:approve`` approver). Empty: nobody."""
 
     @field_validator("base_path")
     @classmethod

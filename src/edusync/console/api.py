@@ -16,10 +16,10 @@ from pydantic import BaseModel, Field
 from edusync import __version__
 from edusync.config.console import ConsoleConfig
 from edusync.config.loader import LoadedConfig
-from edusync.console import problems
-from edusync.console.auth import Principal, needs
+from edusync.console import admin, problems
+from edusync.console.auth import Principal, may_search_national_ids, needs
 from edusync.console.runner import RunWorker
-from edusync.services import browse, people, review, targets, trash
+from edusync.services import browse, national_ids, people, review, targets, trash
 from edusync.services.changes import csv_rows
 from edusync.storage import Database
 
@@ -62,6 +62,16 @@ class Decision(BaseModel):
 
 class RestoreRequest(BaseModel):
     ids: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=500)
+
+
+class NationalIdQuery(BaseModel):
+    national_id: str = Field(
+        min_length=11,
+        max_length=12,
+        description="A fødselsnummer or D-nummer (11 digits); matched through the join keys' keyed hash, never "
+        "echoed, audited masked. Only for the roles console.national_id_search_roles names.",
+    )
+    limit: int = Field(50, ge=1, le=500, description="Persons at most.")
 
 
 class RetryOut(BaseModel):
@@ -188,11 +198,21 @@ def routes() -> APIRouter:
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Json:
+        if national_ids.national_id_in(q):
+            # Not in a URL, where proxies and browsers keep it: the body of POST /objects/by-national-id.
+            may_search_national_ids(request, who, q)
+            raise problems.ApiProblem(400, "send a national id in the body of POST /objects/by-national-id")
         config = _loaded(request).config
         page = people.search(
             _db(request), q, object_type=type, school=school, limit=limit, cursor=cursor, config=config
         )
         return _page(page)
+
+    @r.post("/objects/by-national-id", summary="Find persons by fødselsnummer (roles allowed only)")
+    def by_national_id(request: Request, who: Reader, body: NationalIdQuery) -> PageOut:
+        may_search_national_ids(request, who, body.national_id)
+        page = national_ids.search(_db(request), _loaded(request).config, body.national_id, who.name, limit=body.limit)
+        return PageOut(items=page.items, next_cursor=None)
 
     @r.get("/objects/{object_type}/{key}", summary="One object: attributes, lineage, state, targets, history")
     def get_object(request: Request, who: Reader, object_type: ObjectType, key: Key) -> Json:
@@ -281,4 +301,5 @@ def create_api(loaded: LoadedConfig, db: Database, worker: RunWorker) -> FastAPI
     api.state.console = loaded.config.console
     problems.install(api)
     api.include_router(routes())
+    api.include_router(admin.routes())
     return api

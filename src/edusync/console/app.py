@@ -52,6 +52,7 @@ def create_app(
     """The whole console for ``loaded``'s config over ``db``; ``can_run`` False: approvals are recorded but
     the run is resumed by the CLI (the server lacks the connectors' secrets)."""
     config = loaded.config.console
+    db.serving_cache()  # a request reads little: no page cache of a sync's size in each of the server's threads
     worker = RunWorker(loaded if can_run else None, db)
     app = FastAPI(title="edusync", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db, app.state.loaded, app.state.worker, app.state.console = db, loaded, worker, config

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -21,7 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from edusync.config.console import ConsoleConfig
 from edusync.console.problems import ApiProblem
 from edusync.errors import NotFound
-from edusync.services import tokens, users
+from edusync.services import national_ids, tokens, users
 from edusync.storage import Database
 
 #: A token's console scopes and what each lets it do.
@@ -30,6 +31,8 @@ SCOPES = {
     "console:operate": frozenset({"read", "operate"}),
     "console:approve": frozenset({"read", "approve"}),
 }
+#: The role a token's console scope stands for, where the config names roles (``national_id_search_roles``).
+SCOPE_ROLES = {"console:read": "viewer", "console:operate": "operator", "console:approve": "approver"}
 SAFE = ("GET", "HEAD", "OPTIONS")
 _bearer = HTTPBearer(auto_error=False, description="A token from `edusync tokens create --scope console:read`.")
 
@@ -45,6 +48,11 @@ class Principal:
 
     def may(self, permission: str) -> bool:
         return permission in self.permissions
+
+    def has_role(self, roles: Sequence[str]) -> bool:
+        """True when one of the caller's roles (a token's: those its scopes stand for) is among ``roles``."""
+        mine = {SCOPE_ROLES.get(r, "") for r in self.roles} if self.via == "token" else set(self.roles)
+        return bool(mine & set(roles))
 
 
 def sign_in(request: Request, user: users.User) -> None:
@@ -115,6 +123,15 @@ def api_principal(
         )
     check_csrf(request, principal, request.headers.get("X-CSRF-Token"))
     return principal
+
+
+def may_search_national_ids(request: Request, principal: Principal, text: str) -> None:
+    """Refuse (403, audited) a national id search by a caller whose role ``console.national_id_search_roles``
+    does not name."""
+    config: ConsoleConfig = request.app.state.console
+    if not principal.has_role(config.national_id_search_roles):
+        national_ids.audit_refused(request.app.state.db, principal.name, text)
+        raise ApiProblem(403, f"{principal.name} may not search by national id (console.national_id_search_roles)")
 
 
 def needs(permission: str) -> object:

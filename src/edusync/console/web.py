@@ -21,7 +21,8 @@ from edusync.console import auth, charts, i18n
 from edusync.console.problems import ApiProblem, status_of
 from edusync.console.runner import RunWorker
 from edusync.errors import EdusyncError
-from edusync.services import browse, people, review, targets, trash, users
+from edusync.model.fnr import mask
+from edusync.services import browse, national_ids, people, review, targets, trash, users
 from edusync.services.changes import csv_rows
 from edusync.storage import Database
 
@@ -98,6 +99,10 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
         from edusync.console import oidc
 
         oidc.install(app, loaded.config.console.oidc, db, pages, loaded.config.console.public_url)
+
+    from edusync.console import admin_web
+
+    admin_web.install(app, pages, db, loaded)
 
     @app.get("/login")
     def login_page(request: Request, next: str = "/") -> Any:
@@ -211,10 +216,27 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
     @app.get("/search")
     def search(request: Request, q: str = "", type: str = "", cursor: str | None = None) -> Any:
         who = pages.user(request)
+        may = who.has_role(pages.config.national_id_search_roles)
+        if national_ids.national_id_in(q):
+            # Typed into the ordinary search (now in the address bar): refused or pointed to the form that posts it.
+            auth.may_search_national_ids(request, who, q)
+            ctx = {"q": "", "type": type, "page": None, "may_nin": may, "error": "national-id-field"}
+            return pages.render(request, "search.html", who, code=400, **ctx)
         page = None
         if q.strip():
-            page = people.search(db, q, object_type=type or None, limit=pages.config.page_size, cursor=cursor)
-        return pages.render(request, "search.html", who, q=q, type=type, page=page)
+            size = pages.config.page_size
+            page = people.search(db, q, object_type=type or None, limit=size, cursor=cursor, config=config)
+        return pages.render(request, "search.html", who, q=q, type=type, page=page, may_nin=may)
+
+    @app.post("/search/national-id")
+    async def search_national_id(request: Request) -> Any:
+        who = pages.user(request)
+        form = await pages.form(request, who)
+        number = form.get("national_id", "")
+        auth.may_search_national_ids(request, who, number)
+        page = national_ids.search(db, config, number, who.name, limit=pages.config.page_size)
+        shown = mask(national_ids.national_id_in(number))
+        return pages.render(request, "search.html", who, q="", type="", page=page, may_nin=True, nin_shown=shown)
 
     @app.get("/objects/{object_type}/{key}")
     def object_page(request: Request, object_type: str, key: str) -> Any:

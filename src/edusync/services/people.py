@@ -37,7 +37,10 @@ def search(
     config: Config | None = None,
 ) -> Page:
     """Objects whose id, source anchor or other identifier is ``text``, or whose name, Feide name or
-    e-mail contains it; ``config`` narrows the source objects read to those that feed each type."""
+    e-mail contains it.
+
+    ``config`` narrows the source objects read to those that feed each type: an anchor is looked up
+    by the connector space's unique index on (connector, object type, anchor) instead of a scan."""
     check_limit(limit)
     text = (text or "").strip()
     if len(text) < 2 and not school:
@@ -52,8 +55,12 @@ def search(
         with db.begin() as conn:
             for t in types:
                 identified |= lookup.identifier_ids(conn, config, t, text)
+    anchored = select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))
+    feeds = [(rule.connector, rule.object_type) for rule in config.sync] if config else []
+    if feeds:
+        anchored = anchored.where(or_(*(and_(cs.c.connector == c, cs.c.object_type == t) for c, t in feeds)))
+    if text:
         needle = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        anchored = select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))
         q = q.where(
             or_(
                 mv.c.id == text,
@@ -67,7 +74,7 @@ def search(
     after = decode_str(cursor)
     hits: list[Any] = []
     with db.begin() as conn:
-        exact = set(conn.execute(select(cs.c.mv_id).where(cs.c.anchor == text, cs.c.mv_id.is_not(None))).scalars())
+        exact = set(conn.execute(anchored).scalars())
         exact |= identified | {text}
         # The JSON ``LIKE`` finds candidates; keep those where a searched value (not a key) matched.
         while len(hits) <= limit:
@@ -119,7 +126,8 @@ def memberships(db: Database, mv_id: str, object_type: str, limit: int = 500) ->
     with db.begin() as conn:
         rows = conn.execute(
             select(mv.c.id, mv.c.state, mv.c.attrs, other.label("other"))
-            .where(mv.c.object_type == "membership", own == mv_id)
+            # ``|| ''`` keeps SQLite from picking the object type's index (every membership) over the owner's.
+            .where(mv.c.object_type.concat("") == "membership", own == mv_id)
             .order_by(mv.c.id)
             .limit(limit)
         ).all()

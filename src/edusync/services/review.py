@@ -7,7 +7,8 @@ only four-eyes: an approver may not approve a change set their own action caused
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from typing import Any
 
 from sqlalchemy import select
@@ -85,10 +86,29 @@ def review(db: Database, run_id: int) -> dict[str, Any]:
     cs = next((c for c in run["change_sets"] if c["id"] == cs_id), None)
     if cs is not None:
         out["counts"], out["before"] = cs["counts"], cs["before"]
-    out["groups"] = _by_school(db, cs_id)
+    out["groups"] = by_school(db, cs_id, str(block.get("hash") or ""))
     for op in ("delete", "update"):
         out["samples"][op] = browse.list_changes(db, run_id, cs_id, op=op, limit=SAMPLE).items
     return out
+
+
+#: Change set (database, id, hash) → its tally by school. A planned change set's rows never change (its hash
+#: is over them), and the tally reads every delete and update (hundreds of thousands on a broken night), so
+#: it is made once per process, under a lock, however many approvers open the page at once.
+_TALLIES: OrderedDict[tuple[str, int, str], list[dict[str, Any]]] = OrderedDict()
+_TALLY_LOCK = threading.Lock()
+KEEP_TALLIES = 8
+
+
+def by_school(db: Database, cs_id: int, digest: str) -> list[dict[str, Any]]:
+    key = (str(db.engine.url), cs_id, digest)
+    with _TALLY_LOCK:
+        if key not in _TALLIES:
+            _TALLIES[key] = _by_school(db, cs_id)
+            while len(_TALLIES) > KEEP_TALLIES:
+                _TALLIES.popitem(last=False)
+        _TALLIES.move_to_end(key)
+        return _TALLIES[key]
 
 
 def _by_school(db: Database, cs_id: int) -> list[dict[str, Any]]:

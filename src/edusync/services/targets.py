@@ -6,9 +6,11 @@ that failed again (:mod:`edusync.pipeline.planning`), so a retry is a run, audit
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from edusync.config.models import Config
 from edusync.errors import NotFound
@@ -30,14 +32,10 @@ def _check(config: Config, target: str) -> None:
 
 def overview(db: Database, config: Config) -> list[dict[str, Any]]:
     """Per target: what it holds, its newest change set and run, its last export and its failed changes."""
-    to, cst, ch, r = tables.target_objects, tables.change_sets, tables.changes, tables.runs
+    cst, ch, r = tables.change_sets, tables.changes, tables.runs
     out = []
     with db.begin() as conn:
         for name in config.targets:
-            holds: dict[str, dict[str, int]] = {}
-            q = select(to.c.object_type, to.c.state, func.count()).where(to.c.target == name)
-            for object_type, state, n in conn.execute(q.group_by(to.c.object_type, to.c.state)):
-                holds.setdefault(object_type, {})[state] = int(n)
             last = conn.execute(
                 select(cst, r.c.status.label("run_status"), r.c.clock)
                 .join(r, r.c.id == cst.c.run_id)
@@ -56,11 +54,12 @@ def overview(db: Database, config: Config) -> list[dict[str, Any]]:
                 .select_from(ch.join(cst, cst.c.id == ch.c.change_set_id))
                 .where(cst.c.target == name, ch.c.status == "failed")
             ).scalar_one()
+            version = (last.id, last.status, last.sent_upto) if last is not None else None
             out.append(
                 {
                     "name": name,
                     "connector": name,
-                    "holds": holds,
+                    "holds": _holds(conn, str(db.engine.url), name, version),
                     "last": _last(last),
                     "last_export": dict(exported._mapping) if exported else None,
                     "failed": int(failed),
@@ -68,6 +67,29 @@ def overview(db: Database, config: Config) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+#: (database, target) → (the newest change set's id, status and progress; when counted; the counts). Only an
+#: export changes what a target holds, and it moves its change set's progress, so the counts (a scan of
+#: every object the target holds: millions at a county's size) are made again only then, or after
+#: ``HOLDS_SECONDS`` whatever the version says.
+_HOLDS: dict[tuple[str, str], tuple[Any, float, dict[str, dict[str, int]]]] = {}
+_HOLDS_LOCK = threading.Lock()
+HOLDS_SECONDS = 60.0
+
+
+def _holds(conn: Connection, db_key: str, target: str, version: Any) -> dict[str, dict[str, int]]:
+    with _HOLDS_LOCK:  # one count at a time: twenty dashboards opened at once do not count twenty times
+        cached = _HOLDS.get((db_key, target))
+        if cached is not None and cached[0] == version and time.monotonic() - cached[1] < HOLDS_SECONDS:
+            return cached[2]
+        to = tables.target_objects
+        holds: dict[str, dict[str, int]] = {}
+        q = select(to.c.object_type, to.c.state, func.count()).where(to.c.target == target)
+        for object_type, state, n in conn.execute(q.group_by(to.c.object_type, to.c.state)):
+            holds.setdefault(object_type, {})[state] = int(n)
+        _HOLDS[(db_key, target)] = (version, time.monotonic(), holds)
+        return holds
 
 
 def _last(row: Any) -> dict[str, Any] | None:

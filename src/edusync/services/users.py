@@ -147,6 +147,21 @@ def disable(db: Database, username: str, *, actor: str) -> User:
         return _row(conn.execute(select(t).where(t.c.id == row.id)).one())
 
 
+def set_roles(db: Database, username: str, roles: list[str], *, actor: str) -> User:
+    """Give the user these roles instead of theirs (an OpenID Connect roles claim may replace them at sign-in)."""
+    chosen = _check_roles(roles)
+    t = tables.console_users
+    name = username.strip().lower()
+    with db.begin() as conn:
+        row = conn.execute(select(t).where(t.c.username == name)).first()
+        if row is None:
+            raise NotFound(f"there is no user {username!r} (`edusync users list` shows them)")
+        if loads(row.roles) != chosen:
+            conn.execute(update(t).where(t.c.id == row.id).values(roles=dumps(chosen)))
+            audit(conn, actor, "user-roles", None, None, user=name, roles=chosen, was=loads(row.roles))
+        return _row(conn.execute(select(t).where(t.c.id == row.id)).one())
+
+
 def set_language(db: Database, username: str, language: str) -> None:
     if language not in ("nb", "en"):
         raise BadUserRequest(f"language {language!r} is neither nb nor en")

@@ -212,6 +212,20 @@ class Database:
         finally:
             conn.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
 
+    def serving_cache(self, kib: int = 32_768) -> None:
+        """Give every SQLite connection from now on a page cache of ``kib`` (a server's many threads each hold a
+        connection, and the sync's 256 MiB apiece would add up to gigabytes); the pool starts afresh."""
+        if not self.is_sqlite:
+            return
+
+        def smaller(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA cache_size=-{int(kib)}")
+            cur.close()
+
+        event.listen(self.engine, "connect", smaller)
+        self.engine.dispose()
+
     def analyze(self, conn: Connection, table: Table) -> None:
         """Refresh the planner's statistics after a bulk load (PostgreSQL plans badly on stale ones)."""
         if not self.is_sqlite:

@@ -151,6 +151,7 @@ changes = Table(
     Column("attempts", Integer, nullable=False),
     Column("error", Text),
     Index("ix_change_set", "change_set_id", "id"),
+    Index("ix_change_mv", "mv_id"),  # an object's history (the console's person page)
     Index(
         "ix_change_failed",
         "change_set_id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -99,23 +100,34 @@ def bench(
     source: str = typer.Option("files", help="files (CSV files) or fint (the FINT sandbox over HTTP)."),
     database: str = typer.Option(None, help="A PostgreSQL server URL (a throwaway database is made on it)."),
     keep: Path = typer.Option(None, help="Keep the generated files in this folder."),
+    floor: bool = typer.Option(
+        True, "--floor/--no-floor", help="Time the floor (a minimal program over the same objects) before and after."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Time a full run, a rerun without changes and a 1 % delta, each in its own process.
 
     ``--source fint`` reads the county over HTTP from the FINT sandbox (in its own process):
     a full import and sync, then one simulated school day as a delta.
+
+    The floor (parse, hash, one SQLite ``executemany``, a PIFU-shaped XML file, for the same
+    objects) is timed before and after the runs; ``*_ratio`` is each figure over its mean.
+    Progress goes to stderr as it happens, with ``--json`` too.
     """
-    log = None if as_json else err_console.print
+
+    def log(message: str) -> None:
+        # A county-l bench takes minutes: say each phase as it starts and ends, with the clock.
+        err_console.print(f"{time.strftime('%H:%M:%S')} {message}", markup=False, highlight=False)
+
     with handled():
         if source == "fint":
             from edusync.bench.fint import run_fint_bench
 
-            result = run_fint_bench(size, database, keep, log=log)
+            result = run_fint_bench(size, database, keep, log=log, floor=floor)
         elif source == "files":
             from edusync.bench.core import run_bench
 
-            result = run_bench(size, database, keep, log=log)
+            result = run_bench(size, database, keep, log=log, floor=floor)
         else:
             err_console.print(f"[bold red]error:[/] unknown source {source!r} (files or fint)")
             raise typer.Exit(2)

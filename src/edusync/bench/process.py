@@ -9,7 +9,6 @@ counted for that child alone.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile

@@ -136,3 +136,6 @@ def bench(
     else:
         for key, value in result.items():
             console.print(f"{key:>16}: {value}")
+        ratios = [f"{run} {result[f'{run}_ratio']}" for run in ("full", "rerun", "delta") if f"{run}_ratio" in result]
+        if ratios:
+            console.print(f"times over the floor ({result['floor_s']} s): {', '.join(ratios)}", highlight=False)

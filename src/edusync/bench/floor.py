@@ -24,11 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 from lxml import etree
 
-from edusync.connectors.fint.graph import resources
 from edusync.model.hashing import dump_hash
 
 Record = tuple[str, str, dict[str, Any]]  # (PIFU element, key, the record)
@@ -54,6 +52,11 @@ def _element(name: str) -> str:
 
 
 def from_fint(base: str) -> Iterator[Record]:
+    # Imported here: a floor over files should not pay for starting an HTTP client and the connector.
+    import httpx
+
+    from edusync.connectors.fint.graph import resources
+
     env = os.environ
     form = {"grant_type": "password", "username": env["FINT_USERNAME"], "password": env["FINT_PASSWORD"]}
     auth = (env["FINT_CLIENT_ID"], env["FINT_CLIENT_SECRET"])

@@ -37,6 +37,7 @@ NS = "http://pifu.no/xsd/pifu-ims_sas/pifu-ims_sas-1.1"
 
 
 def from_files(folder: Path) -> Iterator[Record]:
+    """Every row of the bench's four CSV files, as a dict by column name."""
     for name, element in FILES:
         with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
@@ -44,6 +45,7 @@ def from_files(folder: Path) -> Iterator[Record]:
 
 
 def _element(name: str) -> str:
+    """The PIFU element a FINT class becomes: relations are memberships, people persons, the rest groups."""
     if name.endswith("medlemskap") or name.endswith("forhold"):
         return "membership"
     if name in ("elev", "elevperson", "ansattperson", "skoleressurs", "personalressurs"):
@@ -52,6 +54,7 @@ def _element(name: str) -> str:
 
 
 def from_fint(base: str) -> Iterator[Record]:
+    """Every entry of every class the FINT connector reads (model v3), page by page as it pages."""
     # Imported here: a floor over files should not pay for starting an HTTP client and the connector.
     import httpx
 

@@ -158,6 +158,12 @@ def test_bench_reads_the_fint_sandbox_full_then_a_day_as_a_delta(tmp_path: Path)
     assert delta["seen"] < figures["full_imported"]["fint/eduPerson"]["seen"], "the delta reads what changed"
     assert delta.get("added", 0) + delta.get("changed", 0) > 0, "the simulated day changed someone"
     assert figures["peak_rss_mb"] > 0 and figures["full_s"] > 0
+    # The floor read every page of every class the connector reads (all the sandbox serves but termin).
+    counts = figures["counts"]
+    assert figures["floor_rows"] == sum(counts.values()) - counts["termin"]
+    for run in ("full", "delta"):
+        assert figures[f"{run}_ratio"] == pytest.approx(figures[f"{run}_s"] / figures["floor_s"], rel=0.02)
+    assert "rerun_ratio" not in figures, "the FINT bench has no rerun"
 
 
 def test_bench_refuses_an_unknown_source(tmp_path: Path) -> None:

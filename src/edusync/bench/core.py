@@ -10,11 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +21,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from edusync import vault
+from edusync.bench.process import timed
+from edusync.bench.ratios import Floor
 from edusync.demo import data, demo, nights
 from edusync.errors import FatalError
-
-
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int, bytes, str]:
-    """Run a child; return (seconds, peak RSS in MB, exit code, its stdout, its stderr tail)."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        # Files, not pipes: a child that writes much to both cannot block on a full pipe.
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        elapsed = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        tail = err.read()[-2000:].decode(errors="replace")
-        return elapsed, usage.ru_maxrss / 1024.0, proc.returncode, out.read(), tail
 
 
 @contextlib.contextmanager
@@ -60,7 +46,12 @@ def database(url: str | None, folder: Path) -> Iterator[str]:
 
 
 def run_bench(
-    size: str, server: str | None, keep: Path | None = None, seed: int = 7, log: Any = None
+    size: str,
+    server: str | None,
+    keep: Path | None = None,
+    seed: int = 7,
+    log: Callable[[str], None] | None = None,
+    floor: bool = True,
 ) -> dict[str, Any]:
     if size not in data.SIZES:
         raise FatalError(f"unknown size {size!r} (choose from {', '.join(data.SIZES)})")
@@ -72,6 +63,7 @@ def run_bench(
         county = data.generate(size, seed)
         data.write(county, folder / "data")
         generate_s = time.perf_counter() - started
+        say(f"generated in {generate_s:.1f} s")
         objects = sum(len(x) for x in (county.orgs, county.persons, county.groups, county.memberships))
         config = folder / "edusync.yaml"
         config.write_text(demo.template(), encoding="utf-8")
@@ -81,6 +73,9 @@ def run_bench(
         cmd = [sys.executable, "-m", "edusync", "run", "nightly", "--json"]
         results: dict[str, Any] = {}
         peak = 0.0
+        floors = Floor(["--files", str(folder / "data")], folder, say)
+        if floor:
+            floors.measure("before", env)
         steps = [("full_s", None), ("rerun_s", None), ("delta_s", "delta")]
         for key, mutate in steps:
             if mutate:
@@ -94,6 +89,9 @@ def run_bench(
             say(f"{key[:-2]}: {seconds:.1f} s, peak {rss:.0f} MB")
             results[key[:-2] + "_rss_mb"] = round(rss, 1)
             peak = max(peak, rss)
+            say(f"{key[:-2]}: {seconds:.1f} s, {rss:.0f} MB")
+        if floor:
+            floors.measure("after", env)
         return {
             "size": size,
             "database": "sqlite" if url.startswith("sqlite") else "postgresql",
@@ -101,4 +99,5 @@ def run_bench(
             "generate_s": round(generate_s, 2),
             **results,
             "peak_rss_mb": round(peak, 1),
+            **floors.figures(results),
         }

@@ -24,7 +24,9 @@ import orjson
 import yaml
 
 from edusync import vault
-from edusync.bench.core import database, timed
+from edusync.bench.core import database
+from edusync.bench.process import timed
+from edusync.bench.ratios import Floor
 from edusync.demo import fint_demo
 from edusync.errors import FatalError
 from edusync.sandbox.fint.generator import SIZES
@@ -92,7 +94,12 @@ def _config(folder: Path, base: str, realm: str) -> Path:
 
 
 def run_fint_bench(
-    size: str, url: str | None, keep: Path | None = None, seed: int = 7, log: Callable[[str], None] | None = None
+    size: str,
+    url: str | None,
+    keep: Path | None = None,
+    seed: int = 7,
+    log: Callable[[str], None] | None = None,
+    floor: bool = True,
 ) -> dict[str, Any]:
     if size not in SIZES:
         raise FatalError(f"unknown size {size!r} for the FINT sandbox (choose from {', '.join(SIZES)})")
@@ -103,6 +110,7 @@ def run_fint_bench(
         started = time.perf_counter()
         base, state = stack.enter_context(_sandbox(size, seed, say))
         sandbox_s = time.perf_counter() - started
+        say(f"sandbox ready in {sandbox_s:.1f} s")
         config = _config(folder, base, state["domain"])
         db_url = stack.enter_context(database(url, folder))
         env = {**os.environ, **SECRETS, "EDUSYNC_DATABASE_URL": db_url, "EDUSYNC_CONFIG": str(config)}
@@ -114,6 +122,12 @@ def run_fint_bench(
             "sandbox_start_s": round(sandbox_s, 1),
         }
         peak = 0.0
+        # The floor reads the same pages (address and credentials as the runs get them); after the
+        # simulated day it reads the county as it then is, which is the size the full run read.
+        floors = Floor(["--fint", base], folder, say)
+        floor_env = {**env, **fint_demo.fint_environment(base, state["domain"])}
+        if floor:
+            floors.measure("before", floor_env)
         for key, profile, day in (("full", "bench-full", 0), ("delta", "bench-delta", 1)):
             if day:
                 say("advancing the sandbox by one school day")
@@ -131,5 +145,8 @@ def run_fint_bench(
             results[f"{key}_steps_s"] = {k: round(v["ms"] / 1000, 1) for k, v in report["counts"]["timing"].items()}
             results[f"{key}_imported"] = report["counts"].get("import", {})
             peak = max(peak, rss)
+            say(f"{key}: {seconds:.1f} s, {rss:.0f} MB")
+        if floor:
+            floors.measure("after", floor_env)
         results["peak_rss_mb"] = round(peak, 1)
-        return results
+        return {**results, **floors.figures(results)}

@@ -107,13 +107,19 @@ def bench(
     source: str = typer.Option("files", help="files (CSV files) or fint (the FINT sandbox over HTTP)."),
     database: str = typer.Option(None, help="A PostgreSQL server URL (a throwaway database is made on it)."),
     keep: Path = typer.Option(None, help="Keep the generated files in this folder."),
+    floor: bool = typer.Option(
+        True, "--floor/--no-floor", help="Time the floor (a minimal program over the same objects) before and after."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Time a full run, a rerun without changes and a 1 % delta, each in its own process.
 
     --source fint reads the county over HTTP from the FINT sandbox (in its own process):
-    a full import and sync, then one simulated school day as a delta. With --json, what it is
-    doing is logged (stderr, or --log-file) and the result alone goes to stdout.
+    a full import and sync, then one simulated school day as a delta.
+
+    The floor (parse, hash, one SQLite executemany and a PIFU-shaped XML file, for the same
+    objects) is timed before and after the runs; each *_ratio is a figure over the floor's mean.
+    With --json, what it is doing is logged (stderr, or --log-file) and the result alone goes to stdout.
 
     Example: edusync --log-format json bench --size small --json
     """
@@ -123,11 +129,11 @@ def bench(
         if source == "fint":
             from edusync.bench.fint import run_fint_bench
 
-            result = run_fint_bench(size, database, keep, log=log)
+            result = run_fint_bench(size, database, keep, log=log, floor=floor)
         elif source == "files":
             from edusync.bench.core import run_bench
 
-            result = run_bench(size, database, keep, log=log)
+            result = run_bench(size, database, keep, log=log, floor=floor)
         else:
             err_console.print(f"[bold red]error:[/] unknown source {source!r} (files or fint)")
             raise typer.Exit(2)
@@ -136,3 +142,6 @@ def bench(
     else:
         for key, value in result.items():
             console.print(f"{key:>16}: {value}")
+        ratios = [f"{run} {result[f'{run}_ratio']}" for run in ("full", "rerun", "delta") if f"{run}_ratio" in result]
+        if ratios:
+            console.print(f"times over the floor ({result['floor_s']} s): {', '.join(ratios)}", highlight=False)

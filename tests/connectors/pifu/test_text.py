@@ -102,3 +102,12 @@ def test_a_surrogate_in_a_key_is_refused_too(target: PifuConnector) -> None:
     target.begin_export(1, 1)
     results = target.export([change("group", "grp-\udc00", name="X", school="org-skole")])
     assert not results[0].ok and "U+DC00" in (results[0].error or "")
+
+
+def test_a_refused_change_keyed_by_a_fodselsnummer_is_reported_masked(target: PifuConnector) -> None:
+    # A person's key may be the national id (the PIFU profile lets it be the sourcedid).
+    target.begin_export(1, 1)
+    results = target.export([change("person", "01020312345", name="Ola", school="org-skole")])
+    error = results[0].error or ""
+    assert not results[0].ok and "givenName" in error  # refused: a PIFU person needs both names
+    assert "01020312345" not in error and "person 010203*****" in error

@@ -26,7 +26,6 @@ from edusync.connectors.oneroster.settings import PackageTargetSettings
 from edusync.connectors.pifu.published import PublishedTarget
 from edusync.connectors.pifu.state import FAMILY, PendingRow, State
 from edusync.errors import SkippableError
-from edusync.model.fnr import mask_text
 from edusync.model.records import Change, Op
 
 SECTIONS = {"person": PERSON, "organisation": ORG, "group": GROUP, "membership": MEMBERSHIP}
@@ -85,10 +84,6 @@ class PackageTarget(PublishedTarget):
         # A class's label is its school: an enrollment names the school of its class.
         label = record.get("school") if section == GROUP else None
         return (c.id, family, c.key, section, "", label, 1, 1, text)
-
-    def _refused(self, c: Change, exc: SkippableError) -> str:
-        # The value a message quotes may be a fødselsnummer in the wrong attribute.
-        return mask_text(super()._refused(c, exc))
 
     def write(self, tmp: Path, state: State, full: bool) -> bool:
         """Render the files into a scratch folder and zip them into ``tmp``."""

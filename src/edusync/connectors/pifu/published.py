@@ -22,6 +22,7 @@ from edusync.connectors.pifu.delivery import prune, publish, upload
 from edusync.connectors.pifu.state import PendingRow, State
 from edusync.errors import FatalError, SkippableError
 from edusync.memory import collector_paused
+from edusync.model.fnr import mask_text
 from edusync.model.records import Change, ChangeResult
 
 
@@ -112,8 +113,10 @@ class PublishedTarget(Connector):
         """The state row ``c`` makes (None: nothing to record); :class:`SkippableError` fails that change."""
 
     def _refused(self, c: Change, exc: SkippableError) -> str:
-        """The message of a change :meth:`_pending` refused."""
-        return f"{c.object_type} {c.key}: {exc}"
+        """The message of a change :meth:`_pending` refused, national ids masked.
+
+        A person's key may be a fødselsnummer, and a quoted value may be one in the wrong attribute."""
+        return mask_text(f"{c.object_type} {c.key}: {exc}")
 
     def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
         """Record the changes; they reach the file in :meth:`finish_export`."""

@@ -31,6 +31,7 @@ UNIVERSITY = """\
 # for the groups API (fc:fs:prg, fc:fs:str, fc:fs:kull, fc:fs:emne). Run: edusync run -c university.yaml
 storage:
   url: sqlite:///edusync.db
+  key_file: edusync.keys  # the same keys as edusync.yaml: the two share the database
 connectors:
   fs:
     type: fs

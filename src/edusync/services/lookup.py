@@ -170,8 +170,9 @@ def find_one(conn: Connection, config: Config, object_type: str, key: str) -> An
     raise NotFound(f"no {object_type} has the id, source anchor, identifier or name {quoted(key)}")
 
 
-def candidate(row: Any) -> dict[str, Any]:
-    """One of the objects an ambiguous key matched, as a person tells them apart (nothing sealed)."""
+def listed(row: Any) -> dict[str, Any]:
+    """An object as a list shows it (search hits, national id hits, the candidates of an ambiguous key):
+    what a person tells them apart by, nothing sealed."""
     attrs = loads(row.attrs)
     return {
         "id": row.id,
@@ -184,7 +185,7 @@ def candidate(row: Any) -> dict[str, Any]:
 
 
 def ambiguous(object_type: str, key: str, how: str, rows: Sequence[Any]) -> AmbiguousKey:
-    found = [candidate(r) for r in rows]
+    found = [listed(r) for r in rows]
     more = "+" if len(rows) >= CAP else ""
     lines = [
         f"  {c['id']}  {c['name'] or '(no name)'}" + (f"  {c['feide']}" if c["feide"] else "") + f"  ({c['state']})"

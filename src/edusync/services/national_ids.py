@@ -11,15 +11,13 @@ is in the audit log with the number masked, and no answer carries the number.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy import select
 
 from edusync import vault
 from edusync.config.models import Config
 from edusync.model.fnr import mask
-from edusync.model.hashing import loads
-from edusync.services.lookup import name_of
+from edusync.services.lookup import listed
 from edusync.services.paging import BadQuery, Page, check_limit
 from edusync.storage import Database, tables
 from edusync.storage.audit import audit
@@ -58,22 +56,10 @@ def search(db: Database, config: Config, text: str, actor: str, *, limit: int = 
             .limit(limit)
         ).all()
         audit(conn, actor, "national-id-search", None, None, national_id=mask(number), hits=len(rows))
-    return Page([_item(r) for r in rows], None)
+    return Page([listed(r) for r in rows], None)
 
 
 def audit_refused(db: Database, actor: str, text: str) -> None:
     """Record that ``actor`` tried a national id search they may not make (the number masked)."""
     with db.begin() as conn:
         audit(conn, actor, "national-id-search-refused", None, None, national_id=mask(national_id_in(text)))
-
-
-def _item(row: Any) -> dict[str, Any]:
-    attrs = loads(row.attrs)
-    return {
-        "id": row.id,
-        "type": row.object_type,
-        "state": row.state,
-        "name": name_of(attrs),
-        "feide": attrs.get("eduPersonPrincipalName"),
-        "school": attrs.get("school"),
-    }

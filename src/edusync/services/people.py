@@ -87,20 +87,7 @@ def search(
                 break
             after = rows[-1].id
     hits, nxt = page_of(hits, limit, lambda r: str(r.id))
-    items = []
-    for r in hits:
-        attrs = loads(r.attrs)
-        items.append(
-            {
-                "id": r.id,
-                "type": r.object_type,
-                "state": r.state,
-                "name": name_of(attrs),
-                "feide": attrs.get("eduPersonPrincipalName"),
-                "school": attrs.get("school"),
-            }
-        )
-    return Page(items, nxt)
+    return Page([lookup.listed(r) for r in hits], nxt)
 
 
 def _matches(row: Any, text: str, exact: set[str]) -> bool:

@@ -45,6 +45,10 @@ SCHOOL_OPTION = typer.Option(
     None, "--school", help="Only this school's (any identifier of it: id, number, name); memberships by their group."
 )
 SINCE_OPTION = typer.Option(None, "--since", help="Only those that got there on or after this day (YYYY-MM-DD).")
+LIMIT_OPTION = typer.Option(50, "--limit", help="How many on this page (1–500).")
+OFFSET_OPTION = typer.Option(
+    0, "--offset", help="Skip this many first (the count line says where the next page starts)."
+)
 
 
 def _filters(
@@ -54,15 +58,14 @@ def _filters(
     state: TrashState | None,
     school: str | None,
     since: str | None,
-) -> dict[str, Any]:
+) -> trash.TrashFilter:
     """The filters as the service takes them, the school found by any identifier it has."""
-    school_id = objects.find_id(db, loaded.config, "organisation", school) if school else None
-    return {
-        "object_type": kind.value if kind else None,
-        "state": state.value if state else None,
-        "school": school_id,
-        "since": since,
-    }
+    return trash.TrashFilter(
+        object_type=kind.value if kind else None,
+        state=state.value if state else None,
+        school=objects.find_id(db, loaded.config, "organisation", school) if school else None,
+        since=since,
+    )
 
 
 def _list(
@@ -77,9 +80,9 @@ def _list(
 ) -> None:
     with handled():
         loaded, db = open_all(config, connectors=False)
-        filters = _filters(loaded, db, kind, state, school, since)
-        page = trash.list_trash(db, limit=limit, offset=offset, **filters)
-        total = trash.count_trash(db, **filters)
+        where = _filters(loaded, db, kind, state, school, since)
+        page = trash.list_trash(db, where, limit=limit, offset=offset)
+        total = trash.count_trash(db, where)
     if as_json:
         print_json(page.as_dict() | {"total": total})
         return
@@ -97,10 +100,8 @@ def trash_default(
     state: TrashState = STATE_OPTION,
     school: str = SCHOOL_OPTION,
     since: str = SINCE_OPTION,
-    limit: int = typer.Option(50, "--limit", help="How many on this page (1–500)."),
-    offset: int = typer.Option(
-        0, "--offset", help="Skip this many first (the count line says where the next page starts)."
-    ),
+    limit: int = LIMIT_OPTION,
+    offset: int = OFFSET_OPTION,
 ) -> None:
     """Objects in grace or in the trash: list them, 50 at a time, with how many there are; restore them.
 
@@ -119,8 +120,8 @@ def trash_list(
     state: TrashState = STATE_OPTION,
     school: str = SCHOOL_OPTION,
     since: str = SINCE_OPTION,
-    limit: int = typer.Option(50, "--limit", help="How many on this page (1–500)."),
-    offset: int = typer.Option(0, "--offset", help="Skip this many first."),
+    limit: int = LIMIT_OPTION,
+    offset: int = OFFSET_OPTION,
 ) -> None:
     """List objects in grace or in the trash (as edusync trash does).
 
@@ -161,8 +162,7 @@ def trash_restore(
         if keys:
             out = trash.restore_many(db, keys, who)
         else:
-            filters = _filters(loaded, db, kind, state, school, since)
-            out = _restore_all(db, who, filters, yes)
+            out = _restore_all(db, who, _filters(loaded, db, kind, state, school, since), yes)
     if as_json:
         print_json(out)
     else:
@@ -171,16 +171,17 @@ def trash_restore(
         raise typer.Exit(1)
 
 
-def _restore_all(db: Database, who: str, filters: dict[str, Any], yes: bool) -> dict[str, Any]:
-    total = trash.count_trash(db, **filters)
+def _restore_all(db: Database, who: str, where: trash.TrashFilter, yes: bool) -> dict[str, Any]:
+    total = trash.count_trash(db, where)
     if total == 0:
         return {"restored": 0, "by_type": {}, "run_id": None}
     if not yes:
-        narrowed = ", ".join(f"{k.replace('object_type', 'type')} {v}" for k, v in filters.items() if v) or "no filter"
         typer.confirm(
-            f"Restore {render.number(total)} objects ({narrowed})? The next run provisions them", abort=True, err=True
+            f"Restore {render.number(total)} objects ({where.described()})? The next run provisions them",
+            abort=True,
+            err=True,
         )
-    return trash.restore_matching(db, who, **filters)
+    return trash.restore_matching(db, who, where)
 
 
 def _report(out: dict[str, Any]) -> None:

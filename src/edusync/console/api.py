@@ -236,9 +236,8 @@ def routes() -> APIRouter:
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Json:
-        page = trash.list_trash(
-            _db(request), object_type=type, state=state, school=school, since=since, text=q, limit=limit, cursor=cursor
-        )
+        where = trash.TrashFilter(object_type=type, state=state, school=school, since=since, text=q)
+        page = trash.list_trash(_db(request), where, limit=limit, cursor=cursor)
         return _page(page)
 
     @r.post("/trash/restore", summary="Restore one or many objects; the next run provisions them")

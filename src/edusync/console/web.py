@@ -247,14 +247,8 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
     @app.get("/trash")
     def trash_page(request: Request, type: str = "", state: str = "", q: str = "", cursor: str | None = None) -> Any:
         who = pages.user(request)
-        page = trash.list_trash(
-            db,
-            object_type=type or None,
-            state=state or None,
-            text=q or None,
-            limit=pages.config.page_size,
-            cursor=cursor,
-        )
+        where = trash.TrashFilter(object_type=type or None, state=state or None, text=q or None)
+        page = trash.list_trash(db, where, limit=pages.config.page_size, cursor=cursor)
         return pages.render(request, "trash.html", who, page=page, type=type, state=state, q=q, done=None)
 
     @app.post("/trash/restore")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ from edusync.model.fnr import mask_text, redact
 from edusync.model.hashing import dumps, loads
 from edusync.model.records import State
 from edusync.services import objects
-from edusync.services.lookup import like_escape, name_of
+from edusync.services.lookup import like_escape, listed, name_of
 from edusync.services.paging import BadQuery, Page, check_limit, decode_str, page_of
 from edusync.services.people import TYPES
 from edusync.storage import Database, tables
@@ -45,55 +46,71 @@ def since_of(value: str | None) -> str | None:
         raise BadQuery(f"since {value!r} is not a date (YYYY-MM-DD) or a time (ISO 8601)") from None
 
 
-def _where(
-    object_type: str | None, state: str | None, school: str | None, since: str | None, text: str | None
-) -> list[ColumnElement[bool] | TextClause]:
-    """The filters as SQL conditions; a membership is at a school when its group is."""
-    states = [State.DISABLED.value, State.GRACE.value]
-    if state:
-        if state not in states:
-            raise BadQuery(f"state {state!r} is neither grace nor disabled")
-        states = [state]
-    if object_type and object_type not in TYPES:
-        raise BadQuery(f"type {object_type!r} is none of {', '.join(TYPES)}")
-    mv = tables.mv_objects
-    # The literal condition is the partial index's own (ix_mv_state), so both databases use it.
-    conds: list[ColumnElement[bool] | TextClause] = [sql("mv_objects.state != 'active'"), mv.c.state.in_(states)]
-    if object_type:
-        conds.append(mv.c.object_type == object_type)
-    if school:
-        quoted_school = '"school":' + orjson.dumps(school).decode()
-        at_school = f"%{like_escape(quoted_school)}%"
-        g = mv.alias("grp")
-        groups = select(g.c.id).where(g.c.object_type == "group", g.c.attrs.like(at_school, escape="\\"))
-        conds.append(or_(mv.c.attrs.like(at_school, escape="\\"), mv.c.group_id.in_(groups)))
-    if (day := since_of(since)) is not None:
-        conds.append(mv.c.state_since >= day)
-    if text:
-        conds.append(mv.c.attrs.ilike(f"%{like_escape(text)}%", escape="\\"))
-    return conds
+@dataclass(frozen=True)
+class TrashFilter:
+    """Which objects in grace or the trash a list, a count or a bulk restore means; empty fields match all.
+
+    ``school`` is the school's metaverse id (a membership is at a school when its group is); ``since`` a
+    day or a time; ``text`` any part of the object's attributes.
+    """
+
+    object_type: str | None = None
+    state: str | None = None
+    school: str | None = None
+    since: str | None = None
+    text: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool] | TextClause]:
+        """The filter as SQL conditions on ``mv_objects``; a value that is not one is a BadQuery."""
+        states = [State.DISABLED.value, State.GRACE.value]
+        if self.state:
+            if self.state not in states:
+                raise BadQuery(f"state {self.state!r} is neither grace nor disabled")
+            states = [self.state]
+        if self.object_type and self.object_type not in TYPES:
+            raise BadQuery(f"type {self.object_type!r} is none of {', '.join(TYPES)}")
+        mv = tables.mv_objects
+        # The literal condition is the partial index's own (ix_mv_state), so both databases use it.
+        conds: list[ColumnElement[bool] | TextClause] = [sql("mv_objects.state != 'active'"), mv.c.state.in_(states)]
+        if self.object_type:
+            conds.append(mv.c.object_type == self.object_type)
+        if self.school:
+            quoted_school = '"school":' + orjson.dumps(self.school).decode()
+            at_school = f"%{like_escape(quoted_school)}%"
+            g = mv.alias("grp")
+            groups = select(g.c.id).where(g.c.object_type == "group", g.c.attrs.like(at_school, escape="\\"))
+            conds.append(or_(mv.c.attrs.like(at_school, escape="\\"), mv.c.group_id.in_(groups)))
+        if (day := since_of(self.since)) is not None:
+            conds.append(mv.c.state_since >= day)
+        if self.text:
+            conds.append(mv.c.attrs.ilike(f"%{like_escape(self.text)}%", escape="\\"))
+        return conds
+
+    def described(self) -> str:
+        """The filter as a person reads it back (``type person, school …``), or ``no filter``."""
+        named = {"type": self.object_type, "state": self.state, "school": self.school, "since": self.since}
+        return ", ".join(f"{k} {v}" for k, v in named.items() if v) or "no filter"
+
+
+EVERYTHING = TrashFilter()
 
 
 def list_trash(
     db: Database,
+    where: TrashFilter = EVERYTHING,
     *,
-    object_type: str | None = None,
-    state: str | None = None,
-    school: str | None = None,
-    since: str | None = None,
-    text: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
     offset: int = 0,
 ) -> Page:
-    """Objects in grace or in the trash (``state``: ``grace`` or ``disabled``), by id; a membership is
-    named by its person and group. ``cursor`` (keyset) or ``offset`` pages on."""
+    """Objects in grace or in the trash that ``where`` matches, by id; a membership is named by its
+    person and group. ``cursor`` (keyset) or ``offset`` pages on."""
     check_limit(limit)
     if offset < 0:
         raise BadQuery(f"offset must be 0 or more (given {offset})")
     mv = tables.mv_objects
     q = select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.state_since, mv.c.attrs, mv.c.person_id, mv.c.group_id)
-    q = q.where(*_where(object_type, state, school, since, text))
+    q = q.where(*where.conditions())
     after = decode_str(cursor)
     if after is not None:
         q = q.where(mv.c.id > after)
@@ -104,19 +121,11 @@ def list_trash(
     return Page([_item(r, names) for r in rows], nxt, {"offset": offset, "limit": limit})
 
 
-def count_trash(
-    db: Database,
-    *,
-    object_type: str | None = None,
-    state: str | None = None,
-    school: str | None = None,
-    since: str | None = None,
-    text: str | None = None,
-) -> int:
-    """How many objects the same filters match (one ``COUNT``: nothing is read into memory)."""
-    conds = _where(object_type, state, school, since, text)
+def count_trash(db: Database, where: TrashFilter = EVERYTHING) -> int:
+    """How many objects ``where`` matches (one ``COUNT``: nothing is read into memory)."""
     with db.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(tables.mv_objects).where(*conds)).scalar_one())
+        count = select(func.count()).select_from(tables.mv_objects).where(*where.conditions())
+        return int(conn.execute(count).scalar_one())
 
 
 def _names(conn: Connection, ids: set[str]) -> dict[str, str]:
@@ -127,16 +136,9 @@ def _names(conn: Connection, ids: set[str]) -> dict[str, str]:
 
 
 def _item(r: Any, names: dict[str, str]) -> dict[str, Any]:
-    attrs = loads(r.attrs)
-    item = {
-        "id": r.id,
-        "type": r.object_type,
-        "state": r.state,
-        "since": r.state_since,
-        "name": mask_text(name_of(attrs)),
-        "school": attrs.get("school"),
-    }
+    item = listed(r) | {"since": r.state_since}
     if r.object_type == "membership":
+        attrs = loads(r.attrs)
         person = names.get(r.person_id or "") or r.person_id or "?"
         group = names.get(r.group_id or "") or r.group_id or "?"
         role = f" ({attrs['role']})" if attrs.get("role") else ""
@@ -164,22 +166,13 @@ def restore_many(db: Database, ids: list[str], actor: str) -> dict[str, Any]:
     return {"restored": restored, "refused": refused}
 
 
-def restore_matching(
-    db: Database,
-    actor: str,
-    *,
-    object_type: str | None = None,
-    state: str | None = None,
-    school: str | None = None,
-    since: str | None = None,
-    text: str | None = None,
-) -> dict[str, Any]:
-    """Restore everything the filters match, in one transaction under one manual run; the next run
+def restore_matching(db: Database, actor: str, where: TrashFilter) -> dict[str, Any]:
+    """Restore everything ``where`` matches, in one transaction under one manual run; the next run
     provisions it. Each object gets its own audit entry (``restore``), as a single restore does."""
     mv = tables.mv_objects
-    conds = _where(object_type, state, school, since, text)
     with db.begin() as conn:
-        rows = conn.execute(select(mv.c.id, mv.c.object_type, mv.c.state).where(*conds).order_by(mv.c.id)).all()
+        matched = select(mv.c.id, mv.c.object_type, mv.c.state).where(*where.conditions())
+        rows = conn.execute(matched.order_by(mv.c.id)).all()
         by_type: dict[str, int] = {}
         for r in rows:
             by_type[r.object_type] = by_type.get(r.object_type, 0) + 1

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, func, select
 from edusync.errors import NotFound
 from edusync.model.fnr import mask_ids
 from edusync.services import browse
-from edusync.services.paging import BadQuery, check_limit
+from edusync.services.paging import BadQuery, check_limit, check_offset
 from edusync.storage import Database, tables
 
 #: The columns of a change set's CSV (the console's download).
@@ -60,8 +60,7 @@ def run_changes(
 ) -> dict[str, Any]:
     """One page of the run's changes in the order they were planned (and are sent), and how many the filters match."""
     check_limit(limit)
-    if offset < 0:
-        raise BadQuery(f"offset must be 0 or more (given {offset})")
+    check_offset(offset)
     ch, cst = tables.changes, tables.change_sets
     with db.begin() as conn:
         conds = _where(conn, run_id, target, object_type, op)

@@ -69,6 +69,12 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+def check_offset(offset: int) -> int:
+    if offset < 0:
+        raise BadQuery(f"offset must be 0 or more (given {offset})")
+    return offset
+
+
 def page_of(rows: Sequence[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:
     """The first ``limit`` of ``rows`` (fetched with one more) and the cursor after them, if more follow."""
     if len(rows) > limit:

@@ -22,7 +22,7 @@ from edusync.model.hashing import dumps, loads
 from edusync.model.records import State
 from edusync.services import objects
 from edusync.services.lookup import like_escape, listed, name_of
-from edusync.services.paging import BadQuery, Page, check_limit, decode_str, page_of
+from edusync.services.paging import BadQuery, Page, check_limit, check_offset, decode_str, page_of
 from edusync.services.people import TYPES
 from edusync.storage import Database, tables
 from edusync.storage.audit import utcnow
@@ -106,8 +106,7 @@ def list_trash(
     """Objects in grace or in the trash that ``where`` matches, by id; a membership is named by its
     person and group. ``cursor`` (keyset) or ``offset`` pages on."""
     check_limit(limit)
-    if offset < 0:
-        raise BadQuery(f"offset must be 0 or more (given {offset})")
+    check_offset(offset)
     mv = tables.mv_objects
     q = select(mv.c.id, mv.c.object_type, mv.c.state, mv.c.state_since, mv.c.attrs, mv.c.person_id, mv.c.group_id)
     q = q.where(*where.conditions())

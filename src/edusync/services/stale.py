@@ -3,7 +3,7 @@
 Checked by ``edusync schedule tick`` and each loop of the daemon. A target is stale from its
 last successful run (a run that ended ``done`` with the target's export among its steps) or, if
 it never had one, from its first attempt; a target no run has tried is not judged. The warning
-mail goes to ``notify.operators`` once per stale period: the audit log keeps a ``stale_target``
+mail goes to ``notify.operators`` once per stale period: the audit log keeps a ``stale-mail``
 entry naming the target and the moment its period began, and while that entry stands no second
 mail is sent; a success ends the period, so the next one mails again.
 """
@@ -27,7 +27,7 @@ from edusync.storage.audit import audit
 __all__ = ["Stale", "check", "stale_targets"]
 
 log = logging.getLogger(__name__)
-ACTION = "stale_target"
+ACTION = "stale-mail"
 
 
 @dataclass(frozen=True)

@@ -115,3 +115,18 @@ def test_a_stale_target_mails_the_operators_once_per_stale_period(
     assert row["mailed"] is True and len(smtp.messages) == 2
     entries = audit_log.entries(db, action="stale-mail")
     assert [e["detail"]["since"][:10] for e in entries] == ["2026-08-24", "2026-08-17"]
+
+
+def test_days_the_target_pauses_or_its_schedule_skips_do_not_make_it_stale(
+    sqlite_workspace: Workspace, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = sqlite_workspace
+    with_notify(ws, smtp, monkeypatch, operators=["drift@fylke.no"], stale_after_days=3)
+    ws.settings["targets"]["lms"]["pause"] = [{"from": "08-19", "to": "08-21", "reason": "maintenance"}]
+    ws.configure(schedules={"nightly": {"cron": ["0 3 * * *"], "skip": [{"from": "08-22", "to": "08-24"}]}})
+    assert ws.run().status == "done"  # 2026-08-17
+    loaded, db = ws.loaded, ws.db
+    # 08-18 counts; 08-19 to 08-21 the target pauses; 08-22 to 08-24 the only schedule skips
+    assert stale.check(db, loaded.config, DAY0 + dt.timedelta(days=7, hours=1)) == []
+    [row] = stale.check(db, loaded.config, DAY0 + dt.timedelta(days=9, hours=1))  # 08-25 and 08-26 count
+    assert row["mailed"] is True and len(smtp.messages) == 1

@@ -29,7 +29,7 @@ class NotifyConfig(Frozen):
     stale_after_days: Annotated[int, Field(ge=1, le=365)] | None = None
     """A target whose last successful run is this many days old (or that has had runs and none succeeded for
     that long) is stale: the operators get one warning mail per stale period, from ``edusync schedule tick`` or
-    the daemon. Unset: no check."""
+    the daemon. Days the target pauses, or all its schedules skip, do not count. Unset: no check."""
 
     @property
     def wanted(self) -> bool:

@@ -6,6 +6,10 @@ it never had one, from its first attempt; a target no run has tried is not judge
 mail goes to ``notify.operators`` once per stale period: the audit log keeps a ``stale-mail``
 entry naming the target and the moment its period began, and while that entry stands no second
 mail is sent; a success ends the period, so the next one mails again.
+
+Quiet days do not count: a day on which the target pauses (its ``pause`` windows), or on which
+every scheduled profile that exports to it skips (its schedule's ``skip``), such as the summer.
+So a target is not stale because it was told to rest, and counts on from where it rested.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from edusync.config.models import Config
-from edusync.engine.calendar import local_time
+from edusync.engine.calendar import local_time, pause_on, window_days
 from edusync.model.hashing import loads
 from edusync.pipeline.report import mail
 from edusync.storage import Database, tables
@@ -50,6 +54,20 @@ def _clock(conn: Connection, step: str, *, done: bool) -> dt.datetime | None:
     return dt.datetime.fromisoformat(found) if found else None
 
 
+def quiet_days(config: Config, target: str, since: dt.datetime, now: dt.datetime) -> int:
+    """The local days after ``since``'s, up to ``now``'s, on which ``target`` pauses or all its schedules skip."""
+    step = f"{target}:export"
+    skips = [sch.skip for name, sch in config.schedules.items() if step in config.profiles.get(name, [])]
+    first, last = local_time(since, config.timezone).date(), local_time(now, config.timezone).date()
+    quiet, day = 0, first + dt.timedelta(days=1)
+    while day <= last:
+        skipped = bool(skips) and all(any(window_days(w, day) for w in windows) for windows in skips)
+        if skipped or pause_on(config.targets[target], day) is not None:
+            quiet += 1
+        day += dt.timedelta(days=1)
+    return quiet
+
+
 def stale_targets(db: Database, config: Config, now: dt.datetime) -> list[Stale]:
     """The targets that are stale at ``now``, by name."""
     days = config.notify.stale_after_days
@@ -61,7 +79,9 @@ def stale_targets(db: Database, config: Config, now: dt.datetime) -> list[Stale]
             step = f"{target}:export"
             last = _clock(conn, step, done=True)
             since = last or _clock(conn, step, done=False)
-            if since is not None and now - since >= dt.timedelta(days=days):
+            if since is None:
+                continue
+            if now - since - dt.timedelta(days=quiet_days(config, target, since, now)) >= dt.timedelta(days=days):
                 found.append(Stale(target, since, last is not None))
     return found
 

@@ -55,6 +55,7 @@ __all__ = [
     "SafetyFilterStopped",
     "SkippableError",
     "SourceError",
+    "StopRequested",
     "StorageError",
 ]
 
@@ -280,6 +281,15 @@ class SafetyFilterStopped(FatalError):
 
 class RetriableError(EdusyncError):
     """A passing failure; the same call may succeed later."""
+
+
+class StopRequested(EdusyncError):
+    """The process is stopping (SIGTERM): the run stops at a safe point, stays ``running`` and resumes on the next
+    start (``edusync resume``, or the daemon when it comes back); ``where`` says between what it stopped."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(f"stopped {where}, as the process was asked to")
 
 
 class SkippableError(EdusyncError):

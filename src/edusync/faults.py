@@ -10,11 +10,16 @@ what a clean run gives, with no change sent twice. :func:`reach` refuses a name 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from collections import Counter
 
+from edusync import stopping
+
 ENV = "EDUSYNC_KILL_AT"
+#: ``NAME`` or ``NAME#N``: wait at that point until the process is asked to stop (a test's SIGTERM mid-run).
+HOLD_ENV = "EDUSYNC_HOLD_AT"
 
 POINTS: dict[str, str] = {
     "import.committed": "an import's transaction committed, before the run records the step",
@@ -44,15 +49,23 @@ _passed: Counter[str] = Counter()
 
 
 def reach(point: str) -> None:
-    """Pass ``point``: die here if ``$EDUSYNC_KILL_AT`` says so."""
+    """Pass ``point``: die here if ``$EDUSYNC_KILL_AT`` says so, or wait for a stop if ``$EDUSYNC_HOLD_AT`` does."""
     if point not in POINTS:
         raise KeyError(f"kill point {point!r} is not listed in edusync.faults.POINTS")
-    wanted = os.environ.get(ENV)
+    if _named(os.environ.get(ENV), point):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if _named(os.environ.get(HOLD_ENV), point):
+        logging.getLogger(__name__).warning("holding at %s until the process is asked to stop", point)
+        while not stopping.wait(3600):
+            pass
+
+
+def _named(wanted: str | None, point: str) -> bool:
+    """Whether ``wanted`` (``NAME`` or ``NAME#N``) names this passing of ``point``; counts the passings."""
     if not wanted:
-        return
+        return False
     name, _, nth = wanted.partition("#")
     if name != point:
-        return
-    _passed[point] += 1
-    if _passed[point] == int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+        return False
+    _passed[wanted] += 1
+    return _passed[wanted] == int(nth or 1)

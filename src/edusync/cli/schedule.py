@@ -62,6 +62,8 @@ def tick(config: Path = CONFIG_OPTION, now: dt.datetime = NOW_OPTION, as_json: b
     """Start every profile whose scheduled start is due, once; call it from cron or a timer every few minutes.
 
     A start missed while the machine was down runs once; a start that passed while a run was going is not made.
+    Then it mails the operators about a target with no successful run for notify.stale_after_days, once per
+    stale period (docs/daemon.md). "edusync daemon" makes these ticks by itself.
     Exit 0 when every run started is done (or none was due), 1 when one failed, 3 when one was blocked.
 
     From cron: */5 * * * * edusync schedule tick --config /etc/edusync/edusync.yaml

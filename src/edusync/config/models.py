@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from edusync.config.console import ConsoleConfig
 from edusync.config.groupsapi import GroupsApiConfig
+from edusync.config.notify import NotifyConfig
 from edusync.config.rules import (
     ArchiveRelease,
     Condition,
@@ -201,7 +202,9 @@ class Config(Frozen):
     timezone: str = "Europe/Oslo"
     """The time zone whose local date decides pause windows and the school year, and in which mails give times."""
     mail: MailServer | None = None
-    """The SMTP server, needed when a target has ``mail``; unset: no status mails."""
+    """The SMTP server, needed when a target has ``mail`` or ``notify`` names someone; unset: no mails at all."""
+    notify: NotifyConfig = NotifyConfig()
+    """Mails to approvers (a blocked run), operators (a failed run) and about stale targets (docs/daemon.md)."""
 
     @field_validator("timezone")
     @classmethod
@@ -217,6 +220,8 @@ class Config(Frozen):
         mailed = [name for name, tc in self.targets.items() if tc.mail is not None]
         if mailed and self.mail is None:
             raise ValueError(f"targets {', '.join(mailed)} send status mail: configure the SMTP server under 'mail'")
+        if self.notify.wanted and self.mail is None:
+            raise ValueError("notify names people to mail: configure the SMTP server under 'mail'")
         return self
 
     @model_validator(mode="after")

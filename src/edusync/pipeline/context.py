@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from edusync import stopping
 from edusync.config.models import Config
+from edusync.errors import StopRequested
 from edusync.rules import RuleContext
 from edusync.storage import Database
 
@@ -28,6 +30,12 @@ Counts = dict[str, dict[str, int]]
 
 def _no_progress(label: str, done: int, total: int | None) -> None:
     return None
+
+
+def stop_point(where: str) -> None:
+    """A place where a run may stop, everything before it recorded: raise when the process is stopping."""
+    if stopping.requested():
+        raise StopRequested(where)
 
 
 class RunMode(enum.Enum):

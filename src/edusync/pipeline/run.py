@@ -29,12 +29,22 @@ from typing import Any
 
 from edusync import faults
 from edusync.config.loader import LoadedConfig
-from edusync.errors import EdusyncError, FatalError, GateBlocked, RunInProgress
+from edusync.errors import EdusyncError, FatalError, GateBlocked, RunInProgress, StopRequested
 from edusync.memory import collector_paused
 from edusync.pipeline import store
-from edusync.pipeline.context import CURRENT_RUN, CURRENT_STEP, Progress, Report, RunContext, RunMode, _no_progress
+from edusync.pipeline.context import (
+    CURRENT_RUN,
+    CURRENT_STEP,
+    Progress,
+    Report,
+    RunContext,
+    RunMode,
+    _no_progress,
+    stop_point,
+)
 from edusync.pipeline.importing.step import ImportStep
 from edusync.pipeline.lifecycle.step import LifecycleStep
+from edusync.pipeline.report.alerts import run_mails
 from edusync.pipeline.report.notify import status_mails
 from edusync.pipeline.step import Step, parse
 from edusync.pipeline.syncing.step import SyncStep
@@ -45,7 +55,8 @@ from edusync.storage.runlock import is_alive, take_over
 
 log = logging.getLogger(__name__)
 
-EXIT = {"done": 0, "failed": 1, "blocked": 3, "rejected": 1}
+#: ``stopped``: the process was asked to stop; the run stays ``running`` (its owner gone) and resumes.
+EXIT = {"done": 0, "failed": 1, "blocked": 3, "rejected": 1, "stopped": 4}
 MAX_SETTLE = 5  # rounds of settling dead runs before a start gives up
 
 #: A profile's step, by its action, → the step of its stage. ``NAME:`` steps get the connector's name.
@@ -184,6 +195,8 @@ class Runner:
                  first + 1, len(steps), extra={"run_id": ctx.run_id})  # fmt: skip
         try:
             for index in range(first, len(steps)):
+                if index > first:
+                    stop_point(f"before step {steps[index]}")
                 began = time.perf_counter()
                 step_token = CURRENT_STEP.set(steps[index])
                 try:
@@ -208,6 +221,12 @@ class Runner:
                 )
                 store.step_done(self.db, ctx.run_id, index + 1, ctx.report)
                 faults.reach("run.step_recorded")
+        except StopRequested as exc:
+            # Left as it is, owned by this process: once it has exited, the next start settles it (runlock).
+            store.save_warnings(self.db, ctx.run_id, ctx.report.warnings)
+            log.warning("run %s: %s; it resumes on the next start (edusync resume %s)", ctx.run_id, exc, ctx.run_id,
+                        extra={"run_id": ctx.run_id, "step": steps[index]})  # fmt: skip
+            return RunOutcome(ctx.run_id, "stopped", ctx.report)
         except GateBlocked as exc:
             block = {"kind": exc.kind, "reasons": exc.reasons, "hash": exc.hash, "step": steps[index], **exc.detail}
             log.warning("run %s: blocked at %s: %s", ctx.run_id, steps[index], "; ".join(exc.reasons),
@@ -231,7 +250,7 @@ class Runner:
         store.finish(self.db, ctx.run_id, status, ctx.report, block)
         profile = store.load(self.db, ctx.run_id).profile
         try:
-            warnings = status_mails(ctx, profile, attempted, status, block)
+            warnings = status_mails(ctx, profile, attempted, status, block) + run_mails(ctx, profile, status, block)
         except Exception as exc:  # the run is stored; a bug in the mail must not turn it into a crash
             log.exception("status mails of run %s", ctx.run_id)
             warnings = [f"status mails not sent: unexpected {type(exc).__name__}: {exc}"]

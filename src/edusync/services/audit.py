@@ -13,7 +13,17 @@ from edusync.model.hashing import loads
 from edusync.storage import Database, tables
 
 #: The actions edusync records (a filter on another name is refused rather than answered with nothing).
-ACTIONS = ("export", "grade-export", "approve", "reject", "restore", "key-rotate", "token-create", "token-revoke")
+ACTIONS = (
+    "export",
+    "grade-export",
+    "approve",
+    "reject",
+    "restore",
+    "key-rotate",
+    "token-create",
+    "token-revoke",
+    "stale-mail",
+)
 
 
 def since_stamp(value: str) -> str:

@@ -19,7 +19,7 @@ from edusync.engine import schedule as engine
 from edusync.engine.calendar import pause_on
 from edusync.errors import RunInProgress
 from edusync.pipeline.context import Progress, _no_progress
-from edusync.services import runs
+from edusync.services import runs, stale
 from edusync.storage import Database, tables
 
 __all__ = ["TickResult", "last_ended", "tick", "upcoming"]
@@ -99,7 +99,10 @@ def tick(
     actor: str = "schedule",
     progress: Progress = _no_progress,
 ) -> list[TickResult]:
-    """Start every profile whose start is due at ``now``, one after the other (one run at a time)."""
+    """Start every profile whose start is due at ``now``, one after the other (one run at a time).
+
+    Then the stale-target check (:mod:`edusync.services.stale`), which mails once per stale period.
+    """
     config = loaded.config
     results = []
     for profile, schedule in config.schedules.items():
@@ -112,4 +115,7 @@ def tick(
             results.append(TickResult(profile, start, skipped=f"another run is still going: {exc}"))
             continue
         results.append(TickResult(profile, start, run_id=outcome.run_id, exit_code=outcome.exit_code))
+        if outcome.status == "stopped":
+            break  # the process is stopping: start nothing more
+    stale.check(db, config, now, actor=actor)
     return results

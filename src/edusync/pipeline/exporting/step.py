@@ -21,7 +21,7 @@ from edusync.engine.diff import after
 from edusync.errors import RetriableError
 from edusync.model.records import Change, ChangeResult, Op
 from edusync.pipeline.connectors import open_connector
-from edusync.pipeline.context import RunContext
+from edusync.pipeline.context import RunContext, stop_point
 from edusync.pipeline.exporting.store import ExportStore
 from edusync.storage.audit import audit
 
@@ -56,6 +56,7 @@ class Exporter:
                 upto = batch[-1].id
                 sent += len(batch)
                 self.ctx.progress(f"export {self.target}", sent, None)
+                stop_point(f"after a batch of {self.target}'s export ({sent} sent in this attempt)")
             connector.finish_export()
             faults.reach("export.published")
         finally:

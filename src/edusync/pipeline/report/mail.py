@@ -107,17 +107,28 @@ def body(report: StatusReport) -> str:
 
 
 def compose(report: StatusReport, sender: str, to: list[str]) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = f"Import finished with status {report.status}"
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message["X-Edusync-Target"] = report.target
-    message["X-Edusync-Run"] = str(report.run_id)
     # A sync key may be a national id (itslearning sites that key persons on it): none leaves unmasked.
-    message.set_content(mask_text(body(report)))
-    return message
+    return message(
+        f"Import finished with status {report.status}",
+        body(report),
+        sender,
+        to,
+        {"X-Edusync-Target": report.target, "X-Edusync-Run": str(report.run_id)},
+    )
+
+
+def message(subject: str, text: str, sender: str, to: list[str], headers: dict[str, str]) -> EmailMessage:
+    """A plain-text mail whose subject and body have every national id masked."""
+    out = EmailMessage()
+    out["Subject"] = mask_text(subject)
+    out["From"] = sender
+    out["To"] = ", ".join(to)
+    out["Date"] = formatdate(localtime=True)
+    out["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    for name, value in headers.items():
+        out[name] = value
+    out.set_content(mask_text(text))
+    return out
 
 
 def _context(server: MailServer) -> ssl.SSLContext:

@@ -298,4 +298,4 @@ def main() -> None:
     app()
 
 
-from edusync.cli import extra, find, keys, schedule, serve  # noqa: E402,F401  (registers init, demo, bench; find; keys, audit; schedule; serve)
+from edusync.cli import explain, extra, find, keys, schedule, serve  # noqa: E402,F401  (registers explain; init, demo, bench; find; keys, audit; schedule; serve)

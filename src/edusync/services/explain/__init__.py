@@ -65,6 +65,20 @@ def _record(config: Config, row: Any, mv_id: str | None, object_type: str, ctx: 
     }
 
 
+def _left(conn: Connection, config: Config, row: Any) -> list[Any]:
+    """The records that made this object and have gone since: unlinked, they keep it as their derived id."""
+    cs = tables.cs_objects
+    out = []
+    for rule in config.sync:
+        if rule.metaverse_type != row.object_type:
+            continue
+        q = select(cs).where(cs.c.connector == rule.connector, cs.c.object_type == rule.object_type)
+        for r in conn.execute(q.where(cs.c.state == "gone", cs.c.mv_id.is_(None)).order_by(cs.c.id)):
+            if mv_id_for(row.object_type, r.connector, r.object_type, r.anchor) == row.id:
+                out.append(r)
+    return out
+
+
 def _object(conn: Connection, config: Config, object_type: str, key: str) -> Any | None:
     try:
         return lookup.find_one(conn, config, object_type, key)
@@ -106,10 +120,14 @@ def explain(
         if row is not None:
             mv = {"id": row.id, "type": row.object_type, "state": row.state, "since": row.state_since,
                   "attrs": vault.current().unseal(loads(row.attrs))}  # fmt: skip
-            records = conn.execute(select(cs).where(cs.c.mv_id == row.id).order_by(cs.c.id)).all()
+            records = [
+                *conn.execute(select(cs).where(cs.c.mv_id == row.id).order_by(cs.c.id)),
+                *_left(conn, config, row),
+            ]
         else:
             records = list(staged(conn, config, object_type, key))
-        sources = [_record(config, r, r.mv_id, object_type, ctx) for r in records]
+        owner = row.id if row is not None else None
+        sources = [_record(config, r, r.mv_id or owner, object_type, ctx) for r in records]
         targets = explain_targets(conn, config, mv, ctx, target)
     known = {p for t in traced for p in t["paths"]}
     more = [r.anchor for r in records if r.anchor not in known]

@@ -249,7 +249,7 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
     def explained(object_type: str, key: str, source: bool) -> dict[str, Any]:
         return explain.explain(db, loaded, object_type, key, read_source=source, actor="console")
 
-    @app.get("/explain/{object_type}/{key}")
+    @app.get("/explain/{object_type}/{key:path}")  # a FINT anchor is a path
     def explain_page(request: Request, object_type: str, key: str, source: bool = False) -> Any:
         """Why an object is (not) in each target; also for one the metaverse lacks (the connector space)."""
         who = pages.user(request)

@@ -108,7 +108,8 @@ def explain(
     number = number_of(key)
     shown_key = mask(number) if number else mask_text(key)
     # The source first: a key FINT knows (a skoleressurs id) may name a person by another anchor.
-    traced = trace_sources(loaded, object_type, [key], now) if read_source else []
+    reads: dict[str, Any] = {}
+    traced = trace_sources(loaded, object_type, [key], now, reads) if read_source else []
     cs = tables.cs_objects
     with db.begin() as conn:
         if number is not None:
@@ -132,7 +133,7 @@ def explain(
     known = {p for t in traced for p in t["paths"]}
     more = [r.anchor for r in records if r.anchor not in known]
     if read_source and more and not any(t["roles"] for t in traced):  # the anchors find the roles the key did not
-        traced = trace_sources(loaded, object_type, more, now)
+        traced = trace_sources(loaded, object_type, more, now, reads)
     out: dict[str, Any] = {"type": object_type, "key": shown_key, "found": mv is not None, "sources": sources,
                            "source_trace": traced, "targets": targets}  # fmt: skip
     if mv is not None:

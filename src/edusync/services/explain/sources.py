@@ -15,6 +15,7 @@ from typing import Any
 from edusync.config.loader import LoadedConfig
 from edusync.connectors.fint import FintConnector
 from edusync.connectors.fint.clock import today_in_oslo
+from edusync.connectors.fint.loading import Loaded
 from edusync.connectors.fint.settings import FintSettings
 from edusync.connectors.registry import connector_class
 from edusync.engine import vigobas_trace
@@ -27,10 +28,27 @@ def _fint_connectors(loaded: LoadedConfig, object_type: str) -> list[str]:
     return sorted(n for n in names if loaded.config.connectors[n].type == FintConnector.type_name)
 
 
+def _read(loaded: LoadedConfig, name: str, settings: FintSettings, now: dt.datetime) -> Loaded:
+    con = connector_class("fint")(name, settings, loaded.base_dir)
+    assert isinstance(con, FintConnector)
+    con.now, con.today = now, today_in_oslo(now)
+    try:
+        return con.read_whole()
+    finally:
+        con.close()
+
+
 def trace_sources(
-    loaded: LoadedConfig, object_type: str, keys: Iterable[str], now: dt.datetime
+    loaded: LoadedConfig,
+    object_type: str,
+    keys: Iterable[str],
+    now: dt.datetime,
+    cache: dict[str, Loaded] | None = None,
 ) -> list[dict[str, Any]]:
-    """Per FINT connector: the role objects the keys name, with every criterion's verdict."""
+    """Per FINT connector: the role objects the keys name, with every criterion's verdict.
+
+    ``cache`` keeps each connector's read for a second call with other keys (one read per explain)."""
+    cache = {} if cache is None else cache
     out: list[dict[str, Any]] = []
     if object_type != "person":
         return out
@@ -38,16 +56,12 @@ def trace_sources(
     for name in _fint_connectors(loaded, object_type):
         settings = loaded.settings[name]
         assert isinstance(settings, FintSettings)
-        con = connector_class("fint")(name, settings, loaded.base_dir)
-        assert isinstance(con, FintConnector)
-        con.now, con.today = now, today_in_oslo(now)
         try:
-            whole = con.read_whole()
+            whole = cache[name] if name in cache else _read(loaded, name, settings, now)
         except EdusyncError as exc:
             out.append({"connector": name, "error": mask_text(str(exc)), "roles": [], "paths": [], "verdict": None})
             continue
-        finally:
-            con.close()
+        cache[name] = whole
         seen: dict[tuple[str, str], vigobas_trace.RoleTrace] = {}
         for key in wanted:
             for t in vigobas_trace.trace_person(whole.graph, settings.filters, whole.today, key):

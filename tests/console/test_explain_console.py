@@ -33,7 +33,7 @@ def test_the_api_explains_a_person_and_refuses_a_national_id_in_the_url(console_
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["found"] and [t["target"] for t in body["targets"]] == ["lms"]
-    assert body["targets"][0]["stand"].startswith("in lms since run ")
+    assert body["targets"][0]["stand"].startswith("in lms (last sent in run ")
     assert pupil[1] not in answer.text
     refused = api.get(f"/api/v1/objects/person/{pupil[1]}/explain")
     assert refused.status_code in (400, 403) and pupil[1] not in refused.text

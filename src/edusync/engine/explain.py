@@ -104,7 +104,7 @@ def stand(target: dict[str, Any]) -> str:
     wanted = all(v["passed"] for v in target["verdicts"])
     held = target.get("sent")
     if held and held["state"] not in ("deleted", "disconnected"):
-        return f"in {name} since run {held['run']}" if wanted else f"in {name}, but the next run takes it out"
+        return f"in {name} (last sent in run {held['run']})" if wanted else f"in {name}, but the next run takes it out"
     if wanted:
         return f"not in {name} yet: the next run adds it"
     failed = next(v for v in target["verdicts"] if not v["passed"])

@@ -298,4 +298,4 @@ def main() -> None:
     app()
 
 
-from edusync.cli import daemon, extra, find, keys, schedule, serve  # noqa: E402,F401  (registers daemon; init, demo, bench; find; keys, audit; schedule; serve)
+from edusync.cli import daemon, explain, extra, find, keys, schedule, serve  # noqa: E402,F401  (registers daemon; explain; init, demo, bench; find; keys, audit; schedule; serve)

@@ -19,7 +19,7 @@ from edusync.config.loader import LoadedConfig
 from edusync.console import admin, problems
 from edusync.console.auth import Principal, may_search_national_ids, needs
 from edusync.console.runner import RunWorker
-from edusync.services import browse, national_ids, people, review, targets, trash
+from edusync.services import browse, explain, national_ids, people, review, targets, trash
 from edusync.services.changes import csv_rows
 from edusync.storage import Database
 
@@ -217,6 +217,29 @@ def routes() -> APIRouter:
     @r.get("/objects/{object_type}/{key}", summary="One object: attributes, lineage, state, targets, history")
     def get_object(request: Request, who: Reader, object_type: ObjectType, key: Key) -> Json:
         return people.person_page(_db(request), _loaded(request).config, object_type, key)
+
+    @r.get(
+        "/objects/{object_type}/{key}/explain",
+        summary="Why the object is (not) in each target: source records and criteria, lifecycle, scope, changes",
+        description="KEY is any identifier the object has (not a national id: find the person by it first). "
+        "An object the metaverse lacks is looked for in the connector space (``found`` is false). "
+        "``source=true`` also asks each FINT source which VIGO-BAS criteria the person meets (a full read).",
+    )
+    def explain_object(
+        request: Request,
+        who: Reader,
+        object_type: Literal["person", "group", "membership"],
+        key: Key,
+        target: Annotated[str | None, Query(max_length=64, description="Only this target")] = None,
+        source: Annotated[bool, Query(description="Ask the FINT source too (a full read)")] = False,
+    ) -> Json:
+        if national_ids.national_id_in(key):
+            may_search_national_ids(request, who, key)
+            raise problems.ApiProblem(400, "a national id does not belong in a URL: find the person by it first")
+        loaded = _loaded(request)
+        return explain.explain(
+            _db(request), loaded, object_type, key, target=target, read_source=source, actor=who.name
+        )
 
     @r.get("/objects/{object_type}/{key}/history", summary="Every run that changed the object, and how")
     def object_history(request: Request, who: Reader, object_type: ObjectType, key: Key) -> list[Json]:

@@ -20,10 +20,11 @@ from edusync.config.loader import LoadedConfig
 from edusync.console import auth, charts, i18n
 from edusync.console.problems import ApiProblem, status_of
 from edusync.console.runner import RunWorker
-from edusync.errors import EdusyncError
+from edusync.errors import EdusyncError, NotFound
 from edusync.model.fnr import mask
-from edusync.services import browse, national_ids, people, review, targets, trash, users
+from edusync.services import browse, explain, national_ids, people, review, targets, trash, users
 from edusync.services.changes import csv_rows
+from edusync.services.paging import BadQuery
 from edusync.storage import Database
 
 HERE = Path(__file__).parent
@@ -242,7 +243,22 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
     def object_page(request: Request, object_type: str, key: str) -> Any:
         who = pages.user(request)
         obj = people.person_page(db, config, object_type, key)
-        return pages.render(request, "object.html", who, obj=obj)
+        ex = explained(object_type, obj["id"], False) if object_type in explain.TYPES else None
+        return pages.render(request, "object.html", who, obj=obj, ex=ex, key=obj["id"], may_ask_source=True)
+
+    def explained(object_type: str, key: str, source: bool) -> dict[str, Any]:
+        return explain.explain(db, loaded, object_type, key, read_source=source, actor="console")
+
+    @app.get("/explain/{object_type}/{key:path}")  # a FINT anchor is a path
+    def explain_page(request: Request, object_type: str, key: str, source: bool = False) -> Any:
+        """Why an object is (not) in each target; also for one the metaverse lacks (the connector space)."""
+        who = pages.user(request)
+        if object_type not in explain.TYPES:
+            raise NotFound(f"explain takes {', '.join(explain.TYPES)}")
+        if national_ids.national_id_in(key):
+            raise BadQuery("a national id does not belong in an address: find the person by it, then explain")
+        ex = explained(object_type, key, source)
+        return pages.render(request, "explain.html", who, ex=ex, key=key, may_ask_source=True)
 
     @app.get("/trash")
     def trash_page(request: Request, type: str = "", state: str = "", q: str = "", cursor: str | None = None) -> Any:

@@ -73,6 +73,10 @@ class FintConnector(Connector):
             return today_in_oslo(self.now)
         return self.today or today_in_oslo()
 
+    def read_whole(self) -> Loaded:
+        """The county as a full import reads it, on the connector's day: what ``edusync explain`` judges."""
+        return self._load(None)
+
     def snapshot(self, object_type: str) -> str | None:
         """Every class's last-updated stamp and today's date: equal means an identical full import."""
         if self._stamps is None:  # asked once per type: one round of last-updated calls serves them all

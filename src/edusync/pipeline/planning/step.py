@@ -67,8 +67,8 @@ def _decisions(target: str, plan: PlanResult) -> tuple[list[str], list[str]]:
     What was put back is a warning, as someone changes the target by hand; the mail lists it once.
     """
     warnings, notes = describe(target, plan.reconciled), list[str]()
-    for object_type, n in sorted(plan.held.items()):
-        line = f"{target}: {n} {object_type} objects are held by a revert; nothing is planned for them (edusync holds)"
+    for object_type, held in sorted(plan.held.items()):
+        line = f"{target}: {held} {object_type} objects are held by a revert; nothing is planned for them (edusync holds)"
         warnings.append(line)
         notes.append(line)
     for object_type, counted in sorted(plan.notes.items()):

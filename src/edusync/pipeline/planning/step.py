@@ -68,7 +68,9 @@ def _decisions(target: str, plan: PlanResult) -> tuple[list[str], list[str]]:
     """
     warnings, notes = describe(target, plan.reconciled), list[str]()
     for object_type, held in sorted(plan.held.items()):
-        line = f"{target}: {held} {object_type} objects are held by a revert; nothing is planned for them (edusync holds)"
+        line = (
+            f"{target}: {held} {object_type} objects are held by a revert; nothing is planned for them (edusync holds)"
+        )
         warnings.append(line)
         notes.append(line)
     for object_type, counted in sorted(plan.notes.items()):

@@ -13,9 +13,15 @@ from edusync.config.loader import load_config
 from edusync.connectors.pifu import PifuConnector, PifuSettings
 from edusync.pipeline.gate import approvals
 from edusync.pipeline.run import Runner, RunOutcome
+from edusync.sandbox.imses import create_app as imses_app
+from edusync.sandbox.serving import serve_in_thread
 from edusync.services import revert as reverting
 from edusync.storage import Database, open_database
 from edusync.testing.slapd import Slapd
+from tests.connectors.imses.conftest import PASSWORD as IMSES_PASSWORD
+from tests.connectors.imses.conftest import USERNAME as IMSES_USER
+from tests.connectors.imses.conftest import Site as ImsesSite
+from tests.connectors.imses.test_pipeline import Night
 from tests.connectors.ldap.conftest import _need_slapd
 from tests.connectors.ldap.site import Site as LdapSite
 from tests.connectors.ldap.site import people
@@ -125,5 +131,44 @@ def test_ldap_is_put_back_as_it_was(
         again = _approved(site, site.run())
         assert again.status == "done", again.report.errors
         assert _subtree(slapd, base) == gone, "released: the next run deletes them again"
+    finally:
+        db.dispose()
+
+
+# -- imses (itslearning's SOAP services, its sandbox over HTTP) ----------------------------------
+
+
+@pytest.fixture
+def imses_site() -> Iterator[ImsesSite]:
+    with serve_in_thread(imses_app(username=IMSES_USER, password=IMSES_PASSWORD, site="fylke")) as url:
+        yield ImsesSite(url)
+
+
+def test_imses_is_put_back_as_it_was(
+    tmp_path: Path, imses_site: ImsesSite, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDUSYNC_DATABASE_URL", database_url)
+    monkeypatch.setenv("EDUSYNC_TEST_IMSES_PASSWORD", IMSES_PASSWORD)
+    night = Night(tmp_path, imses_site.endpoint)
+    assert night.run().status == "done"
+
+    def content() -> dict[str, Any]:
+        # "calls" and "restored" count what was done to get there, not what the site holds.
+        return {k: v for k, v in imses_site.summary().items() if k not in ("calls", "restored")}
+
+    before = content()
+    # One of the school's three pupils (and her class membership) leaves: she goes to itslearning's trash.
+    night.files["persons"] = night.files["persons"].replace("p3,Kari,Berg,kari@fylke.no,student\n", "")
+    night.files["memberships"] = night.files["memberships"].replace("m4,p3,K1,student\n", "")
+    deleted = night.run()
+    assert deleted.status == "done", deleted.report.errors
+    assert len(imses_site.summary()["trash"]) == 1
+    loaded = load_config(night.config)
+    db = open_database(loaded.config.storage.url, loaded.base_dir)
+    try:
+        _revert(loaded, db, deleted.run_id, "itslearning", hold=True)
+        assert content() == before, "restored from the trash, the membership made again"
+        assert night.run().status == "done"
+        assert content() == before, "held: the next run leaves them"
     finally:
         db.dispose()

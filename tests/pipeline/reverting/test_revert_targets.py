@@ -3,7 +3,7 @@ against a real slapd. A run deletes 30 % of a school; the revert puts back exact
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,10 @@ from tests.connectors.imses.test_pipeline import Night
 from tests.connectors.ldap.conftest import _need_slapd
 from tests.connectors.ldap.site import Site as LdapSite
 from tests.connectors.ldap.site import people
+from tests.exams.conftest import Cycle, make_cycle  # noqa: F401 (a fixture)
 from tests.itslearning.conftest import Itslearning
 from tests.pipeline.reverting.helpers import delete_30_percent, recorded
-from tests.pipeline.test_fault_matrix import _canon, _subtree
+from tests.pipeline.test_fault_matrix import _canon, _subtree, _wiseflow_content
 
 
 def _revert(loaded: Any, db: Database, run_id: int, target: str, **kw: Any) -> RunOutcome:
@@ -172,3 +173,28 @@ def test_imses_is_put_back_as_it_was(
         assert content() == before, "held: the next run leaves them"
     finally:
         db.dispose()
+
+
+# -- wiseflow (exam flows from FS; both sandboxes over HTTP) -------------------------------------
+
+
+def test_wiseflow_is_put_back_as_it_was(make_cycle: Callable[[str | None], Cycle], database_url: str) -> None:
+    cycle = make_cycle(database_url)
+    assert cycle.sync().exit_code == 0
+    before = _wiseflow_content(cycle.store)
+    # 30 % of the main exam's candidates withdraw in FS: WISEflow deactivates them.
+    exam = cycle.university.exams[cycle.university.scenario.exam_main]
+    candidates = list(exam.kandidater())
+    leavers = candidates[: max(1, int(len(candidates) * 0.3))]
+    for gruppe in exam.vurderingsgrupper:
+        gruppe.kandidater = [k for k in gruppe.kandidater if k not in leavers]
+    withdrawn = cycle.sync()
+    run = withdrawn.run
+    while run.status == "blocked":
+        assert run.block is not None
+        approvals.approve(cycle.db, run.run_id, "eksamen@uni.no", expect=run.block["hash"])
+        run = Runner(cycle.loaded, cycle.db).resume(run.run_id)
+    assert run.status == "done", run.report.errors
+    assert _wiseflow_content(cycle.store) != before
+    _revert(cycle.loaded, cycle.db, run.run_id, "wiseflow", hold=True)
+    assert _wiseflow_content(cycle.store) == before, "the candidates are active again, as they were"

@@ -25,7 +25,7 @@ from tests.connectors.imses.test_pipeline import Night
 from tests.connectors.ldap.conftest import _need_slapd
 from tests.connectors.ldap.site import Site as LdapSite
 from tests.connectors.ldap.site import people
-from tests.exams.conftest import Cycle, make_cycle  # noqa: F401 (a fixture)
+from tests.exams.conftest import Cycle
 from tests.itslearning.conftest import Itslearning
 from tests.pipeline.reverting.helpers import delete_30_percent, recorded
 from tests.pipeline.test_fault_matrix import _canon, _subtree, _wiseflow_content

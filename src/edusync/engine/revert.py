@@ -24,8 +24,9 @@ class Done:
     key: str
     mv_id: str | None
     op: str
-    #: What the target held before it: None when it held nothing, ``...`` kept nowhere (retention).
+    #: What the target held before it; None when it held nothing.
     prior: Sent | None
+    #: False when the prior value is no longer kept (``revert.retention_days``).
     kept: bool = True
 
 
@@ -44,6 +45,8 @@ def undo(done: Done, current: Sent | None, later: str | None) -> Undo:
     No change is needed when the target already holds the prior value (a forget, or a put-back of
     what was sent anyway).
     """
+    if done.op == "forget":
+        return Undo(done)  # the target was never told; edusync only stopped keeping its record
     if later is not None:
         return Undo(done, reason=f"changed again since: {later}")
     if not done.kept:

@@ -85,14 +85,7 @@ def revert(
     raise typer.Exit(outcome.exit_code)
 
 
-@holds_app.callback()
-def holds_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """The objects a revert holds: no change is planned for them until released.
-
-    Example: edusync holds list
-    """
-    if ctx.invoked_subcommand not in (None, "list"):
-        return
+def _list(config: Path | None, as_json: bool) -> None:
     with handled():
         _, db = open_all(config, connectors=False)
         items = reverting.list_holds(db)
@@ -107,12 +100,23 @@ def holds_list(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool =
                       highlight=False)  # fmt: skip
 
 
+@holds_app.callback()
+def holds(ctx: typer.Context, config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """The objects a revert holds: no change is planned for them until released.
+
+    Example: edusync holds --json
+    """
+    if ctx.invoked_subcommand is None:
+        _list(config, as_json)
+
+
 @holds_app.command("list")
-def holds_list_cmd() -> None:
-    """The objects held (the same as edusync holds).
+def holds_list(config: Path = CONFIG_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """The objects held, oldest first, with the revert that holds them (the same as edusync holds).
 
     Example: edusync holds list --json
     """
+    _list(config, as_json)
 
 
 @holds_app.command("release")

@@ -14,6 +14,7 @@
     │   │   ├── RunNotBlocked, AlreadyApproved, HashMismatch, ChangeSetReplaced, ChangeSetAltered
     │   │   ├── FourEyesRefused   the approver caused the change set: another must decide
     │   │   └── DecisionIncomplete  ActorUnknown, ReasonMissing, HashTooShort: ask again with it
+    │   ├── RevertRefused     a revert would overwrite later changes (each object named): nothing was sent
     │   ├── KeyUnavailable    a key to seal or open a sensitive value is not there; nothing was stored
     │   └── SafetyFilterStopped  a target's safety filter failed the run (on_breach: fail); nothing was sent
     ├── RetriableError        a passing failure: the same call may succeed later (timeouts, 5xx, locks)
@@ -50,6 +51,7 @@ __all__ = [
     "NotFound",
     "ReasonMissing",
     "RetriableError",
+    "RevertRefused",
     "RunInProgress",
     "RunNotBlocked",
     "SafetyFilterStopped",
@@ -263,6 +265,24 @@ class HashTooShort(DecisionIncomplete):
         )
         self.given = given
         self.needed = needed
+
+
+class RevertRefused(FatalError):
+    """A revert would overwrite what a later run changed, or has no prior value to put back; nothing was sent.
+
+    ``refused`` holds one entry per object (``object_type``, ``key``, ``reason``); revert again with
+    ``--only-untouched`` to put back only the others, or revert the later run first.
+    """
+
+    def __init__(self, target: str, run_id: int, refused: list[dict[str, str]]) -> None:
+        shown = "; ".join(f"{r['object_type']} {r['key']}: {r['reason']}" for r in refused[:10])
+        more = f" (and {len(refused) - 10} more)" if len(refused) > 10 else ""
+        super().__init__(
+            f"{target}: run {run_id} cannot be reverted as a whole, {len(refused)} objects refused: {shown}{more}",
+            target=target,
+            run_id=run_id,
+        )
+        self.refused = refused
 
 
 class KeyUnavailable(FatalError):

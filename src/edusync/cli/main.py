@@ -44,6 +44,8 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(__import__("edusync.cli.exams", fromlist=["exams_app"]).exams_app, name="exams")
 app.add_typer(__import__("edusync.cli.tokens", fromlist=["tokens_app"]).tokens_app, name="tokens")
 app.add_typer(__import__("edusync.cli.users", fromlist=["users_app"]).users_app, name="users")
+app.add_typer(__import__("edusync.cli.revert", fromlist=["holds_app"]).holds_app, name="holds")
+app.command()(__import__("edusync.cli.revert", fromlist=["revert"]).revert)
 
 
 class ChangeOp(StrEnum):

@@ -70,6 +70,15 @@ class LifecyclePolicy(Frozen):
     personal about it is purged."""
 
 
+class RevertConfig(Frozen):
+    """How long edusync keeps what each target held before a change, so that ``edusync revert`` can put it back."""
+
+    retention_days: Annotated[int, Field(ge=0)] = 35
+    """Days each planned change keeps the value the target held before it (docs/revert.md); a run older than
+    this can no longer be reverted, and its changes' prior values are cleared at the target's next export.
+    ``0``: kept only until the next export of that target (a run can then not be reverted at all)."""
+
+
 class ObjectTypeOptions(Frozen):
     """Per source object type: deprovisioning and the input sanity limit."""
 
@@ -187,6 +196,8 @@ class Config(Frozen):
     """What each target connector (by its name under ``connectors``) receives."""
     safety: SafetyConfig = SafetyConfig()
     """The input sanity check on the sources."""
+    revert: RevertConfig = RevertConfig()
+    """Undoing a run at its targets (``edusync revert``, docs/revert.md)."""
     profiles: dict[str, list[str]]
     """Named runs, each a list of steps in order: ``NAME:import``, ``NAME:import-delta``, ``sync``, ``lifecycle``,
     ``NAME:export``, where NAME is a connector."""

@@ -132,6 +132,8 @@ class RunContext:
     approved: frozenset[str] = frozenset()
     #: Read every source in full (``edusync run --full``): no snapshot skips, deltas become full imports.
     full: bool = False
+    #: How the run was asked to run (``runs.options``): e.g. which run a revert undoes (pipeline/reverting).
+    options: dict[str, Any] = field(default_factory=dict)
     targets: dict[str, TargetResult] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -46,6 +46,7 @@ from edusync.pipeline.importing.step import ImportStep
 from edusync.pipeline.lifecycle.step import LifecycleStep
 from edusync.pipeline.report.alerts import run_mails
 from edusync.pipeline.report.notify import status_mails
+from edusync.pipeline.reverting.step import RevertStep
 from edusync.pipeline.step import Step, parse
 from edusync.pipeline.syncing.step import SyncStep
 from edusync.pipeline.target import TargetStep
@@ -66,6 +67,7 @@ STEPS: dict[str, Callable[[str, str | None], Step]] = {
     "sync": lambda step, _name: SyncStep(step),
     "lifecycle": lambda step, _name: LifecycleStep(step),
     "export": lambda step, name: TargetStep(step, _named(step, name)),
+    "revert": lambda step, name: RevertStep(step, _named(step, name)),
 }
 
 
@@ -113,8 +115,20 @@ class Runner:
     ) -> RunOutcome:
         """Start a run of ``profile``; ``full`` reads every source in full (no snapshot skip, no delta)."""
         name, steps = self.loaded.config.profile(profile)
+        return self.start_steps(name, steps, {"full": True} if full else {}, mode=mode, now=now, actor=actor)
+
+    def start_steps(
+        self,
+        name: str,
+        steps: list[str],
+        options: dict[str, Any],
+        *,
+        mode: RunMode = RunMode.REAL,
+        now: dt.datetime | None = None,
+        actor: str = "edusync",
+    ) -> RunOutcome:
+        """Start a run of these steps under ``name`` (a profile, or ``revert``), with its stored ``options``."""
         clock = now or utcnow()
-        options = {"full": True} if full else {}
         for _ in range(MAX_SETTLE):
             claim = store.create(self.db, name, steps, clock, mode, options)
             if claim.run_id is not None:
@@ -131,7 +145,7 @@ class Runner:
             raise RunInProgress("interrupted runs keep appearing; see `edusync runs`")
         # Under the lock, no other run can be loading in bulk: put back any index a dead bulk load dropped.
         self.db.ensure_indexes()
-        ctx = self._context(claim.run_id, clock, Report(), mode, actor, frozenset(), full)
+        ctx = self._context(claim.run_id, clock, Report(), mode, actor, frozenset(), options)
         return self._execute(ctx, steps, 0)
 
     def resume(self, run_id: int, *, actor: str = "edusync") -> RunOutcome:
@@ -153,7 +167,7 @@ class Runner:
         report = run.report
         report.recovered += report.errors
         report.errors = []
-        ctx = self._context(run_id, run.clock, report, run.mode, actor, approved, bool(run.options.get("full")))
+        ctx = self._context(run_id, run.clock, report, run.mode, actor, approved, run.options)
         return self._execute(ctx, run.steps, run.step_index)
 
     def _context(
@@ -164,7 +178,7 @@ class Runner:
         mode: RunMode,
         actor: str,
         approved: frozenset[str],
-        full: bool,
+        options: dict[str, Any],
     ) -> RunContext:
         cfg = self.loaded
         return RunContext(
@@ -179,7 +193,8 @@ class Runner:
             actor,
             self.progress,
             approved,
-            full=full,
+            full=bool(options.get("full")),
+            options=options,
         )
 
     def _execute(self, ctx: RunContext, steps: list[str], first: int) -> RunOutcome:

@@ -7,6 +7,10 @@ anything else is planned afresh (which supersedes what an earlier attempt planne
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import Connection
+
 from edusync.model.hashing import loads
 from edusync.pipeline.context import RunContext, TargetResult
 from edusync.pipeline.exporting import store
@@ -46,6 +50,14 @@ class TargetStep:
         if result["status"] in ("done", "partial"):
             with ctx.db.begin() as conn:
                 store.exported(ctx.db, conn, target, ctx.run_id, plan_digest(ctx, target))
+                _settle(ctx, conn, target)
                 done = ctx.targets[target]
                 done.status, done.after = str(result["status"]), target_counts(conn, target)
         return StepResult()
+
+
+def _settle(ctx: RunContext, conn: Connection, target: str) -> None:
+    """After an export: released holds are done with, prior values past ``revert.retention_days`` cleared."""
+    cutoff = ctx.now - dt.timedelta(days=ctx.config.revert.retention_days)
+    window = cutoff - dt.timedelta(days=31)
+    store.after_export(ctx.db, conn, target, cutoff.isoformat(timespec="seconds"), window.isoformat(timespec="seconds"))

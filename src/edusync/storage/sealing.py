@@ -18,23 +18,29 @@ from edusync.model.hashing import loads
 from edusync.storage import tables
 from edusync.vault import PREFIX, Vault
 
-#: The tables that hold attributes, and the columns that name a row.
-SEALED: tuple[tuple[Table, tuple[str, ...]], ...] = (
-    (tables.cs_objects, ("id",)),
-    (tables.mv_objects, ("id",)),
-    (tables.changes, ("id",)),
-    (tables.target_objects, ("target", "object_type", "key")),
+#: The tables that hold attributes, the columns that name a row, and the column of attributes.
+SEALED: tuple[tuple[Table, tuple[str, ...], str], ...] = (
+    (tables.cs_objects, ("id",), "attrs"),
+    (tables.mv_objects, ("id",), "attrs"),
+    (tables.changes, ("id",), "attrs"),
+    (tables.changes, ("id",), "prior_attrs"),  # what the target held before (edusync revert)
+    (tables.target_objects, ("target", "object_type", "key"), "attrs"),
 )
+#: The columns of attributes as they were before revision 0010 added ``changes.prior_attrs``
+#: (what revision 0004 seals: its tables have no other columns yet).
+ATTRS_ONLY = tuple(entry for entry in SEALED if entry[2] == "attrs")
 BATCH = 2000
 
 
-def _pages(conn: Connection, table: Table, keys: tuple[str, ...], only_sealed: bool) -> Iterator[list[Any]]:
+def _pages(
+    conn: Connection, table: Table, keys: tuple[str, ...], column: str, only_sealed: bool
+) -> Iterator[list[Any]]:
     cols = [table.c[k] for k in keys]
     after: tuple[Any, ...] | None = None
     while True:
-        q = select(*cols, table.c.attrs).order_by(*cols).limit(BATCH)
+        q = select(*cols, table.c[column]).order_by(*cols).limit(BATCH).where(table.c[column].is_not(None))
         if only_sealed:
-            q = q.where(table.c.attrs.contains(PREFIX, autoescape=True))
+            q = q.where(table.c[column].contains(PREFIX, autoescape=True))
         if after is not None:
             q = q.where(tuple_(*cols) > tuple_(*after)) if len(cols) > 1 else q.where(cols[0] > after[0])
         rows = list(conn.execute(q))
@@ -45,7 +51,12 @@ def _pages(conn: Connection, table: Table, keys: tuple[str, ...], only_sealed: b
 
 
 def reseal(
-    conn: Connection, vault: Vault, *, only_sealed: bool, commit: Callable[[], None] | None = None
+    conn: Connection,
+    vault: Vault,
+    *,
+    only_sealed: bool,
+    commit: Callable[[], None] | None = None,
+    sealed: tuple[tuple[Table, tuple[str, ...], str], ...] = SEALED,
 ) -> dict[str, int]:
     """Seal every stored attribute value anew with the newest key; how many rows changed, per table.
 
@@ -53,27 +64,27 @@ def reseal(
     read (a database whose values are still in clear). ``commit`` is called after each batch.
     """
     changed: dict[str, int] = {}
-    for table, keys in SEALED:
+    for table, keys, column in sealed:
         n = 0
-        for rows in _pages(conn, table, keys, only_sealed):
+        for rows in _pages(conn, table, keys, column, only_sealed):
             for row in rows:
                 text = vault.reseal_text(row[-1])
                 if text is None:
                     continue
                 where = [table.c[k] == row[i] for i, k in enumerate(keys)]
-                conn.execute(update(table).where(*where).values(attrs=text))
+                conn.execute(update(table).where(*where).values({column: text}))
                 n += 1
             if commit is not None:
                 commit()
-        changed[table.name] = n
+        changed[table.name] = changed.get(table.name, 0) + n
     return changed
 
 
 def key_use(conn: Connection) -> Counter[str]:
     """How many stored rows hold values sealed with each key id."""
     used: Counter[str] = Counter()
-    for table, keys in SEALED:
-        for rows in _pages(conn, table, keys, only_sealed=True):
+    for table, keys, column in SEALED:
+        for rows in _pages(conn, table, keys, column, only_sealed=True):
             for row in rows:
                 used.update(Vault.key_ids(row[-1]))
     return used

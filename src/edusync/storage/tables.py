@@ -150,6 +150,11 @@ changes = Table(
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("error", Text),
+    # What the target held before this change, as edusync had recorded it sent (``edusync revert``):
+    # ``absent`` when it held nothing; all three None when not kept (older than revert.retention_days).
+    Column("prior_state", String(10)),
+    Column("prior_hash", String(32)),
+    Column("prior_attrs", Text),  # sealed like ``attrs``
     Index("ix_change_set", "change_set_id", "id"),
     Index("ix_change_mv", "mv_id"),  # an object's history (the console's person page)
     Index(
@@ -158,6 +163,23 @@ changes = Table(
         sqlite_where=text("status = 'failed'"),
         postgresql_where=text("status = 'failed'"),
     ),
+)
+
+#: Target objects a revert put back, kept out of every plan until a person releases them
+#: (``edusync holds``). A released row stays until the target's next export, whose plan then
+#: takes the object up again although the metaverse did not change.
+holds = Table(
+    "holds",
+    metadata,
+    Column("target", NAME, primary_key=True),
+    Column("object_type", NAME, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("mv_id", ID),
+    Column("reverted_run", Integer, nullable=False),
+    Column("held_at", String(32), nullable=False),
+    Column("held_by", String(128), nullable=False),
+    Column("released_at", String(32)),
+    Column("released_by", String(128)),
 )
 
 watermarks = Table(

@@ -100,3 +100,18 @@ def exported(db: Database, conn: Connection, target: str, run_id: int, digest: s
     """Planning for ``target`` next starts after ``run_id``, unless its config digest changes."""
     row = {"target": target, "planned_run": run_id, "config_hash": digest}
     db.upsert(conn, tables.target_state, [row], ["target"])
+
+
+RELEASED = "DELETE FROM holds WHERE target = ? AND released_at IS NOT NULL"
+#: Only change sets of the month before the cutoff are looked at, so older ones, cleared already, are
+#: not read again at every export (a target not exported for a month keeps some prior values longer).
+CLEAR = (
+    "UPDATE changes SET prior_state = NULL, prior_hash = NULL, prior_attrs = NULL WHERE prior_state IS NOT NULL "
+    "AND change_set_id IN (SELECT id FROM change_sets WHERE target = ? AND created_at < ? AND created_at >= ?)"
+)
+
+
+def after_export(db: Database, conn: Connection, target: str, cutoff: str, window: str) -> None:
+    """Released holds are planned now, so they go; prior values older than the retention are cleared."""
+    db.many(conn, RELEASED, [(target,)])
+    db.many(conn, CLEAR, [(target, cutoff, window)])

@@ -56,6 +56,8 @@ class ChangeWriter:
     ) -> None:
         self.ctx, self.conn, self.target, self.object_type, self.shared = ctx, conn, target, object_type, shared
         self.known = store.holds_any(ctx.db, conn, target, object_type)
+        #: Keys a revert put back and a person holds: no change is planned for them (``edusync holds``).
+        self.held = store.held_keys(ctx.db, conn, target, object_type)
 
     def _sent(self, keys: list[str]) -> dict[str, Sent]:
         """What the target was last sent for these keys (nothing to ask when it has none of this type)."""
@@ -63,7 +65,17 @@ class ChangeWriter:
             return {}
         return store.sent(self.ctx.db, self.conn, self.target, self.object_type, keys)
 
-    def _change(self, key: str, mv_id: str | None, planned: Planned, rolled: bool = False) -> tuple[Any, ...]:
+    def _change(
+        self, key: str, mv_id: str | None, planned: Planned, rolled: bool = False, *, prior: Sent | None
+    ) -> tuple[Any, ...] | None:
+        """The row of one change; ``prior`` is what the target was last sent for ``key`` (None: nothing).
+
+        The prior value is kept with the change so that ``edusync revert`` can put it back; a held key
+        gets no change at all (None).
+        """
+        if key in self.held:
+            self.note("held")
+            return None
         op, ot, shared = planned.op.value, self.object_type, self.shared
         shared.counts[ot][op] += 1
         if rolled:
@@ -71,10 +83,11 @@ class ChangeWriter:
         if planned.op == Op.ARCHIVE:
             shared.archiving[ot][key] = mv_id
         shared.running.update(change_line(ot, key, op, planned.hash))
-        return (shared.cs_id, ot, key, op, planned.text, planned.hash, mv_id, planned.soft, "pending", 0)
+        before = ("absent", None, None) if prior is None else (prior.state, prior.hash, prior.text)
+        return (shared.cs_id, ot, key, op, planned.text, planned.hash, mv_id, planned.soft, "pending", 0, *before)
 
-    def _store(self, rows: list[tuple[Any, ...]]) -> None:
-        store.add_changes(self.ctx.db, self.conn, rows)
+    def _store(self, rows: list[tuple[Any, ...] | None]) -> None:
+        store.add_changes(self.ctx.db, self.conn, [r for r in rows if r is not None])
 
     def note(self, what: str | None, n: int = 1) -> None:
         if what:

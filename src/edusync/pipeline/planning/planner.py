@@ -54,6 +54,8 @@ class PlanResult:
     year: SchoolYear | None = None
     #: What the read-back of the target found and this plan puts back (per object type); see reconcile.py.
     checked: dict[str, int] = field(default_factory=dict)
+    #: Objects a revert holds at the target (per object type): nothing is planned for them.
+    held: dict[str, int] = field(default_factory=dict)
     reconciled: dict[str, Reconciled] = field(default_factory=dict)
 
     @property
@@ -108,6 +110,7 @@ def plan_target(ctx: RunContext, conn: Connection, target: str, status: str, dri
         for object_type, found in drift.found.items():
             result.reconciled[object_type] = Reconciler(ctx, conn, target, object_type, shared).plan(found)
     store.supersede(conn, target, cs_id)
+    result.held = store.held_counts(conn, target)
     result.hash = shared.running.hexdigest()
     result.counts = {k: dict(v) for k, v in shared.counts.items()}
     result.rolled = {k: dict(v) for k, v in shared.rolled.items()}
@@ -146,6 +149,8 @@ class RulePlanner(ChangeWriter):
         if full:
             self.planned = None  # every object is paged, so none is left to release afterwards
         retry = store.failed_ids(db, self.conn, self.target, self.rule.object_type)
+        released = store.released_ids(db, self.conn, self.target, self.rule.object_type)
+        retry = sorted(set(retry) | set(released)) if released else retry
         if retry:
             self._page(store.by_ids(db, self.conn, retry))
         skip = set(retry)
@@ -199,13 +204,13 @@ class RulePlanner(ChangeWriter):
                     and desired is not None
                     and keys.rolled_update(ot, loads(now.text), desired)
                 )
-                out.append(self._change(key, mv_id, planned, rolled))
+                out.append(self._change(key, mv_id, planned, rolled, prior=now))
             if prev and before is not None and live(before):
                 # Last year's key of this object: retired; rolled when the object goes on under this year's.
                 retire, note = self.rules.decide(None, False, before)
                 self.note(note)
                 if retire is not None:
-                    out.append(self._change(prev, mv_id, retire, rolled=desired is not None))
+                    out.append(self._change(prev, mv_id, retire, rolled=desired is not None, prior=before))
             if self.planned is not None:
                 self.planned.add(mv_id)
         self._store(out)
@@ -242,10 +247,11 @@ class RulePlanner(ChangeWriter):
         self.rules.prepare([], {k: Sent(h, s, a) for k, h, s, a, _ in rows})
         out = []
         for key, digest, state, attrs, mv_id in rows:
-            planned, note = self.rules.decide(None, False, Sent(digest, state, attrs))
+            old = Sent(digest, state, attrs)
+            planned, note = self.rules.decide(None, False, old)
             self.note(note)
             if planned is not None:
-                out.append(self._change(key, mv_id, planned))
+                out.append(self._change(key, mv_id, planned, prior=old))
         self._store(out)
 
     def _release_unchanged(self) -> None:
@@ -262,5 +268,5 @@ class RulePlanner(ChangeWriter):
             old = sent.get(key)
             if old is not None and live(old):
                 self.note("released")
-                out.append(self._change(key, mv_id, archiving.release(old)))
+                out.append(self._change(key, mv_id, archiving.release(old), prior=old))
         self._store(out)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from edusync.connectors.base import Capability, Drifted
 from edusync.connectors.registry import connector_class
-from edusync.engine.diff import Planned
+from edusync.engine.diff import Planned, Sent
 from edusync.errors import ConfigError, RetriableError
 from edusync.model.records import Change, Op
 from edusync.pipeline.connectors import open_connector
@@ -139,7 +139,7 @@ class Reconciler(ChangeWriter):
             found = drifted[key]
             # An archived object stays archived; an add of an object that is gone brings it back.
             op = Op.ARCHIVE if state == "archived" else Op.ADD if found.missing else Op.UPDATE
-            out.append(self._change(key, mv_id, Planned(op, text, digest)))
+            out.append(self._change(key, mv_id, Planned(op, text, digest), prior=Sent(digest, state, text)))
             if found.missing:
                 done.missing += 1
             else:

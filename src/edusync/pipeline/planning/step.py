@@ -50,6 +50,8 @@ def record_plan(ctx: RunContext, target: str, plan: PlanResult) -> None:
     for object_type, notes in plan.notes.items():
         for what, n in notes.items():
             ctx.report.set("decisions", f"{target}/{object_type}", what, n)
+    for object_type, n in plan.held.items():
+        ctx.report.set("holds", f"{target}/{object_type}", "held", n)
     # Its own section: the plan section's numbers are ops, which the run list adds up as changes.
     for object_type, checked in plan.checked.items():
         subject, put_back = f"{target}/{object_type}", plan.reconciled.get(object_type, Reconciled())
@@ -65,6 +67,12 @@ def _decisions(target: str, plan: PlanResult) -> tuple[list[str], list[str]]:
     What was put back is a warning, as someone changes the target by hand; the mail lists it once.
     """
     warnings, notes = describe(target, plan.reconciled), list[str]()
+    for object_type, held in sorted(plan.held.items()):
+        line = (
+            f"{target}: {held} {object_type} objects are held by a revert; nothing is planned for them (edusync holds)"
+        )
+        warnings.append(line)
+        notes.append(line)
     for object_type, counted in sorted(plan.notes.items()):
         if n := counted.get("stays_archived"):
             line = (

@@ -41,7 +41,14 @@ ARCHIVED = (
     "SELECT key FROM target_objects WHERE target = ? AND object_type = ? AND state = 'archived' AND key IN ({marks})"
 )
 MEMBERS = "SELECT id FROM mv_objects WHERE object_type = ? AND group_id IN ({marks})"
-CHANGE_COLUMNS = ("change_set_id", "object_type", "key", "op", "attrs", "hash", "mv_id", "soft", "status", "attempts")
+CHANGE_COLUMNS = (
+    *("change_set_id", "object_type", "key", "op", "attrs", "hash", "mv_id", "soft", "status", "attempts"),
+    *("prior_state", "prior_hash", "prior_attrs"),
+)
+HELD = "SELECT key FROM holds WHERE target = ? AND object_type = ? AND released_at IS NULL"
+RELEASED = (
+    "SELECT mv_id FROM holds WHERE target = ? AND object_type = ? AND released_at IS NOT NULL AND mv_id IS NOT NULL"
+)
 
 #: A metaverse row as the planner reads it: (id, attrs JSON, state).
 MvRow = tuple[str, str, str]
@@ -180,8 +187,37 @@ def supersede(conn: Connection, target: str, cs_id: int) -> None:
 
 
 def add_changes(db: Database, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Rows in :data:`CHANGE_COLUMNS` order; the attributes and the prior attributes are sealed."""
     seal = vault.current().seal_text
-    db.insert(conn, ch, CHANGE_COLUMNS, [(*r[:4], seal(r[4]), *r[5:]) for r in rows])
+    db.insert(conn, ch, CHANGE_COLUMNS, [(*r[:4], seal(r[4]), *r[5:12], _seal(seal, r[12])) for r in rows])
+
+
+def _seal(seal: Any, text: str | None) -> str | None:
+    return None if text is None else str(seal(text))
+
+
+# -- holds (edusync revert --hold) ----------------------------------------------------------------
+
+
+def held_keys(db: Database, conn: Connection, target: str, object_type: str) -> set[str]:
+    """The keys of this type a person holds at the target: nothing is planned for them."""
+    return {str(r[0]) for r in db.fetch(conn, HELD, (target, object_type))}
+
+
+def held_counts(conn: Connection, target: str) -> dict[str, int]:
+    """Per object type, how many keys of the target are held."""
+    h = tables.holds
+    q = (
+        select(h.c.object_type, func.count())
+        .where(h.c.target == target, h.c.released_at.is_(None))
+        .group_by(h.c.object_type)
+    )
+    return {str(k): int(n) for k, n in conn.execute(q)}
+
+
+def released_ids(db: Database, conn: Connection, target: str, object_type: str) -> list[str]:
+    """Objects released from a hold since the target's last export: planned again, changed or not."""
+    return sorted({str(r[0]) for r in db.fetch(conn, RELEASED, (target, object_type))})
 
 
 def planned_keys(db: Database, conn: Connection, cs_id: int, object_type: str, keys: Sequence[str]) -> set[str]:

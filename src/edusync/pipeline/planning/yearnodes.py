@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from edusync.engine.diff import Planned, diff
+from edusync.engine.diff import Planned, Sent, diff
 from edusync.engine.rollover import YearHierarchy
 from edusync.model.records import Attrs, Op
 from edusync.pipeline.context import RunContext
@@ -31,7 +31,9 @@ class YearNodes(ChangeWriter):
         for key, attrs in nodes:
             planned = diff(attrs, False, sent.get(key), "delete")
             if planned is not None:
-                out.append(self._change(key, None, planned, rolled=live(sent.get(year_key(key, last)))))
+                out.append(
+                    self._change(key, None, planned, rolled=live(sent.get(year_key(key, last))), prior=sent.get(key))
+                )
         self._store(out)
 
     def finish(self, keys: YearHierarchy, *, full: bool) -> None:
@@ -43,7 +45,8 @@ class YearNodes(ChangeWriter):
         for key, digest, attrs in store.strategy_nodes(self.conn, self.target, self.object_type):
             if key not in made:
                 rolled = year_key(key, label) in made
-                out.append(self._change(key, None, Planned(Op.DELETE, attrs, digest, soft=False), rolled))
+                gone = Planned(Op.DELETE, attrs, digest, soft=False)
+                out.append(self._change(key, None, gone, rolled, prior=Sent(digest, "present", attrs)))
         self._store(out)
 
 

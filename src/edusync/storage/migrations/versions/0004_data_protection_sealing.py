@@ -25,7 +25,7 @@ depends_on = None
 def upgrade() -> None:
     conn = op.get_bind()
     keys = vault.current()
-    sealing.reseal(conn, keys, only_sealed=False)
+    sealing.reseal(conn, keys, only_sealed=False, sealed=sealing.ATTRS_ONLY)  # the columns of this revision
     sealing.rekey_joins(conn, keys)
 
 

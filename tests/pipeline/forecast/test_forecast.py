@@ -120,4 +120,8 @@ def test_the_end_of_the_school_year_would_block_and_the_run_then_blocks(site: Si
 
     outcome = site.run(dt.date(2027, 6, 21))
     assert outcome.status == "blocked"
-    assert outcome.block is not None and outcome.block["reasons"] == fc.input_reasons
+    assert outcome.block is not None
+    # The same object types block; the counts may differ by the pupil who also works: when the pupil
+    # role ends, FINT's anchor for that person moves to the personalressurs (one gone, one new), which
+    # a forecast over the staged data cannot see (docs/forecast.md).
+    assert {r.split(":")[0] for r in outcome.block["reasons"]} == {r.split(":")[0] for r in fc.input_reasons}

@@ -2,8 +2,8 @@
 
 A forecast of day D is what a run on D would change with no new source data (the pipeline
 evaluates it in a transaction it rolls back, :mod:`edusync.pipeline.forecast`). A calendar is
-the forecasts of the days in a range at which anything can change; a night's changes are those
-of its forecast that the night before did not already bring.
+night after night in one such transaction, each night's changes taken as sent, evaluated only
+on the days at which anything can change.
 """
 
 from __future__ import annotations
@@ -103,13 +103,15 @@ class Forecast:
 
 @dataclass(frozen=True)
 class Night:
-    """One night of a calendar: the changes it brings that the night before did not, and the gate."""
+    """One night of a calendar: the changes its run brings, and whether the gate would block it."""
 
     day: dt.date
     changes: int
     per_target: dict[str, int]
     blocked: list[str]
+    #: Persons a target deletes that night, over every target; persons going into grace.
     losses: int
+    leaving: int
 
 
 def candidate_days(start: dt.date, end: dt.date, events: Iterable[dt.date]) -> list[dt.date]:
@@ -122,22 +124,26 @@ def candidate_days(start: dt.date, end: dt.date, events: Iterable[dt.date]) -> l
     return sorted(days)
 
 
-def nights(forecasts: Sequence[Forecast], already: frozenset[ChangeKey] = frozenset()) -> list[Night]:
-    """Each forecast as a night: what it changes beyond what the one before it changed (``already`` for the first)."""
+def nights(forecasts: Sequence[Forecast]) -> list[Night]:
+    """A calendar's forecasts (each night's changes, the nights before it taken as sent) as its nights."""
     out: list[Night] = []
-    seen = already
     for fc in forecasts:
-        current = fc.changes()
-        new = current - seen
-        per_target: dict[str, int] = defaultdict(int)
-        for target, *_ in new:
-            per_target[target] += 1
-        lost = {(k[0], k[2]) for k in new if k[3] == "delete"}
-        losses = sum(1 for t in fc.targets.values() for loss in t.losses if (t.target, loss.key) in lost)
+        per_target = {name: t.total for name, t in fc.targets.items()}
         blocked = [t.target for t in fc.targets.values() if t.blocked] + (["input"] if fc.input_reasons else [])
-        out.append(Night(fc.day, len(new), dict(per_target), blocked, losses))
-        seen = current
+        losses = sum(len(t.losses) for t in fc.targets.values())
+        out.append(Night(fc.day, sum(per_target.values()), per_target, blocked, losses, len(fc.leaving)))
     return out
+
+
+def night_dict(night: Night) -> dict[str, Any]:
+    return {
+        "date": night.day.isoformat(),
+        "changes": night.changes,
+        "per_target": night.per_target,
+        "blocked": night.blocked,
+        "losses": night.losses,
+        "leaving": night.leaving,
+    }
 
 
 def as_dict(fc: Forecast) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from edusync.engine.forecast import Forecast
+from edusync.engine.forecast import Forecast, nights
 from edusync.model.fnr import is_valid
-from edusync.pipeline.forecast.evaluate import forecast
+from edusync.pipeline.forecast.evaluate import calendar, forecast
 from edusync.pipeline.run import RunOutcome
 from tests.pipeline.forecast.conftest import Site, at
 
@@ -125,3 +125,17 @@ def test_the_end_of_the_school_year_would_block_and_the_run_then_blocks(site: Si
     # role ends, FINT's anchor for that person moves to the personalressurs (one gone, one new), which
     # a forecast over the staged data cannot see (docs/forecast.md).
     assert {r.split(":")[0] for r in outcome.block["reasons"]} == {r.split(":")[0] for r in fc.input_reasons}
+
+
+def test_a_calendar_night_by_night_stores_nothing_and_brings_grace_then_the_trash(site: Site) -> None:
+    rows, files = site.rows(), site.out_files()
+    first = site.last_day + dt.timedelta(days=1)
+    found = calendar(site.loaded, site.db, first, first + dt.timedelta(days=20))
+    assert site.rows() == rows and site.out_files() == files
+    by_day = {n.day: n for n in nights(found)}
+    assert by_day[first].leaving > 0 and by_day[first].losses == 0
+    week = first + dt.timedelta(days=7)
+    assert by_day[week].losses == by_day[first].leaving, "their grace runs out a week later: itslearning drops them"
+    assert len(found) < 21, "only the nights at which something can change are evaluated"
+    single = forecast(site.loaded, site.db, at(first))
+    assert found[0].targets["lms"].changes == single.targets["lms"].changes

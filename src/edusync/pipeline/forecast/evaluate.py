@@ -19,13 +19,14 @@ from sqlalchemy import Connection
 
 from edusync.config.loader import LoadedConfig
 from edusync.engine.calendar import local_day
-from edusync.engine.forecast import ChangeKey, Forecast, Loss, TargetForecast
+from edusync.engine.forecast import ChangeKey, Forecast, Loss, TargetForecast, candidate_days
 from edusync.engine.gate import judge
 from edusync.errors import RunInProgress
 from edusync.model.fnr import is_valid, mask
 from edusync.model.hashing import loads
 from edusync.pipeline import store
 from edusync.pipeline.context import Report, RunContext, RunMode
+from edusync.pipeline.forecast.accept import Accepted
 from edusync.pipeline.forecast.pinned import pinned
 from edusync.pipeline.importing import sanity
 from edusync.pipeline.lifecycle.step import LifecycleStep
@@ -38,6 +39,8 @@ from edusync.storage.metaverse import load_mv
 DATED = "SELECT id, object_type, anchor, attrs FROM cs_objects WHERE connector = ? AND state = 'present' AND attrs LIKE ?"
 PRESENT = "SELECT object_type, count(*) FROM cs_objects WHERE connector = ? AND state = 'present' GROUP BY object_type"
 GONE = "UPDATE cs_objects SET state = 'gone', dirty = ?, changed_run = ? WHERE id = ?"
+DATED_ALL = "SELECT attrs FROM cs_objects WHERE state = 'present' AND attrs LIKE ?"
+INACTIVE = "SELECT DISTINCT object_type, state, state_since FROM mv_objects WHERE state IN ('grace', 'disabled')"
 GRACED = "SELECT id FROM mv_objects WHERE object_type = 'person' AND state = 'grace' AND changed_run = ?"
 CHANGES = "SELECT object_type, key, op, mv_id FROM changes WHERE change_set_id = ?"
 SENT = "SELECT key, attrs FROM target_objects WHERE target = ? AND object_type = ? AND key IN ({marks})"
@@ -53,37 +56,117 @@ def forecast(
     profile: str | None = None,
     actor: str = "edusync",
 ) -> Forecast:
-    """What a run of ``profile`` at ``clock`` would change; the database is as it was afterwards."""
+    """What a run of ``profile`` at ``clock`` would change (no run before it); the database is as it was afterwards."""
+    with pinned(db) as pdb:
+        return _night(loaded, pdb, clock, targets, profile, actor, accept=False)
+
+
+def calendar(
+    loaded: LoadedConfig,
+    db: Database,
+    first: dt.date,
+    last: dt.date,
+    *,
+    at: dt.time = dt.time(2, 0),
+    profile: str | None = None,
+    actor: str = "edusync",
+) -> list[Forecast]:
+    """Night after night from ``first`` to ``last``, each run's changes taken as sent: what each night brings.
+
+    Only nights on which something can change are evaluated (:func:`events`): a valid-until
+    day passing, a grace period or a retention running out, a school year starting. A night
+    the gate would block is taken as approved, so the nights after it show only what is new.
+    """
+    out: list[Forecast] = []
+    with pinned(db) as pdb:
+        with pdb.begin() as conn:
+            dated = _valid_until_days(pdb, conn)
+        pending = candidate_days(first, last, dated | _rollover_days(loaded, first, last))
+        done: set[dt.date] = set()
+        while pending:
+            day = pending.pop(0)
+            clock = dt.datetime.combine(day, at, tzinfo=dt.UTC)
+            out.append(_night(loaded, pdb, clock, None, profile, actor, accept=True))
+            done.add(day)
+            with pdb.begin() as conn:
+                later = _lifecycle_days(loaded, pdb, conn)
+            pending = sorted(set(pending) | {d for d in later if day < d <= last} - done)
+    return out
+
+
+def _night(
+    loaded: LoadedConfig,
+    pdb: Database,
+    clock: dt.datetime,
+    targets: Collection[str] | None,
+    profile: str | None,
+    actor: str,
+    *,
+    accept: bool,
+) -> Forecast:
     name, steps = loaded.config.profile(profile)
     day = local_day(clock, loaded.config.timezone)
     result = Forecast(day, clock)
-    with pinned(db) as pdb:
-        claim = store.create(pdb, name, steps, clock, RunMode.DRY_RUN, {"forecast": True})
-        if claim.run_id is None:
-            raise RunInProgress("a run holds the database; forecast when it is done", runs=claim.dead)
-        cfg = loaded
-        ctx = RunContext(pdb, cfg.config, cfg.settings, cfg.base_dir, claim.run_id, clock, Report(), RunMode.DRY_RUN,
-                         actor)  # fmt: skip
-        for step in steps:
-            action, connector = parse(step)
-            if action in ("import", "import-delta") and connector:
-                losses = _expire(ctx, connector, day)
-                result.expired |= {x.subject: len(x.gone) for x in losses if x.gone}
-                if action == "import":  # a delta is not judged by the input check: it marks nothing gone
-                    result.input_reasons += sanity.judge(ctx.config, losses)[0]
-            elif action == "sync":
-                SyncStep(step).run(ctx)
-            elif action == "lifecycle":
-                LifecycleStep(step).run(ctx)
-            elif action == "export" and connector and (targets is None or connector in targets):
-                result.targets[connector] = _plan(ctx, connector)
-        with pdb.begin() as conn:
-            graced = [str(r[0]) for r in pdb.fetch(conn, GRACED, (claim.run_id,))]
-            result.leaving = [_who(o.id, o.id, dict(o.attrs)) for o in load_mv(pdb, conn, graced).values()]
-        counts = ctx.report.as_dict()
-        result.sync, result.lifecycle = counts.get("sync", {}), counts.get("lifecycle", {})
-        result.warnings = list(ctx.report.warnings)
+    claim = store.create(pdb, name, steps, clock, RunMode.DRY_RUN, {"forecast": True})
+    if claim.run_id is None:
+        raise RunInProgress("a run holds the database; forecast when it is done")
+    cfg = loaded
+    ctx = RunContext(pdb, cfg.config, cfg.settings, cfg.base_dir, claim.run_id, clock, Report(), RunMode.DRY_RUN,
+                     actor)  # fmt: skip
+    for step in steps:
+        action, connector = parse(step)
+        if action in ("import", "import-delta") and connector:
+            losses = _expire(ctx, connector, day)
+            result.expired |= {x.subject: len(x.gone) for x in losses if x.gone}
+            if action == "import":  # a delta is not judged by the input check: it marks nothing gone
+                result.input_reasons += sanity.judge(ctx.config, losses)[0]
+        elif action == "sync":
+            SyncStep(step).run(ctx)
+        elif action == "lifecycle":
+            LifecycleStep(step).run(ctx)
+        elif action == "export" and connector and (targets is None or connector in targets):
+            result.targets[connector] = _plan(ctx, connector, accept)
+    with pdb.begin() as conn:
+        graced = [str(r[0]) for r in pdb.fetch(conn, GRACED, (claim.run_id,))]
+        result.leaving = [_who(o.id, o.id, dict(o.attrs)) for o in load_mv(pdb, conn, graced).values()]
+    counts = ctx.report.as_dict()
+    result.sync, result.lifecycle = counts.get("sync", {}), counts.get("lifecycle", {})
+    result.warnings = list(ctx.report.warnings)
+    store.finish(pdb, claim.run_id, "done", ctx.report, None)  # so the next night may start (rolled back)
     return result
+
+
+def _valid_until_days(db: Database, conn: Connection) -> set[dt.date]:
+    """The first day each staged valid-until no longer admits its object."""
+    out: set[str] = set()
+    for (text,) in db.fetch(conn, DATED_ALL, ('%"valid_until"%',)):
+        until = orjson.loads(text).get("valid_until")
+        if isinstance(until, str):
+            out.add(until[:10])
+    return {dt.date.fromisoformat(d) + dt.timedelta(days=1) for d in out}
+
+
+def _lifecycle_days(loaded: LoadedConfig, db: Database, conn: Connection) -> set[dt.date]:
+    """The days the objects now in grace or in the trash move on (and the day after, for the run's hour)."""
+    out: set[dt.date] = set()
+    for object_type, state, since in db.fetch(conn, INACTIVE, ()):
+        policy = loaded.config.lifecycle_for(str(object_type))
+        days = policy.grace_days if state == "grace" else policy.retention_days
+        due = dt.datetime.fromisoformat(str(since)).date() + dt.timedelta(days=int(days))
+        out |= {due, due + dt.timedelta(days=1)}
+    return out
+
+
+def _rollover_days(loaded: LoadedConfig, first: dt.date, last: dt.date) -> set[dt.date]:
+    """Each target's school-year start in the range."""
+    out: set[dt.date] = set()
+    for tcfg in loaded.config.targets.values():
+        if tcfg.rollover is None:
+            continue
+        month, mday = (int(x) for x in tcfg.rollover.starts.split("-"))
+        for year in range(first.year, last.year + 1):
+            out.add(dt.date(year, month, mday))
+    return out
 
 
 def _expire(ctx: RunContext, connector: str, day: dt.date) -> list[sanity.Loss]:
@@ -113,7 +196,7 @@ def _expire(ctx: RunContext, connector: str, day: dt.date) -> list[sanity.Loss]:
                                                   x.object_type))  # fmt: skip
 
 
-def _plan(ctx: RunContext, target: str) -> TargetForecast:
+def _plan(ctx: RunContext, target: str, accept: bool) -> TargetForecast:
     tcfg = ctx.config.targets[target]
     with ctx.db.begin() as conn:
         plan = plan_target(ctx, conn, target, "preview", None)
@@ -124,6 +207,8 @@ def _plan(ctx: RunContext, target: str) -> TargetForecast:
         changes: set[ChangeKey] = {(target, str(t), str(k), str(op)) for t, k, op, _ in rows}
         deleted = [(str(t), str(k), mv_id) for t, k, op, mv_id in rows if op == "delete" and t in people]
         losses = _losses(ctx, conn, target, deleted)
+    if accept:
+        Accepted(ctx, target, plan.change_set_id).accept()
     return TargetForecast(
         target,
         counts=plan.counts,

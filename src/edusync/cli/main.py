@@ -44,6 +44,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(__import__("edusync.cli.exams", fromlist=["exams_app"]).exams_app, name="exams")
 app.add_typer(__import__("edusync.cli.tokens", fromlist=["tokens_app"]).tokens_app, name="tokens")
 app.add_typer(__import__("edusync.cli.users", fromlist=["users_app"]).users_app, name="users")
+app.command(name="forecast")(__import__("edusync.cli.forecast", fromlist=["forecast_command"]).forecast_command)
 
 
 class ChangeOp(StrEnum):

@@ -70,6 +70,7 @@ from edusync.model.records import Change, ChangeResult, SourceRecord
 #: what a later night brings (docs/forecast.md). Absent: no known end.
 VALID_UNTIL = "valid_until"
 
+
 class Capability(enum.StrEnum):
     FULL_IMPORT = "full_import"
     DELTA_IMPORT = "delta_import"

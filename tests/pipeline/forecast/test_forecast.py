@@ -34,9 +34,7 @@ def _run_did(site: Site, outcome: RunOutcome) -> dict[str, Any]:
     """What a run planned per target: counts, and the (object type, key, op) of every change."""
     out: dict[str, Any] = {}
     with site.db.begin() as conn:
-        sets = conn.execute(
-            text("SELECT id, target FROM change_sets WHERE run_id = :r"), {"r": outcome.run_id}
-        ).all()
+        sets = conn.execute(text("SELECT id, target FROM change_sets WHERE run_id = :r"), {"r": outcome.run_id}).all()
         for cs_id, target in sets:
             rows = conn.execute(text("SELECT object_type, key, op FROM changes WHERE change_set_id = :c"), {"c": cs_id})
             out[target] = {(target, t, k, op) for t, k, op in rows}

@@ -36,7 +36,9 @@ from edusync.pipeline.syncing.step import SyncStep
 from edusync.storage import Database
 from edusync.storage.metaverse import load_mv
 
-DATED = "SELECT id, object_type, anchor, attrs FROM cs_objects WHERE connector = ? AND state = 'present' AND attrs LIKE ?"
+DATED = (
+    "SELECT id, object_type, anchor, attrs FROM cs_objects WHERE connector = ? AND state = 'present' AND attrs LIKE ?"
+)
 PRESENT = "SELECT object_type, count(*) FROM cs_objects WHERE connector = ? AND state = 'present' GROUP BY object_type"
 GONE = "UPDATE cs_objects SET state = 'gone', dirty = ?, changed_run = ? WHERE id = ?"
 DATED_ALL = "SELECT attrs FROM cs_objects WHERE state = 'present' AND attrs LIKE ?"

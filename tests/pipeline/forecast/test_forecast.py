@@ -10,6 +10,11 @@ at the end of the school year the input check and the target's thresholds would 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
 from typing import Any
 
 from sqlalchemy import text
@@ -137,3 +142,35 @@ def test_a_calendar_night_by_night_stores_nothing_and_brings_grace_then_the_tras
     assert len(found) < 21, "only the nights at which something can change are evaluated"
     single = forecast(site.loaded, site.db, at(first))
     assert found[0].targets["lms"].changes == single.targets["lms"].changes
+
+
+def test_the_command_prints_the_day_masks_national_ids_and_exits_3_when_the_gate_would_block(site: Site) -> None:
+    script = shutil.which("edusync")
+    assert script
+    env = {k: v for k, v in os.environ.items() if k != "EDUSYNC_CONFIG"} | {"COLUMNS": "200"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([script, *args], cwd=site.folder, env=env, capture_output=True, text=True, timeout=300)
+
+    rows = site.rows()
+    week = site.last_day + dt.timedelta(days=8)
+    assert site.run(site.last_day + dt.timedelta(days=1)).status == "done"
+    shown = cli("forecast", "--date", week.isoformat(), "--json")
+    assert shown.returncode == 0, shown.stderr
+    found = json.loads(shown.stdout)
+    losses = [p for people in found["targets"]["lms"]["losses"].values() for p in people]
+    assert losses and all(p["nin"] is None or "*" in p["nin"] or not is_valid(p["nin"]) for p in losses)
+    assert not re.search(r"\b\d{11}\b", shown.stdout), "no national id in the clear"
+    text_out = cli("forecast", "--date", week.isoformat(), "--target", "lms")
+    assert text_out.returncode == 0 and "Who loses lms" in text_out.stdout
+    assert losses[0]["name"] in text_out.stdout
+
+    blocked = cli("forecast", "--date", "2027-06-21")
+    assert blocked.returncode == 3 and "would block" in blocked.stdout
+    nights_out = cli("forecast", "--from", week.isoformat(), "--to", (week + dt.timedelta(days=14)).isoformat())
+    assert nights_out.returncode == 0, nights_out.stderr
+    assert week.isoformat() in nights_out.stdout
+    assert site.rows() != rows  # the run above stored; the forecasts after it did not:
+    after = site.rows()
+    cli("forecast", "--date", week.isoformat())
+    assert site.rows() == after

@@ -46,6 +46,7 @@ app.add_typer(__import__("edusync.cli.tokens", fromlist=["tokens_app"]).tokens_a
 app.add_typer(__import__("edusync.cli.users", fromlist=["users_app"]).users_app, name="users")
 app.add_typer(__import__("edusync.cli.revert", fromlist=["holds_app"]).holds_app, name="holds")
 app.command()(__import__("edusync.cli.revert", fromlist=["revert"]).revert)
+app.command(name="forecast")(__import__("edusync.cli.forecast", fromlist=["forecast_command"]).forecast_command)
 
 
 class ChangeOp(StrEnum):

@@ -64,6 +64,12 @@ from pydantic import BaseModel, ConfigDict
 from edusync.errors import FatalError
 from edusync.model.records import Change, ChangeResult, SourceRecord
 
+#: A staged attribute a connector may set: the last day (``YYYY-MM-DD``, inclusive) on which the
+#: source's own criteria still admit the record, judged on the data as read. A record past it drops
+#: out of the next import though the source says nothing new; ``edusync forecast`` reads it to tell
+#: what a later night brings (docs/forecast.md). Absent: no known end.
+VALID_UNTIL = "valid_until"
+
 
 class Capability(enum.StrEnum):
     FULL_IMPORT = "full_import"

@@ -1,4 +1,4 @@
-"""The REST API under ``/api/v1``: runs, approvals, objects, the trash, targets and the audit log.
+"""The REST API under ``/api/v1``: runs, approvals, objects, the trash, targets, forecasts and the audit log.
 
 Every list takes ``limit`` (1–500) and ``cursor`` (the ``next_cursor`` of the page before); every
 error is ``application/problem+json``. Callers sign in (the console's session cookie, then with
@@ -7,6 +7,7 @@ error is ``application/problem+json``. Callers sign in (the console's session co
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
@@ -19,7 +20,7 @@ from edusync.config.loader import LoadedConfig
 from edusync.console import admin, problems
 from edusync.console.auth import Principal, may_search_national_ids, needs
 from edusync.console.runner import RunWorker
-from edusync.services import browse, explain, national_ids, people, review, targets, trash
+from edusync.services import browse, explain, forecast, national_ids, people, review, targets, trash
 from edusync.services.changes import csv_rows
 from edusync.storage import Database
 
@@ -289,6 +290,29 @@ def routes() -> APIRouter:
         if worker.can_run:
             worker.start(profile, who.name)
         return RetryOut(target=name, profile=profile, started=worker.can_run)
+
+    @r.get("/forecast", summary="What a run on a day would change with no new source data (nothing stored or sent)")
+    def get_forecast(
+        request: Request,
+        who: Reader,
+        date: Annotated[dt.date, Query(description="The day of the run (YYYY-MM-DD).")],
+        target: Annotated[list[str] | None, Query(max_length=20, description="Only these targets.")] = None,
+    ) -> Json:
+        return forecast.forecast_day(_loaded(request), _db(request), date, targets=target, actor=who.name)
+
+    @r.get("/forecast/calendar", summary="Night by night: how many changes each run would bring, and the gate")
+    def forecast_calendar(
+        request: Request,
+        who: Reader,
+        start: Annotated[
+            dt.date | None, Query(alias="from", description="The first night (default: tomorrow).")
+        ] = None,
+        end: Annotated[
+            dt.date | None, Query(alias="to", description="The last night (default: four weeks on).")
+        ] = None,
+    ) -> Json:
+        first, last = forecast.default_range(start, end)
+        return forecast.calendar_nights(_loaded(request), _db(request), first, last, actor=who.name)
 
     @r.get("/audit", summary="The audit log, newest first", response_model=PageOut)
     def audit_log(

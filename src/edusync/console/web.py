@@ -7,6 +7,7 @@ check them again. Fødselsnumre are masked by the services before a template see
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +23,7 @@ from edusync.console.problems import ApiProblem, status_of
 from edusync.console.runner import RunWorker
 from edusync.errors import EdusyncError, NotFound
 from edusync.model.fnr import mask
-from edusync.services import browse, explain, national_ids, people, review, targets, trash, users
+from edusync.services import browse, explain, forecast, national_ids, people, review, targets, trash, users
 from edusync.services.changes import csv_rows
 from edusync.services.paging import BadQuery
 from edusync.storage import Database
@@ -74,6 +75,14 @@ class Pages:
         auth.check_csrf(request, who, str(form.get("csrf") or ""))
         out: dict[str, Any] = {k: form.getlist(k) if k == "ids" else str(form.get(k) or "") for k in form}
         return out
+
+
+def _day(text: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` from a form; anything else is no day (the page's defaults apply)."""
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker) -> None:
@@ -259,6 +268,14 @@ def install(app: FastAPI, loaded: LoadedConfig, db: Database, worker: RunWorker)
             raise BadQuery("a national id does not belong in an address: find the person by it, then explain")
         ex = explained(object_type, key, source)
         return pages.render(request, "explain.html", who, ex=ex, key=key, may_ask_source=True)
+
+    @app.get("/forecast")
+    def forecast_page(request: Request, date: str = "", start: str = "", end: str = "") -> Any:
+        who = pages.user(request)
+        first, last = forecast.default_range(_day(start), _day(end))
+        cal = forecast.calendar_nights(loaded, db, first, last, actor=who.name)
+        day = forecast.forecast_day(loaded, db, d, actor=who.name) if (d := _day(date)) else None
+        return pages.render(request, "forecast.html", who, cal=cal, day=day, start=first, end=last)
 
     @app.get("/trash")
     def trash_page(request: Request, type: str = "", state: str = "", q: str = "", cursor: str | None = None) -> Any:

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from edusync.connectors.base import VALID_UNTIL
 from edusync.connectors.fint import criteria as c
 from edusync.connectors.fint.graph import Graph, Obj, ident, period
 from edusync.connectors.fint.people import GROUP_KINDS, Person, address, anchor, contact, date_only, school_number
@@ -160,6 +161,7 @@ def person_record(g: Graph, p: Person, realm: str | None) -> tuple[str, Attrs]:
         attrs["ElevforholdHovedskole"] = school_number(g, next(iter(g.rel(main, "skole")), ""))
     attrs["ElevforholdBasisgruppe"] = _groups(g, p, "basisgruppe")
     attrs["ElevforholdKontaktlarergruppe"] = _groups(g, p, "kontaktlarergruppe")
+    attrs[VALID_UNTIL] = p.until
     return anchor(g, p), _clean(attrs)
 
 
@@ -182,7 +184,8 @@ def membership_records(g: Graph, p: Person, person_anchor: str, today: dt.date) 
     for path, start, end, _, group_path in p.memberships:
         grp = g.get(group_path)
         if grp is not None:
-            yield path, _membership(person_anchor, group_path, "Elev", start, end, grp["_kind"])
+            attrs = _membership(person_anchor, group_path, "Elev", start, end, grp["_kind"])
+            yield path, _clean(attrs | {VALID_UNTIL: p.membership_until.get(path, end)})
     for uf in p.teaching:
         for kind, rels in GROUP_KINDS:
             for rel in rels:
@@ -192,16 +195,15 @@ def membership_records(g: Graph, p: Person, person_anchor: str, today: dt.date) 
                         continue
                     start, end = period(grp, "periode")
                     if c.active(start, end, today):
-                        yield (
-                            f"{uf['_path']}|{group_path}",
-                            _membership(person_anchor, group_path, "Lærer", start, end, kind),
-                        )
+                        attrs = _membership(person_anchor, group_path, "Lærer", start, end, kind)
+                        yield f"{uf['_path']}|{group_path}", _clean(attrs | {VALID_UNTIL: end})
 
 
 def unit_membership_records(g: Graph, p: Person, person_anchor: str) -> Iterator[tuple[str, Attrs]]:
     for role, school in sorted(p.roles):
         group = unit_group_anchor(school, role)
-        yield f"{group}|{person_anchor}", _membership(person_anchor, group, UNIT_GROUPS[role][1], None, None, role)
+        attrs = _membership(person_anchor, group, UNIT_GROUPS[role][1], None, None, role)
+        yield f"{group}|{person_anchor}", _clean(attrs | {VALID_UNTIL: p.role_until.get((role, school))})
 
 
 def _membership(person: str, group: str, role: str, start: str | None, end: str | None, kind: str) -> Attrs:

@@ -39,10 +39,35 @@ class Person:
     roles: set[tuple[str, str]] = field(default_factory=set)  # (role, school path)
     order: Order = LAST
     first_is_pupil: bool = True
+    #: The last day a relation that admits this person is valid ("" until one is met; None: no end).
+    until: str | None = ""
+    #: The last day of each role at its school, and of each membership (an elevforhold's ends it too).
+    role_until: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    membership_until: dict[str, str | None] = field(default_factory=dict)
+
+    def admitted(self, end: str | None, role: tuple[str, str] | None = None) -> None:
+        """One more relation admits the person (to ``role``) until ``end``; the latest end counts."""
+        self.until = later(self.until, end)
+        if role is not None:
+            self.role_until[role] = later(self.role_until.get(role, ""), end)
 
     def met(self, order: Order, pupil: bool) -> None:
         if order < self.order:
             self.order, self.first_is_pupil = order, pupil
+
+
+def later(a: str | None, b: str | None) -> str | None:
+    """The later of two last days, where None has no end and "" is not yet known."""
+    if a is None or b is None:
+        return None
+    return max(a, b)
+
+
+def earlier(a: str | None, b: str | None) -> str | None:
+    """The earlier of two last days, where None has no end."""
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a, b)
 
 
 class Reading:
@@ -103,11 +128,14 @@ class PersonBuilder:
         p.elev, p.elev_person_path, p.elevforhold = elev, person_path, valid
         for ef in valid:
             school = next(iter(g.rel(ef, "skole")), None)
+            ends = period(ef)[1]
+            p.admitted(ends, ("elevforhold", school) if school else None)
             if school:
                 p.roles.add(("elevforhold", school))
             for m in self.by_elevforhold.get(ef["_path"], ()):
                 if c.active(m[1], m[2], self.today):
                     p.memberships.append(m)
+                    p.membership_until[m[0]] = earlier(m[2], ends)
                     p.met(self.reading.in_group(m[4], teacher=False), pupil=True)
             p.met(self.reading.rest(school, pupil=True), pupil=True)
 
@@ -118,11 +146,14 @@ class PersonBuilder:
             return  # VIGO-BAS does not import a skoleressurs without a school
         personal = g.one(sr, "personalressurs")
         roles: set[tuple[str, str]] = set()
+        ends: dict[tuple[str, str], str | None] = {}
         for af_path in g.rel(personal, "arbeidsforhold"):
             af = g.get(af_path)
             school = c.valid_arbeidsforhold(g, af, personal, self.filters, self.today) if af else None
             if school is not None:
-                roles.add(("skoleressurs", school["_path"]))
+                role = ("skoleressurs", school["_path"])
+                roles.add(role)
+                ends[role] = later(ends.get(role, ""), period(af)[1])
         teaching = [uf for p in g.rel(sr, "undervisningsforhold") if (uf := g.get(p)) and c.teaches(g, uf)]
         for uf in teaching:
             school_path = next(iter(g.rel(uf, "skole")), None)
@@ -132,6 +163,7 @@ class PersonBuilder:
             school = g.get(school_path)
             if school is not None and c.leads_school(g, personal, school):
                 roles.add(("skoleressurs", school_path))
+                ends[("skoleressurs", school_path)] = None  # leading a school has no end in FINT
         if not roles:
             return
         person_path = next(iter(g.rel(sr, "person") or g.rel(personal, "person")), None)
@@ -142,6 +174,8 @@ class PersonBuilder:
         p.skoleressurs.append(sr)
         p.teaching += teaching
         p.roles |= roles
+        for role in roles:  # teaching is not dated: a teacher stays while the links do
+            p.admitted(ends.get(role), role)
         for uf in teaching:
             for _, rels in GROUP_KINDS:
                 for rel in rels:

@@ -1,0 +1,1 @@
+"""``edusync forecast``: a run on a later day, evaluated in a transaction that is rolled back."""

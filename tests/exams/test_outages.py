@@ -50,7 +50,9 @@ def test_wiseflow_down_mid_sync_then_the_next_sync_finishes(cycle: Cycle) -> Non
     assert first.exit_code == 1, "the exam office learns that flows are behind"
     errors = first.run.report.errors
     assert errors and all("WISEflow" in e for e in errors), errors
-    assert any("RemoteProtocolError after 3 attempts" in e for e in errors), errors
+    # a read or an idempotent write was tried three times; a create that may have arrived only once
+    tried = ("RemoteProtocolError after 3 attempts", "RemoteProtocolError after 1 attempt; WISEflow may have carried")
+    assert any(t in e for e in errors for t in tried), errors
     assert any("not sent" in e for e in errors), "the rest was not even tried"
     added = sum(len(f.participants) for f in cycle.store.flows.values())
     total = sum(len(list(e.kandidater())) for e in cycle.university.exams.values())

@@ -111,7 +111,9 @@ class WiseflowConnector(Connector):
             results += self._enrol(enrolling)
             enrolling = []
             results.append(self._one(change))
-        return results + self._enrol(enrolling)
+        results += self._enrol(enrolling)
+        order = {c.id: n for n, c in enumerate(changes)}  # in the change set's order, as the report lists them
+        return sorted(results, key=lambda r: order[r.change_id])
 
     def _one(self, change: Change) -> ChangeResult:
         if self.down is not None:  # nor wait out the retries once per change (or batch) when WISEflow is down

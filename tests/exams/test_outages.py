@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from edusync.storage import tables
 from tests.exams.conftest import Cycle
@@ -45,13 +45,17 @@ def assert_complete_without_duplicates(cycle: Cycle) -> None:
 
 
 def test_wiseflow_down_mid_sync_then_the_next_sync_finishes(cycle: Cycle) -> None:
-    cycle.wiseflow_down(after=300, requests=100_000, mode="disconnect")
+    cycle.wiseflow_down(after=270, requests=100_000, mode="disconnect")  # among the participants
     first = cycle.sync()
     assert first.exit_code == 1, "the exam office learns that flows are behind"
     errors = first.run.report.errors
     assert errors and all("WISEflow" in e for e in errors), errors
-    assert any("RemoteProtocolError after 3 attempts" in e for e in errors), errors
-    assert any("not sent" in e for e in errors), "the rest was not even tried"
+    # a read or an idempotent write was tried three times; a create that may have arrived only once
+    tried = ("RemoteProtocolError after 3 attempts", "RemoteProtocolError after 1 attempt; WISEflow may have carried")
+    assert any(t in e for e in errors for t in tried), errors
+    with cycle.db.begin() as conn:  # the report shows the first few; each change keeps its own reason
+        untried = conn.execute(text("SELECT count(*) FROM changes WHERE error LIKE 'not sent:%'")).scalar_one()
+    assert untried > 0, "the rest was not even tried"
     added = sum(len(f.participants) for f in cycle.store.flows.values())
     total = sum(len(list(e.kandidater())) for e in cycle.university.exams.values())
     assert 0 < added < total, "it broke down in the middle"

@@ -19,27 +19,11 @@ class ManualAllocation(Exception):
     """The flow's allocation is manual in WISEflow; nothing was written."""
 
 
-def _guard(exc: Refused) -> None:
+def guard(exc: Refused) -> None:
+    """Raise :class:`ManualAllocation` for WISEflow's refusal of a manual flow, else the refusal itself."""
     if exc.status == 403 and exc.reason == MANUAL:
         raise ManualAllocation from exc
     raise exc
-
-
-def allocate(client: WiseflowClient, flow: FlowIds, pid: int, group_ids: list[str]) -> None:
-    """Put one participant in the group FS names (first commission) and in no other."""
-    target = str(group_ids[0]) if group_ids else None
-    try:
-        for external_id, group in flow.groups.items():
-            inside = pid in group.get("participantIds", [])
-            base = f"flows/{flow.flow_id}/assessor-groups/{group['id']}/allocations/participants/{pid}"
-            if external_id == target and not inside:
-                client.call("POST", base, "allocate a participant", idempotent=True)
-                group.setdefault("participantIds", []).append(pid)
-            elif external_id != target and inside:
-                client.call("DELETE", base, "deallocate a participant")
-                group["participantIds"] = [p for p in group["participantIds"] if p != pid]
-    except Refused as exc:
-        _guard(exc)
 
 
 def reconcile(client: WiseflowClient, flow: FlowIds, desired: Mapping[str, str | None]) -> int:
@@ -66,5 +50,5 @@ def reconcile(client: WiseflowClient, flow: FlowIds, desired: Mapping[str, str |
             group["participantIds"] = wanted[external_id]
             rewritten += 1
     except Refused as exc:
-        _guard(exc)
+        guard(exc)
     return rewritten

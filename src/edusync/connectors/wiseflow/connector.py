@@ -26,8 +26,9 @@ from typing import Any, ClassVar
 
 from edusync.connectors.base import Capability, Connector, ObjectTypeSpec
 from edusync.connectors.http import MalformedAnswer
-from edusync.connectors.wiseflow.allocation import ManualAllocation, allocate, reconcile
+from edusync.connectors.wiseflow.allocation import ManualAllocation, reconcile
 from edusync.connectors.wiseflow.client import WiseflowClient
+from edusync.connectors.wiseflow.enrol import Enrolling, Enrolment
 from edusync.connectors.wiseflow.flows import FlowWriter
 from edusync.connectors.wiseflow.grades import Mark, read_marks
 from edusync.connectors.wiseflow.groupmap import GroupMap
@@ -71,6 +72,9 @@ class WiseflowConnector(Connector):
         self.flows = FlowWriter(self.client, self.lookup, self.settings)
         self.people = People(self.client, self.lookup)
         self.manual: set[int] = set()  # flows found on manual allocation
+        self.enrolment = Enrolment(
+            self.client, self.lookup, self.people, self.settings.parallel, self.manual, self._manual_found
+        )
         self.down: str | None = None  # why WISEflow stopped answering in this export, if it did
 
     def object_types(self) -> list[ObjectTypeSpec]:
@@ -92,25 +96,63 @@ class WiseflowConnector(Connector):
 
     def begin_export(self, run_id: int, change_set_id: int) -> None:
         self.lookup.reset()
+        self.enrolment.reset()
         self.down = None
 
     # -- export -------------------------------------------------------------------------------
 
     def export(self, changes: Sequence[Change]) -> list[ChangeResult]:
         results: list[ChangeResult] = []
+        enrolling: list[Change] = []  # participants to add or update: sent together (see .enrol)
         for change in changes:
-            if self.down is not None:  # nor wait out the retries once per change (or batch) when WISEflow is down
-                results.append(ChangeResult(change.id, False, self.down, True))
+            if change.object_type == "participant" and change.op in (Op.ADD, Op.UPDATE, Op.RESTORE):
+                enrolling.append(change)
+                continue
+            results += self._enrol(enrolling)
+            enrolling = []
+            results.append(self._one(change))
+        results += self._enrol(enrolling)
+        order = {c.id: n for n, c in enumerate(changes)}  # in the change set's order, as the report lists them
+        return sorted(results, key=lambda r: order[r.change_id])
+
+    def _one(self, change: Change) -> ChangeResult:
+        if self.down is not None:  # nor wait out the retries once per change (or batch) when WISEflow is down
+            return ChangeResult(change.id, False, self.down, True)
+        try:
+            self._apply(change)
+            return ChangeResult(change.id, True)
+        except (RetriableError, MalformedAnswer) as exc:
+            self.down = f"not sent: {exc}"
+            return ChangeResult(change.id, False, str(exc), True)
+        except SkippableError as exc:
+            return ChangeResult(change.id, False, str(exc), False)
+
+    def _enrol(self, changes: list[Change]) -> list[ChangeResult]:
+        """Participants in bulk; the outcome is still each change's own."""
+        items: list[Enrolling] = []
+        failed: list[ChangeResult] = []
+        for change in changes:
+            if self.down is not None:
+                failed.append(ChangeResult(change.id, False, self.down, True))
                 continue
             try:
-                self._apply(change)
-                results.append(ChangeResult(change.id, True))
+                flow = self._flow(change)
             except (RetriableError, MalformedAnswer) as exc:
                 self.down = f"not sent: {exc}"
-                results.append(ChangeResult(change.id, False, str(exc), True))
+                failed.append(ChangeResult(change.id, False, str(exc), True))
+                continue
             except SkippableError as exc:
-                results.append(ChangeResult(change.id, False, str(exc), False))
-        return results
+                failed.append(ChangeResult(change.id, False, str(exc), False))
+                continue
+            assert flow is not None  # an add or update finds its flow or is skipped
+            items.append(Enrolling(change, flow))
+        if not items:
+            return failed
+        self.down = self.enrolment.send(items)  # what went through before a failure is found again next time
+        return failed + [ChangeResult(i.change.id, i.going, i.error, i.retriable) for i in items]
+
+    def _manual_found(self, flow: FlowIds) -> None:
+        self.warn(manual_warning(self.lookup.exam_id(flow.flow_id, str(flow.flow_id)), flow.flow_id))
 
     def _apply(self, change: Change) -> None:
         handlers: dict[str, Callable[[Change], None]] = {
@@ -159,21 +201,9 @@ class WiseflowConnector(Connector):
             self.people.assessor(flow, change.key, change.attrs)
 
     def _participant(self, change: Change) -> None:
-        flow = self._flow(change)
-        if flow is None:
-            return
-        if change.op in (Op.DELETE, Op.ARCHIVE):
+        flow = self._flow(change)  # only removals come here: adds and updates go in bulk
+        if flow is not None:
             self.people.remove_participant(flow, change.key, change.attrs, soft=change.soft or change.op == Op.ARCHIVE)
-            return
-        pid = self.people.participant(flow, change.key, change.attrs)
-        if flow.flow_id in self.manual:
-            return
-        try:
-            allocate(self.client, flow, pid, [str(g) for g in change.attrs.get("assessmentGroupIds") or []])
-        except ManualAllocation:
-            self.manual.add(flow.flow_id)
-            exam = self.lookup.exam_id(flow.flow_id, str(change.attrs.get("exam")))
-            self.warn(manual_warning(exam, flow.flow_id))
 
     # -- allocation reconcile and grades (used by edusync.services.exams_*) -------------------
 

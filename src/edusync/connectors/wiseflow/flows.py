@@ -64,6 +64,7 @@ class FlowWriter:
                     "POST", "license/create/flow", f"create flow for {key}", {**body, "managers": [self.manager_id()]}
                 )
                 flow_id = int(created["flowId"])
+                self.lookup.fresh(flow_id)
                 faults.reach("wiseflow.flow_created")
             self.lookup.remember_flow(key, flow_id)
             self._tag(flow_id, encode(key), "edusync exam key")

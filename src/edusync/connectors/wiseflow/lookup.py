@@ -95,6 +95,10 @@ class Lookup:
     def remember_user(self, type_id: int, value: str, user_id: int) -> None:
         self._users[(type_id, value)] = user_id
 
+    def fresh(self, flow_id: int) -> None:
+        """A flow this export just created: nothing on it yet, so nothing to list."""
+        self._ids[flow_id] = FlowIds(flow_id)
+
     def on_flow(self, flow_id: int) -> FlowIds:
         """Participants, assessors, groups and bookings of ``flow_id`` (listed once per export)."""
         if flow_id in self._ids:

@@ -16,7 +16,6 @@ from typing import Any
 
 from edusync import faults
 from edusync.connectors.wiseflow.client import Refused, WiseflowClient
-from edusync.connectors.wiseflow.dates import to_unix
 from edusync.connectors.wiseflow.lookup import EXTERNAL_USER_ID, FEIDE, NATIONAL_ID, FlowIds, Lookup
 from edusync.errors import SkippableError
 
@@ -31,99 +30,26 @@ class People:
 
     def user(self, key: str, attrs: Json, role: int) -> int:
         """Create or update the licence user for this person; return the userId."""
-        ids = [
-            (FEIDE, attrs.get("organisationId")),
-            (NATIONAL_ID, attrs.get("nationalId")),
-            (EXTERNAL_USER_ID, attrs.get("externalUserId")),
-        ]
-        external = [{"userDataTypeId": t, "value": str(v)} for t, v in ids if v]
-        if not external and not attrs.get("emails"):
-            raise SkippableError(f"{key}: no Feide name, national id, FS id or email to identify the user")
-        body = {
-            "firstName": attrs.get("firstName") or "-",
-            "lastName": attrs.get("lastName") or "-",
-            "phone": (attrs.get("phones") or [None])[0],
-            "externalIds": external,
-            "language": attrs.get("language"),
-            "roles": [role],
-            "emails": list(attrs.get("emails") or []),
-        }
+        return self.post_user(key, user_body(key, attrs, role))
+
+    def post_user(self, key: str, body: Json) -> int:
+        """Send one user (:func:`user_body`) and remember its ids; safe to call from several threads at once."""
         user_id = int(self.client.call("POST", "license/user", f"user for {key}", body, idempotent=True)["userId"])
-        for type_id, value in ids:
-            if value and type_id != NATIONAL_ID:
-                self.lookup.remember_user(type_id, str(value), user_id)
+        for item in body["externalIds"]:
+            if item["userDataTypeId"] != NATIONAL_ID:
+                self.lookup.remember_user(item["userDataTypeId"], item["value"], user_id)
         return user_id
 
     # -- participants -------------------------------------------------------------------------
 
-    def participant(self, flow: FlowIds, key: str, attrs: Json) -> int:
-        user_id = self.user(key, attrs, PARTICIPANT_ROLE)
-        kandidatnr = _kandidatnr(attrs)
-        pid = flow.participants.get(user_id)
-        if pid is None:
-            added = self.client.call(
-                "POST",
-                f"flows/{flow.flow_id}/participants",
-                f"participant {key}",
-                [{"userId": user_id, "uniqueExamId": kandidatnr}],
-            )
-            item = added[0]
-            if item.get("error"):
-                raise SkippableError(f"participant {key}: WISEflow said {item['error']}")
-            pid = int(item["participant"]["id"])
-            flow.participants[user_id] = pid
-        else:
-            self.client.call(
-                "PUT", f"flows/{flow.flow_id}/participants/{pid}/activated", "activate", {"activated": True}
-            )
-        if kandidatnr:
-            flow.by_exam_id[kandidatnr] = pid
-        self._dispensation(flow, pid, key, attrs)
-        self._seat(flow, pid, attrs.get("roomId"))
-        return pid
-
-    def _dispensation(self, flow: FlowIds, pid: int, key: str, attrs: Json) -> None:
-        """An individual end date (FS innleveringsfrist); none resets to the flow's own end."""
-        end = to_unix(attrs.get("endDateParticipant"), what=f"participant {key} endDateParticipant")
-        if end is None:
-            if flow.participation_end is None:  # read once per flow and export: the exam's change came first
-                dates = self.client.call("GET", f"flows/{flow.flow_id}/dates", "flow dates")
-                flow.participation_end = (dates.get("participation") or {}).get("end") or 0
-            end = flow.participation_end
-            if not end:
-                return
-        try:
-            self.client.call(
-                "PATCH",
-                f"flows/{flow.flow_id}/participants/{pid}/dates",
-                "individual dates",
-                {"participation": {"end": end}},
-            )
-        except Refused as exc:
-            if exc.status != 403:  # oral and attendance flows have no individual dates
-                raise
-
-    def _seat(self, flow: FlowIds, pid: int, room_id: str | None) -> None:
-        """Put the participant in the booking of FS's room (WISEflow moves them out of any other)."""
-        if not room_id:
-            return
-        room = self.lookup.rooms().get(str(room_id))
-        booking = flow.bookings.get(int(room["id"])) if room else None
-        if booking is None:
-            raise SkippableError(f"room {room_id} is not booked on flow {flow.flow_id}; the exam lists its rooms")
-        path = f"flows/{flow.flow_id}/room-bookings/{booking}/participants"
-        placed = [int(p) for p in self.client.call("GET", path, "seated participants") or []]
-        if pid not in placed:
-            self.client.call("PUT", path, "seat a participant", {"participantIds": [*placed, pid]})
-
     def remove_participant(self, flow: FlowIds, key: str, attrs: Json, *, soft: bool) -> None:
-        pid = flow.by_exam_id.get(_kandidatnr(attrs) or "")
+        pid = flow.by_exam_id.get(kandidatnr(attrs) or "")
         if pid is None:
             return
         if not soft:
             try:
                 self.client.call("DELETE", f"flows/{flow.flow_id}/participants/{pid}", f"remove participant {key}")
-                flow.by_exam_id.pop(_kandidatnr(attrs) or "", None)
+                flow.by_exam_id.pop(kandidatnr(attrs) or "", None)
                 flow.participants = {u: p for u, p in flow.participants.items() if p != pid}
                 return
             except Refused as exc:
@@ -219,7 +145,28 @@ class People:
         group["assessorIds"] = assessor_ids
 
 
-def _kandidatnr(attrs: Json) -> str | None:
+def user_body(key: str, attrs: Json, role: int) -> Json:
+    """The ``POST /license/user`` body for a person: names, contact, role and the ids WISEflow matches them by."""
+    ids = [
+        (FEIDE, attrs.get("organisationId")),
+        (NATIONAL_ID, attrs.get("nationalId")),
+        (EXTERNAL_USER_ID, attrs.get("externalUserId")),
+    ]
+    external = [{"userDataTypeId": t, "value": str(v)} for t, v in ids if v]
+    if not external and not attrs.get("emails"):
+        raise SkippableError(f"{key}: no Feide name, national id, FS id or email to identify the user")
+    return {
+        "firstName": attrs.get("firstName") or "-",
+        "lastName": attrs.get("lastName") or "-",
+        "phone": (attrs.get("phones") or [None])[0],
+        "externalIds": external,
+        "language": attrs.get("language"),
+        "roles": [role],
+        "emails": list(attrs.get("emails") or []),
+    }
+
+
+def kandidatnr(attrs: Json) -> str | None:
     unique = attrs.get("uniqueExamId")
     if isinstance(unique, dict):
         unique = unique.get("value")

@@ -37,6 +37,9 @@ class WiseflowSettings(BaseModel):
     """edusync's record of which WISEflow assessor group is which FS kommisjon on each flow (WISEflow's groups carry
     no external id); relative to the configuration file. Keep it with the database: without it a re-sync makes the
     groups again."""
+    parallel: int = Field(default=8, ge=1, le=32)
+    """How many calls edusync makes to WISEflow at once where its API has no bulk form (creating or updating
+    the users of new participants); everything else of a batch goes in bulk calls, one flow at a time."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for one answer."""
     retries: int = Field(default=3, ge=0, le=10)

@@ -83,6 +83,21 @@ mv_objects = Table(
     Index("ix_mv_group", "group_id"),
 )
 
+#: The searched values of each person, group and organisation (lower case, one per line) and its school,
+#: kept in step with ``mv_objects`` by triggers (migration 0008, which also makes the trigram index over
+#: ``terms``: ``pg_trgm``'s GIN on PostgreSQL, the FTS5 table ``mv_search_fts`` on SQLite).
+mv_search = Table(
+    "mv_search",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mv_id", ID, nullable=False),
+    Column("object_type", NAME, nullable=False),
+    Column("school", String(255)),
+    Column("terms", Text, nullable=False),
+    Index("ix_search_mv", "mv_id", unique=True),
+    Index("ix_search_school", "school"),
+)
+
 mv_keys = Table(
     "mv_keys",
     metadata,

@@ -98,6 +98,10 @@ mv_search = Table(
     Index("ix_search_school", "school"),
 )
 
+#: What migration 0008 makes that these tables cannot say (a back end's own text index): the FTS5 table and
+#: its shadow tables on SQLite, the trigram GIN index on PostgreSQL. The storage contract skips them.
+BACKEND_ONLY = ("mv_search_fts", "ix_search_terms")
+
 mv_keys = Table(
     "mv_keys",
     metadata,
@@ -167,6 +171,7 @@ changes = Table(
     Column("error", Text),
     Index("ix_change_set", "change_set_id", "id"),
     Index("ix_change_mv", "mv_id"),  # an object's history (the console's person page)
+    Index("ix_change_op", "change_set_id", "op", "id"),  # the review page's first updates among many deletes
     Index(
         "ix_change_failed",
         "change_set_id",

@@ -1,10 +1,15 @@
-"""persons, groups and organisations are searched through a text index instead of a scan of every
+"""the console's indexes: a text index for its search, and changes by (change set, operation)
+
+Persons, groups and organisations are searched through a text index instead of a scan of every
 object's attributes (the console's search at a county's size: ~120 000 rows read per search)
 
 ``mv_search`` holds, per searched object, its school and its searched values (names, Feide name,
 e-mail) in lower case, one per line; triggers on ``mv_objects`` keep it in step, whoever writes.
 The index over it is a trigram index on both back ends, so a part of a name is found by the index:
 ``pg_trgm``'s GIN on PostgreSQL, an FTS5 ``trigram`` table (external content) on SQLite.
+
+A blocked night's review page shows the first few updates of a change set of deletes: without
+``ix_change_op`` that read every change of the set (469 259 at a county's size) to find none.
 
 SQLite's ``lower()`` folds ASCII only; the Norwegian and Sámi capitals are folded by hand (``FOLD``).
 
@@ -55,6 +60,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_search_mv', 'mv_search', ['mv_id'], unique=True)
     op.create_index('ix_search_school', 'mv_search', ['school'])
+    op.create_index('ix_change_op', 'changes', ['change_set_id', 'op', 'id'])
     if op.get_bind().dialect.name == 'sqlite':
         _sqlite()
     else:
@@ -129,3 +135,4 @@ def downgrade() -> None:
             op.execute(f'DROP TRIGGER IF EXISTS {trigger} ON mv_objects')
         op.execute('DROP FUNCTION IF EXISTS mv_search_sync()')
     op.drop_table('mv_search')
+    op.drop_index('ix_change_op', table_name='changes')

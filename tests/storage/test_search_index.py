@@ -116,3 +116,14 @@ def test_the_migration_indexes_the_objects_already_there(old_database: Database)
         )
         conn.execute(_insert_more, {"a": dumps({"displayName": "Per Persen"})})
     assert _found(old_database, "persen") == ["per-3"], "and the triggers keep it in step after"
+
+
+def test_on_sqlite_the_fts5_index_answers_the_like(site: Database) -> None:
+    """An ``ESCAPE`` clause keeps FTS5 from using its trigrams (a scan of every row): the search has none."""
+    if not site.is_sqlite:
+        pytest.skip("FTS5 is SQLite's; PostgreSQL's GIN index takes the escaped LIKE")
+    query = people._indexed(site, "nordmann", ["person"])
+    with site.begin() as conn:
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "mv_search_fts VIRTUAL TABLE INDEX 0:L" in plan, plan

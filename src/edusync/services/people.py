@@ -91,10 +91,12 @@ def _indexed(db: Database, text: str, types: list[str]) -> Select[Any]:
     """The ids whose searched values contain ``text``, through the trigram index."""
     s = tables.mv_search
     q = select(s.c.mv_id).where(s.c.object_type.in_(types))
-    pattern = f"%{lookup.like_escape(text.lower())}%"
-    if db.is_sqlite:  # FTS5 answers a LIKE from its trigrams; the content table holds the ids
+    if db.is_sqlite:
+        # FTS5 answers a LIKE from its trigrams only without an ESCAPE: a ``%`` or ``_`` typed is then a
+        # wildcard, which only widens the candidates (``_matches`` compares the text as typed).
         fts = table("mv_search_fts", column("rowid"), column("terms"))
-        return q.where(s.c.id.in_(select(fts.c.rowid).where(fts.c.terms.like(pattern, escape="\\"))))
+        return q.where(s.c.id.in_(select(fts.c.rowid).where(fts.c.terms.like(f"%{text.lower()}%"))))
+    pattern = f"%{lookup.like_escape(text.lower())}%"
     return q.where(s.c.terms.like(pattern, escape="\\"))
 
 

@@ -4,6 +4,7 @@
     python benchmarks/console_load.py --size county --lost 6000  # a fifth of it, to check that it works
     python benchmarks/console_load.py --keep /tmp/console-bench  # keep the site; a second call reuses it
     python benchmarks/console_load.py --database postgresql://postgres@127.0.0.1/postgres
+    python benchmarks/console_load.py --database postgresql://postgres@127.0.0.1/postgres --keep /tmp/pg-bench
 
 The site is the bench's generated county (``edusync bench``'s generator) synced one night; on the
 next, the export has lost ``--lost`` pupils, and with the input check opened (as an operator would
@@ -37,7 +38,8 @@ from typing import Any
 
 import httpx
 import yaml
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from edusync import vault
 from edusync.bench.core import database
@@ -202,6 +204,18 @@ def serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("edusync serve did not answer /health within 120 s")
 
 
+def kept_database(url: str) -> str:
+    """A PostgreSQL database made afresh for a kept site (``edusync_console_bench``), left in place after."""
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = "edusync_console_bench"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--size", default="county-l", choices=list(data.SIZES))
@@ -209,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="requests per page")
     parser.add_argument("--database", help="a PostgreSQL server (a throwaway database is made); default SQLite")
-    parser.add_argument("--keep", type=Path, help="keep the site here (SQLite only); reused when it is there")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the site here (and, with --database, its database); reused when it is there"
+    )
     args = parser.parse_args(argv)
 
     def say(msg: str) -> None:
@@ -219,9 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
         folder = args.keep or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="edusync-console-")))
-        if args.keep and (folder / "site.json").exists() and not args.database:
+        if args.keep and (folder / "site.json").exists():
             site = json.loads((folder / "site.json").read_text(encoding="utf-8"))
             say(f"reusing the site in {folder}")
+        elif args.keep and args.database:
+            site = build(folder, args.size, args.lost, kept_database(args.database), say)
         else:
             url = stack.enter_context(database(args.database, folder))
             site = build(folder, args.size, args.lost, url, say)

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import httpx
 import pytest
 import yaml
 
+from edusync import vault
 from edusync.connectors.wiseflow.references import encode
 from edusync.demo.exams import TEMPLATE
 from edusync.sandbox.serving import free_port
@@ -109,9 +111,16 @@ def test_init_writes_the_fs_wiseflow_profile(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     written = tmp_path / "eksamen" / "edusync.yaml"
     assert written.read_text(encoding="utf-8") == TEMPLATE.read_text(encoding="utf-8")
+    named = yaml.safe_load(written.read_text(encoding="utf-8"))["storage"]["key_file"]
+    keys = tmp_path / "eksamen" / named
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600, "the folder's keys are readable by their owner only"
+    data_keys, join = vault.parse_keys(keys.read_text(encoding="utf-8"), str(keys))
+    assert data_keys and join, "a key file the vault reads: a join key and a data key"
+    made_keys = keys.read_text(encoding="utf-8")
     again = edusync("exams", "init", "eksamen", cwd=tmp_path)
     assert again.returncode == 1 and "exists" in again.stderr
     assert edusync("exams", "init", "eksamen", "--force", cwd=tmp_path).returncode == 0
+    assert keys.read_text(encoding="utf-8") == made_keys, "--force keeps the keys: what they sealed stays readable"
     unset = edusync("exams", "list", cwd=tmp_path / "eksamen", env={"EDUSYNC_FS_URL": ""})
     assert unset.returncode == 1 and "EDUSYNC_FS" in unset.stderr, "the profile's secrets come from the environment"
 

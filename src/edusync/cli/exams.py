@@ -42,10 +42,13 @@ def init(
     folder: Path = typer.Argument(..., help="Folder for edusync.yaml."),
     force: bool = typer.Option(False, help="Overwrite an existing edusync.yaml."),
 ) -> None:
-    """Write the fs-wiseflow profile (FS → WISEflow, grades back, study groups) to FOLDER/edusync.yaml.
+    """Write the fs-wiseflow profile (FS → WISEflow, grades back, study groups) to FOLDER/edusync.yaml,
+    and the folder's key file (FOLDER/edusync.keys, readable by its owner only) that it names.
 
     Example: edusync exams init exams
     """
+    from edusync import vault
+    from edusync.demo.demo import KEY_FILE
     from edusync.demo.exams import TEMPLATE
 
     config = folder / "edusync.yaml"
@@ -54,7 +57,12 @@ def init(
         raise typer.Exit(1)
     folder.mkdir(parents=True, exist_ok=True)
     config.write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
-    console.print(f"wrote {config}; set the EDUSYNC_FS_* and EDUSYNC_WISEFLOW_* variables it names, then:")
+    keys = folder / KEY_FILE  # the profile's storage.key_file; an existing one keeps what it sealed readable
+    if not keys.exists():
+        vault.create_key_file(keys)
+    console.print(
+        f"wrote {config} and its key file {keys}; set the EDUSYNC_FS_* and EDUSYNC_WISEFLOW_* variables it names, then:"
+    )
     console.print(f"  cd {folder} && edusync exams list")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, column, func, literal, or_, select, table, union
 
 from edusync import vault
 from edusync.config.models import Config
@@ -59,24 +59,21 @@ def search(
     feeds = [(rule.connector, rule.object_type) for rule in config.sync] if config else []
     if feeds:
         anchored = anchored.where(or_(*(and_(cs.c.connector == c, cs.c.object_type == t) for c, t in feeds)))
-    if text:
-        needle = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        q = q.where(
-            or_(
-                mv.c.id == text,
-                mv.c.id.in_(anchored),
-                mv.c.id.in_(sorted(identified)),
-                func.lower(mv.c.attrs).like(f"%{needle}%", escape="\\"),
-            )
-        )
-    if school:
-        q = q.where(mv.c.attrs.like(f'%"school":"{school.replace(chr(34), "")}"%'))
+    if object_type == "membership":  # not in the search index (no names): their attributes, as they are
+        q = _membership_filter(q, text, school)
+    else:
+        s = tables.mv_search
+        if text:
+            named = _indexed(db, text, types)
+            q = q.where(mv.c.id.in_(union(named, anchored, select(literal(text)), *_listed(identified))))
+        if school:
+            q = q.where(mv.c.id.in_(select(s.c.mv_id).where(s.c.school == school, s.c.object_type.in_(types))))
     after = decode_str(cursor)
     hits: list[Any] = []
     with db.begin() as conn:
         exact = set(conn.execute(anchored).scalars())
         exact |= identified | {text}
-        # The JSON ``LIKE`` finds candidates; keep those where a searched value (not a key) matched.
+        # The index (or the JSON ``LIKE``) finds candidates; keep those where a searched value matched.
         while len(hits) <= limit:
             batch = q.order_by(mv.c.id).limit(4 * limit)
             if after is not None:
@@ -88,6 +85,34 @@ def search(
             after = rows[-1].id
     hits, nxt = page_of(hits, limit, lambda r: str(r.id))
     return Page([lookup.listed(r) for r in hits], nxt)
+
+
+def _indexed(db: Database, text: str, types: list[str]) -> Select[Any]:
+    """The ids whose searched values contain ``text``, through the trigram index."""
+    s = tables.mv_search
+    q = select(s.c.mv_id).where(s.c.object_type.in_(types))
+    if db.is_sqlite:
+        # FTS5 answers a LIKE from its trigrams only without an ESCAPE: a ``%`` or ``_`` typed is then a
+        # wildcard, which only widens the candidates (``_matches`` compares the text as typed).
+        fts = table("mv_search_fts", column("rowid"), column("terms"))
+        return q.where(s.c.id.in_(select(fts.c.rowid).where(fts.c.terms.like(f"%{text.lower()}%"))))
+    pattern = f"%{lookup.like_escape(text.lower())}%"
+    return q.where(s.c.terms.like(pattern, escape="\\"))
+
+
+def _listed(ids: set[str]) -> list[Select[Any]]:
+    return [select(literal(i)) for i in sorted(ids)]
+
+
+def _membership_filter(q: Select[Any], text: str, school: str | None) -> Select[Any]:
+    mv = tables.mv_objects
+    if text:
+        q = q.where(
+            or_(mv.c.id == text, func.lower(mv.c.attrs).like(f"%{lookup.like_escape(text.lower())}%", escape="\\"))
+        )
+    if school:
+        q = q.where(mv.c.attrs.like(f'%"school":"{school.replace(chr(34), "")}"%'))
+    return q
 
 
 def _matches(row: Any, text: str, exact: set[str]) -> bool:

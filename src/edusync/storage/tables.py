@@ -83,6 +83,25 @@ mv_objects = Table(
     Index("ix_mv_group", "group_id"),
 )
 
+#: The searched values of each person, group and organisation (lower case, one per line) and its school,
+#: kept in step with ``mv_objects`` by triggers (migration 0008, which also makes the trigram index over
+#: ``terms``: ``pg_trgm``'s GIN on PostgreSQL, the FTS5 table ``mv_search_fts`` on SQLite).
+mv_search = Table(
+    "mv_search",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mv_id", ID, nullable=False),
+    Column("object_type", NAME, nullable=False),
+    Column("school", String(255)),
+    Column("terms", Text, nullable=False),
+    Index("ix_search_mv", "mv_id", unique=True),
+    Index("ix_search_school", "school"),
+)
+
+#: What migration 0008 makes that these tables cannot say (a back end's own text index): the FTS5 table and
+#: its shadow tables on SQLite, the trigram GIN index on PostgreSQL. The storage contract skips them.
+BACKEND_ONLY = ("mv_search_fts", "ix_search_terms")
+
 mv_keys = Table(
     "mv_keys",
     metadata,
@@ -157,6 +176,7 @@ changes = Table(
     Column("prior_attrs", Text),  # sealed like ``attrs``
     Index("ix_change_set", "change_set_id", "id"),
     Index("ix_change_mv", "mv_id"),  # an object's history (the console's person page)
+    Index("ix_change_op", "change_set_id", "op", "id"),  # the review page's first updates among many deletes
     Index(
         "ix_change_failed",
         "change_set_id",

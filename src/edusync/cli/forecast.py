@@ -62,7 +62,7 @@ def _day(out: Console, fc: dict[str, Any]) -> None:
     table = Table("target", "adds", "updates", "deletes", "gate")
     for name, t in fc["targets"].items():
         ops = t["ops"]
-        gate = "[red]would block[/]" if t["blocked"] else "passes"
+        gate = "[red]would block[/]" if t["blocked"] else escape(t["paused"]) if t["paused"] else "passes"
         table.add_row(name, str(ops.get("add", 0)), str(ops.get("update", 0)), str(ops.get("delete", 0)), gate)
     out.print(table)
     for name, t in fc["targets"].items():
@@ -88,6 +88,7 @@ def _calendar(out: Console, cal: dict[str, Any]) -> None:
     for n in cal["nights"]:
         per = ", ".join(f"{k} {v}" for k, v in n["per_target"].items() if v)
         gate = "[red]blocks: " + ", ".join(n["blocked"]) + "[/]" if n["blocked"] else ""
+        gate += "".join(f" {escape(t)} paused" for t in n["paused"])
         table.add_row(n["date"], str(n["changes"]), per, str(n["losses"]), str(n["leaving"]), gate)
     out.print(f"[bold]Nights from {cal['from']} to {cal['to']}[/] ({cal['evaluated']} evaluated, {cal['seconds']} s)")
     out.print(table if cal["nights"] else "  nothing changes")

@@ -43,6 +43,9 @@ class TargetForecast:
     rolled: Counts = field(default_factory=dict)
     losses: list[Loss] = field(default_factory=list)
     changes: frozenset[ChangeKey] = frozenset()
+    #: The pause window D falls in ("paused (summer) from … to …"): the run plans these changes but
+    #: sends none, so they wait for the first night after it.
+    paused: str | None = None
 
     @property
     def total(self) -> int:
@@ -109,6 +112,8 @@ class Night:
     changes: int
     per_target: dict[str, int]
     blocked: list[str]
+    #: Targets in a pause window that night: their changes are counted but wait.
+    paused: list[str]
     #: Persons a target deletes that night, over every target; persons going into grace.
     losses: int
     leaving: int
@@ -130,8 +135,9 @@ def nights(forecasts: Sequence[Forecast]) -> list[Night]:
     for fc in forecasts:
         per_target = {name: t.total for name, t in fc.targets.items()}
         blocked = [t.target for t in fc.targets.values() if t.blocked] + (["input"] if fc.input_reasons else [])
+        paused = [t.target for t in fc.targets.values() if t.paused]
         losses = sum(len(t.losses) for t in fc.targets.values())
-        out.append(Night(fc.day, sum(per_target.values()), per_target, blocked, losses, len(fc.leaving)))
+        out.append(Night(fc.day, sum(per_target.values()), per_target, blocked, paused, losses, len(fc.leaving)))
     return out
 
 
@@ -141,6 +147,7 @@ def night_dict(night: Night) -> dict[str, Any]:
         "changes": night.changes,
         "per_target": night.per_target,
         "blocked": night.blocked,
+        "paused": night.paused,
         "losses": night.losses,
         "leaving": night.leaving,
     }
@@ -166,6 +173,7 @@ def as_dict(fc: Forecast) -> dict[str, Any]:
                 "total": t.total,
                 "blocked": t.blocked,
                 "reasons": t.reasons,
+                "paused": t.paused,
                 "rolled": t.rolled,
                 "losses": _people(t.losses),
             }

@@ -9,6 +9,7 @@ at the end of the school year the input check and the target's thresholds would 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from edusync.config.targets import PauseWindow
 from edusync.engine.forecast import Forecast, nights
 from edusync.model.fnr import is_valid
 from edusync.pipeline.forecast.evaluate import calendar, forecast
@@ -174,3 +176,24 @@ def test_the_command_prints_the_day_masks_national_ids_and_exits_3_when_the_gate
     after = site.rows()
     cli("forecast", "--date", week.isoformat())
     assert site.rows() == after
+
+
+def test_a_pause_window_holds_its_nights_changes_until_the_night_after_it(site: Site) -> None:
+    first = site.last_day + dt.timedelta(days=1)
+    week = first + dt.timedelta(days=7)  # the leavers' grace runs out: itslearning would drop them
+    span = {"from": (week - dt.timedelta(days=2)).isoformat(), "to": (week + dt.timedelta(days=2)).isoformat()}
+    pause = PauseWindow.model_validate(span | {"reason": "autumn break"})
+    targets = dict(site.loaded.config.targets)
+    targets["lms"] = targets["lms"].model_copy(update={"pause": [pause]})
+    paused = dataclasses.replace(site.loaded, config=site.loaded.config.model_copy(update={"targets": targets}))
+    by_day = {n.day: n for n in nights(calendar(paused, site.db, first, first + dt.timedelta(days=20)))}
+    leavers = by_day[first].leaving
+    assert leavers > 0
+    assert by_day[week].paused == ["lms"] and by_day[week].losses == leavers and not by_day[week].blocked
+    after = week + dt.timedelta(days=3)
+    assert after in by_day, "the night after the pause is evaluated: what waited is sent then"
+    assert by_day[after].paused == [] and by_day[after].losses == leavers
+    assert all(n.losses == 0 for d, n in by_day.items() if d > after), "sent once, not again"
+
+    day = forecast(paused, site.db, at(week)).targets["lms"]
+    assert day.paused is not None and "autumn break" in day.paused and not day.blocked

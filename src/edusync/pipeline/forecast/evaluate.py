@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Connection
 
 from edusync.config.loader import LoadedConfig
-from edusync.engine.calendar import local_day
+from edusync.engine.calendar import local_day, pause_on, window_days
 from edusync.engine.forecast import ChangeKey, Forecast, Loss, TargetForecast, candidate_days
 from edusync.engine.gate import judge
 from edusync.errors import RunInProgress
@@ -83,7 +83,8 @@ def calendar(
     with pinned(db) as pdb:
         with pdb.begin() as conn:
             dated = _valid_until_days(pdb, conn)
-        pending = candidate_days(first, last, dated | _rollover_days(loaded, first, last))
+        events = dated | _rollover_days(loaded, first, last) | _pause_days(loaded, first, last)
+        pending = candidate_days(first, last, events)
         done: set[dt.date] = set()
         while pending:
             day = pending.pop(0)
@@ -171,6 +172,20 @@ def _rollover_days(loaded: LoadedConfig, first: dt.date, last: dt.date) -> set[d
     return out
 
 
+def _pause_days(loaded: LoadedConfig, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The first night of each pause window in the range, and the night after it ends (when what waited is sent)."""
+    out: set[dt.date] = set()
+    day = first
+    while day <= last:
+        for tcfg in loaded.config.targets.values():
+            for window in tcfg.pause:
+                span = window_days(window, day)
+                if span is not None:
+                    out |= {span[0], span[1] + dt.timedelta(days=1)}
+        day += dt.timedelta(days=1)
+    return out
+
+
 def _expire(ctx: RunContext, connector: str, day: dt.date) -> list[sanity.Loss]:
     """Mark gone what the source admits only until before ``day``: per object type, what the import would lose.
 
@@ -200,6 +215,7 @@ def _expire(ctx: RunContext, connector: str, day: dt.date) -> list[sanity.Loss]:
 
 def _plan(ctx: RunContext, target: str, accept: bool) -> TargetForecast:
     tcfg = ctx.config.targets[target]
+    pause = pause_on(tcfg, local_day(ctx.now, ctx.config.timezone))
     with ctx.db.begin() as conn:
         plan = plan_target(ctx, conn, target, "preview", None)
         verdict = judge(target, tcfg, local_day(ctx.now, ctx.config.timezone), plan.counts, plan.before,
@@ -209,17 +225,18 @@ def _plan(ctx: RunContext, target: str, accept: bool) -> TargetForecast:
         changes: set[ChangeKey] = {(target, str(t), str(k), str(op)) for t, k, op, _ in rows}
         deleted = [(str(t), str(k), mv_id) for t, k, op, mv_id in rows if op == "delete" and t in people]
         losses = _losses(ctx, conn, target, deleted)
-    if accept:
+    if accept and pause is None:  # a paused night sends nothing: its changes wait for the night after the pause
         Accepted(ctx, target, plan.change_set_id).accept()
     return TargetForecast(
         target,
         counts=plan.counts,
         before=plan.before,
-        blocked=bool(verdict.reasons),
-        reasons=list(verdict.reasons),
+        blocked=bool(verdict.reasons) and pause is None,  # a paused run plans a preview, which the gate does not judge
+        reasons=list(verdict.reasons) if pause is None else [],
         rolled=verdict.rolled,
         losses=losses,
         changes=frozenset(changes),
+        paused=None if pause is None else pause.describe(),
     )
 
 

@@ -38,10 +38,11 @@ POINTS: dict[str, str] = {
     "scim.resources_written": "a batch's users and groups are written to the SCIM service, before its memberships",
     "wiseflow.flow_created": "WISEflow created an exam's flow, before edusync tagged it with the exam's key",
     "wiseflow.group_created": "WISEflow created an assessor group, before edusync recorded which FS kommisjon it is",
+    "wiseflow.participants_added": "WISEflow added a flow's new participants at once, before edusync read their ids",
 }
 #: Points only one kind of target passes (the others never reach them), by the target's type.
 TARGET_ONLY = {
-    "wiseflow": ("wiseflow.flow_created", "wiseflow.group_created"),
+    "wiseflow": ("wiseflow.flow_created", "wiseflow.group_created", "wiseflow.participants_added"),
     "scim": ("scim.wrote", "scim.resources_written"),
 }
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from edusync import faults
 from edusync.connectors.http import MalformedAnswer
 from edusync.connectors.wiseflow.allocation import ManualAllocation, guard
 from edusync.connectors.wiseflow.client import Refused, WiseflowClient
@@ -152,6 +153,7 @@ class Enrolment:
         if new:
             body = [{"userId": uid, "uniqueExamId": kandidatnr(same[0].change.attrs)} for uid, same in new.items()]
             added = self.client.call("POST", f"flows/{flow.flow_id}/participants", "participants", body)
+            faults.reach("wiseflow.participants_added")
             if not isinstance(added, list) or len(added) != len(body):
                 raise Refused(422, None, f"flow {flow.flow_id}: WISEflow answered {len(body)} participants unevenly")
             for (uid, same), answer in zip(new.items(), added, strict=True):

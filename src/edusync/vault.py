@@ -129,6 +129,25 @@ class Vault:
         except (InvalidTag, ValueError):
             raise KeyUnavailable(f"{name}: key {kid!r} ({self.origin}) does not open its sealed value") from None
 
+    def seal_bytes(self, name: str, data: bytes) -> bytes:
+        """``data`` encrypted with the newest key, bound to ``name``: ``key id``, ``$``, nonce and ciphertext."""
+        kid = self.current
+        if kid is None:
+            raise KeyUnavailable(f"{name}: no key is set to encrypt it at rest ({self.origin})")
+        nonce = os.urandom(12)
+        return kid.encode() + b"$" + nonce + self._aead[kid].encrypt(nonce, data, name.encode())
+
+    def open_bytes(self, name: str, sealed: bytes) -> bytes:
+        """What :meth:`seal_bytes` sealed; :class:`KeyUnavailable` when its key is gone or does not open it."""
+        kid, _, raw = sealed.partition(b"$")
+        aead = self._aead.get(kid.decode(errors="replace"))
+        if aead is None:
+            raise KeyUnavailable(f"{name}: sealed with key {kid.decode(errors='replace')!r}, which is not set")
+        try:
+            return aead.decrypt(raw[:12], raw[12:], name.encode())
+        except (InvalidTag, ValueError):
+            raise KeyUnavailable(f"{name}: the key set ({self.origin}) does not open it") from None
+
     # -- attribute dictionaries ------------------------------------------------------------
 
     def seal(self, attrs: Mapping[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,9 @@ which every connector's tests subclass):
     a target that refused to be touched) goes to ``warn(message)``: one line, naming the
     record or object, never a fødselsnummer. The engine gives the connector the run's
     warnings list, so the lines land in the run report.
+11. A source of one record per line may offer ``source_text(t)`` (:class:`SourceText`): its
+    lines, and a parser that gives for any of them exactly the records ``import_objects``
+    gives. The engine then parses only the lines that changed since its last full read.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -116,6 +119,25 @@ class ImportStream:
         return self._records
 
 
+@dataclass(frozen=True)
+class SourceText:
+    """A line-per-record source as its raw lines, so an import can read only the lines that changed.
+
+    The import keeps the lines of its last full read (sealed, :mod:`edusync.pipeline.importing.lines`)
+    and parses only the lines that are new since; a line that went, it parses from that copy to learn
+    whose it was. ``parse`` turns lines into records exactly as :meth:`Connector.import_objects` would
+    (the same anchors, attributes and fingerprints) and raises :class:`~edusync.errors.SourceError`
+    on a line it refuses, which sends the import back to a full read, whose error names the line.
+    """
+
+    #: What decides how the lines read (the file's name, the settings): a different one reads in full.
+    settings: str
+    header: bytes
+    #: The data lines in source order, without their line ends; no line is empty.
+    lines: list[bytes]
+    parse: Callable[[bytes, Sequence[bytes]], Iterator[SourceRecord]]
+
+
 class NoSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -164,6 +186,10 @@ class Connector(ABC):
 
     def snapshot(self, object_type: str) -> str | None:
         """A fingerprint of the whole of ``object_type`` as the source holds it now, if cheap; else None."""
+        return None
+
+    def source_text(self, object_type: str) -> SourceText | None:
+        """``object_type`` as lines, one record each, when the source is such a file; else None (read in full)."""
         return None
 
     def begin_export(self, run_id: int, change_set_id: int) -> None:

@@ -47,6 +47,7 @@ def rotate(loaded: LoadedConfig, db: Database, actor: str, *, new_key: bool = Tr
     vault.install(keys)
     with db.connect() as conn:
         tables_done = sealing.reseal(conn, keys, only_sealed=False, commit=conn.commit)
+        tables_done["source_lines"] = sealing.reseal_lines(conn, keys)
         conn.commit()
     files = {str(p): _reseal_state(p, keys) for p in state_files(loaded)}
     with db.connect() as conn:

@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, select, tuple_, update
 
+from edusync.errors import KeyUnavailable
 from edusync.model.hashing import loads
 from edusync.storage import tables
 from edusync.vault import PREFIX, Vault
@@ -80,9 +81,29 @@ def reseal(
     return changed
 
 
+def reseal_lines(conn: Connection, vault: Vault) -> int:
+    """Seal each kept copy of a source's lines with the newest key; one no key opens is dropped (read in full)."""
+    lines, n = tables.source_lines, 0
+    for connector, object_type, body in conn.execute(select(lines.c.connector, lines.c.object_type, lines.c.body)):
+        where = (lines.c.connector == connector, lines.c.object_type == object_type)
+        if bytes(body).partition(b"$")[0].decode(errors="replace") == vault.current:
+            continue
+        name = f"{connector}/{object_type} lines"
+        try:
+            fresh = vault.seal_bytes(name, vault.open_bytes(name, bytes(body)))
+        except KeyUnavailable:
+            conn.execute(delete(lines).where(*where))
+        else:
+            conn.execute(update(lines).where(*where).values(body=fresh))
+        n += 1
+    return n
+
+
 def key_use(conn: Connection) -> Counter[str]:
     """How many stored rows hold values sealed with each key id."""
     used: Counter[str] = Counter()
+    for (body,) in conn.execute(select(tables.source_lines.c.body)):
+        used[bytes(body).partition(b"$")[0].decode(errors="replace")] += 1
     for table, keys, column in SEALED:
         for rows in _pages(conn, table, keys, column, only_sealed=True):
             for row in rows:

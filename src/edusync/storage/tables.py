@@ -9,7 +9,19 @@ Change this file only together with a new Alembic revision in ``storage/migratio
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 metadata = MetaData()
 
@@ -210,6 +222,19 @@ watermarks = Table(
     # Text: a source's watermark and snapshot may be long (FINT's hold every class's stamp).
     Column("value", Text),  # where the next delta import starts (None: no delta)
     Column("snapshot", Text),  # fingerprint of the last full import of the whole type
+    Column("run_id", Integer, nullable=False),
+)
+
+#: The lines of a line-per-record source's last full read (:mod:`edusync.pipeline.importing.lines`):
+#: compressed, then sealed with the newest key (they hold national ids), replaced by each full read.
+source_lines = Table(
+    "source_lines",
+    metadata,
+    Column("connector", NAME, primary_key=True),
+    Column("object_type", NAME, primary_key=True),
+    Column("settings", Text, nullable=False),  # how the lines read; another way reads in full
+    Column("lines", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
     Column("run_id", Integer, nullable=False),
 )
 

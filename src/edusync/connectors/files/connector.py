@@ -11,8 +11,8 @@ from typing import ClassVar
 
 import orjson
 
-from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec
-from edusync.connectors.files.reading import read_csv, read_json
+from edusync.connectors.base import Capability, Connector, ImportStream, ObjectTypeSpec, SourceText
+from edusync.connectors.files.reading import csv_text, read_csv, read_json
 from edusync.connectors.files.settings import FilesSettings
 from edusync.errors import FatalError, SourceError
 from edusync.model.records import Change, ChangeResult
@@ -78,15 +78,27 @@ class FilesConnector(Connector):
             return ImportStream(read_json(path, anchor))
         return ImportStream(read_csv(path, anchor, self.settings.encoding, self.settings.delimiter))
 
+    def _reading(self, path: Path, object_type: str) -> str:
+        """The settings that decide how ``path`` reads as ``object_type``."""
+        s = self.settings
+        return f"{path.name}|{s.types[object_type]}|{s.encoding}|{s.delimiter}"
+
     def snapshot(self, object_type: str) -> str | None:
         """The hash of the file and of the settings that decide how it is read."""
         path = self._source_file(object_type)
-        s = self.settings
-        digest = hashlib.blake2b(f"{path.name}|{s.types[object_type]}|{s.encoding}|{s.delimiter}".encode())
+        digest = hashlib.blake2b(self._reading(path, object_type).encode())
         with path.open("rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
         return digest.hexdigest()[:32]
+
+    def source_text(self, object_type: str) -> SourceText | None:
+        """A CSV file as its lines (JSON is read whole)."""
+        path = self._source_file(object_type)
+        if path.suffix in (".json", ".jsonl"):
+            return None
+        s = self.settings
+        return csv_text(path, s.types[object_type].anchor, s.encoding, s.delimiter, self._reading(path, object_type))
 
     # -- target -----------------------------------------------------------------------------
 

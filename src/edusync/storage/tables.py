@@ -226,7 +226,7 @@ watermarks = Table(
 )
 
 #: The lines of a line-per-record source's last full read (:mod:`edusync.pipeline.importing.lines`):
-#: compressed, then sealed with the newest key (they hold national ids), replaced by each full read.
+#: sealed with the newest key (they hold national ids), replaced by each full read.
 source_lines = Table(
     "source_lines",
     metadata,

@@ -7,8 +7,10 @@ compares are each run over that floor.
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
+import random
 import sqlite3
 import sys
 from pathlib import Path
@@ -18,7 +20,7 @@ from lxml import etree
 
 from edusync.bench import floor
 from edusync.bench.process import timed
-from edusync.demo import data
+from edusync.demo import data, nights
 from edusync.model.hashing import dump_hash
 from tests.cli.test_cli import edusync
 
@@ -36,7 +38,7 @@ def test_bench_reports_a_floor_before_and_after_and_each_figure_as_a_ratio_to_it
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert figures["floor_s"] == pytest.approx((figures["floor_before_s"] + figures["floor_after_s"]) / 2, abs=0.01)
-    for run in ("full", "rerun", "delta"):
+    for run in ("full", "rerun", "delta", "changes_1000"):
         assert figures[f"{run}_ratio"] == pytest.approx(figures[f"{run}_s"] / figures["floor_s"], rel=0.02)
     # The floor did all of it: one stored row per generated object, both times.
     assert figures["floor_rows"] == figures["objects"]
@@ -44,7 +46,7 @@ def test_bench_reports_a_floor_before_and_after_and_each_figure_as_a_ratio_to_it
         assert sum(_rows(keep / f"floor-{when}" / "floor.db").values()) == figures["objects"]
     assert 0 < figures["floor_rss_mb"] < figures["full_rss_mb"] * 4
     # --json keeps stdout for the JSON; progress went to stderr as each phase ended.
-    for line in ("generated in", "floor (before):", "full:", "rerun:", "delta:", "floor (after):"):
+    for line in ("generated in", "floor (before):", "full:", "rerun:", "delta:", "changes_1000:", "floor (after):"):
         assert line in result.stderr
 
 
@@ -93,3 +95,13 @@ def test_a_timed_child_reports_its_own_peak_memory_not_the_bench_s(tmp_path: Pat
     assert code == 0
     assert small < 100, "a child that does nothing is not charged with the parent's 300 MB"
     assert big - small > 150, "what the child itself holds is counted"
+
+
+@pytest.mark.parametrize("size", ["demo", "small"])
+def test_the_fixed_delta_changes_1000_objects_whatever_the_size(size: str) -> None:
+    county = data.generate(size, 3)
+    before = copy.deepcopy(county)
+    nights.fixed_delta(county, random.Random(1), 1000)
+    changed = sum(a != b for a, b in zip(before.persons, county.persons, strict=True))
+    changed += sum(a != b for a, b in zip(before.memberships, county.memberships, strict=True))
+    assert changed == 1000

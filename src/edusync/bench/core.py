@@ -76,10 +76,13 @@ def run_bench(
         floors = Floor(["--files", str(folder / "data")], folder, say)
         if floor:
             floors.measure("before", env)
-        steps = [("full_s", None), ("rerun_s", None), ("delta_s", "delta")]
+        steps = [("full_s", None), ("rerun_s", None), ("delta_s", "delta"), ("changes_1000_s", "fixed")]
         for key, mutate in steps:
-            if mutate:
+            if mutate == "delta":
                 nights.percent_delta(county, random.Random(seed))
+            elif mutate == "fixed":  # the same 1 000 changes at every size: the cost must follow them, not the county
+                nights.fixed_delta(county, random.Random(seed + 1), 1000)
+            if mutate:
                 data.write(county, folder / "data")
             say(f"timing {key[:-2]}")
             seconds, rss, code, _, err = timed(cmd, env)

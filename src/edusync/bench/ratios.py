@@ -47,7 +47,7 @@ class Floor:
             # What the full run read: the first floor's (after a FINT day the county has grown a little).
             "floor_rows": next(iter(self.rows.values())),
         }
-        for name in ("full", "rerun", "delta"):
+        for name in ("full", "rerun", "delta", "changes_1000"):
             if f"{name}_s" in results:
                 out[f"{name}_ratio"] = round(results[f"{name}_s"] / floor, 2)
         return out

@@ -103,7 +103,7 @@ def demo(
 
 @app.command()
 def bench(
-    size: str = typer.Option("county-l", help="demo, small, county or county-l."),
+    size: str = typer.Option("county-l", help="demo, small, county, county-l or county-2l (twice county-l)."),
     source: str = typer.Option("files", help="files (CSV files) or fint (the FINT sandbox over HTTP)."),
     database: str = typer.Option(None, help="A PostgreSQL server URL (a throwaway database is made on it)."),
     keep: Path = typer.Option(None, help="Keep the generated files in this folder."),
@@ -142,6 +142,10 @@ def bench(
     else:
         for key, value in result.items():
             console.print(f"{key:>16}: {value}")
-        ratios = [f"{run} {result[f'{run}_ratio']}" for run in ("full", "rerun", "delta") if f"{run}_ratio" in result]
+        ratios = [
+            f"{run} {result[f'{run}_ratio']}"
+            for run in ("full", "rerun", "delta", "changes_1000")
+            if f"{run}_ratio" in result
+        ]
         if ratios:
             console.print(f"times over the floor ({result['floor_s']} s): {', '.join(ratios)}", highlight=False)

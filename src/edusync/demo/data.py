@@ -22,6 +22,8 @@ SIZES = {
     "small": (2_000, 10, 400, 30_000),
     "county": (20_000, 50, 4_000, 300_000),
     "county-l": (100_000, 250, 20_000, 1_500_000),
+    # Twice county-l: does a night of the same changes cost the same in a county twice the size?
+    "county-2l": (200_000, 500, 40_000, 3_000_000),
 }
 
 PERSON_COLS = ["id", "fnr", "firstname", "lastname", "feide", "email", "role", "school"]

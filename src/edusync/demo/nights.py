@@ -76,9 +76,19 @@ def broken_night(county: County, share: float = 1 / 3) -> NightLog:
 def percent_delta(county: County, rng: random.Random, percent: float = 1.0) -> NightLog:
     """Change ``percent`` of persons (e-mail) and of memberships (role), as the benchmark's delta."""
     n_people = max(1, int(len(county.persons) * percent / 100))
+    n_members = max(1, int(len(county.memberships) * percent / 100))
+    return _change(county, rng, n_people, n_members)
+
+
+def fixed_delta(county: County, rng: random.Random, changes: int = 1000) -> NightLog:
+    """Change ``changes`` objects, persons and memberships in the county's proportion, whatever its size."""
+    n_people = max(1, round(changes * len(county.persons) / (len(county.persons) + len(county.memberships))))
+    return _change(county, rng, n_people, changes - n_people)
+
+
+def _change(county: County, rng: random.Random, n_people: int, n_members: int) -> NightLog:
     for p in rng.sample(county.persons, n_people):
         p[5] = p[5].replace("@", ".x@", 1)
-    n_members = max(1, int(len(county.memberships) * percent / 100))
     for m in rng.sample(county.memberships, n_members):
         m[3] = "teacher" if m[3] == "student" else "student"
     return NightLog([f"{n_people} persons and {n_members} memberships changed"])
